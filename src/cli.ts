@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { buildLogCommand } from './cli/logCommand.js';
+import { buildQueryCommands } from './cli/queryCommands.js';
+import { buildReportCommand } from './cli/reportCommand.js';
+import { buildValidateCommand } from './cli/validateCommand.js';
+import { withConventions } from './cli/common.js';
+import { OakError } from './errors.js';
+
+/** Argument parsing and exit codes only; every command lives in src/cli/. */
+function buildProgram(): Command {
+  const program = new Command('oak-telemetry')
+    .description('Multi-agent AI telemetry: log agent runs, then ask which agent to use, how workflows go and where time is lost.')
+    .version('0.1.0')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  oak-telemetry stats --dir ./telemetry\n' +
+        '  oak-telemetry best-agent --task "build payment API endpoint" --all\n' +
+        '  oak-telemetry log invocation --agent backend-architect --agent-type development --task "add login"\n' +
+        '  oak-telemetry validate --dir ./telemetry\n',
+    );
+  for (const cmd of buildQueryCommands()) program.addCommand(cmd);
+  program.addCommand(buildReportCommand());
+  program.addCommand(buildValidateCommand());
+  program.addCommand(buildLogCommand());
+  return withConventions(program);
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof OakError) {
+      process.stderr.write(`oak-telemetry: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv);

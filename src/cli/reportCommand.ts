@@ -1,0 +1,47 @@
+import { Command, Option } from 'commander';
+import * as q from '../queries/telemetryQueries.js';
+import { dirOption, printJson, printLine, resolveDir } from './common.js';
+import { loadState, resolveNow } from './loadState.js';
+import * as render from './render.js';
+
+/** `report`: the overview a person reads first. */
+export function buildReportCommand(): Command {
+  return new Command('report')
+    .description('readable overview: agent table, workflows, coordination overhead with its recommendation, open workflows')
+    .addOption(dirOption())
+    .addOption(new Option('--now <iso>', 'evaluate as of this time (ISO-8601; default: the clock)'))
+    .option('--json', 'print one JSON document with every section')
+    .action((opts: { dir?: string; now?: string; json?: boolean }) => {
+      const nowUs = resolveNow(opts.now);
+      const dir = resolveDir(opts.dir);
+      const state = loadState(dir);
+      const sections = {
+        stats: q.stats(state),
+        workflows: q.workflows(state),
+        overhead: q.overhead(state),
+        open_workflows: q.open(state, nowUs),
+        agents: q.agents(state),
+      };
+      if (opts.json) {
+        printJson(sections);
+        return;
+      }
+      printLine(
+        [
+          `oak-telemetry report for ${dir}`,
+          '',
+          '== Agents ==',
+          render.renderStats(sections.stats),
+          '',
+          '== Workflows ==',
+          render.renderWorkflows(sections.workflows),
+          '',
+          '== Coordination overhead ==',
+          render.renderOverhead(sections.overhead),
+          '',
+          '== Open workflows ==',
+          render.renderOpen(sections.open_workflows),
+        ].join('\n'),
+      );
+    });
+}

@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import ndjson from 'ndjson';
+import { SOURCE_FILES, SOURCE_KINDS } from '../domain/sources.js';
+import type { Rejection } from '../decode/rejection.js';
+import { replayDirectory } from '../io/replayFiles.js';
+import { CommandFailed } from '../errors.js';
+import { dirOption, parseNumber, printLine, resolveDir } from './common.js';
+
+/** `validate`: one line per bad line (file, line, byte offset, reason); exit 1 if there is any. */
+export function buildValidateCommand(): Command {
+  return new Command('validate')
+    .description('check the telemetry files: print every bad line with file, line number, byte offset and reason; exit 1 if any')
+    .addOption(dirOption())
+    .option('--max-line-bytes <n>', 'longest accepted line in bytes', String(1024 * 1024))
+    .option('--json', 'print the bad lines as NDJSON, one object per line')
+    .action(async (opts: { dir?: string; maxLineBytes: string; json?: boolean }) => {
+      const dir = resolveDir(opts.dir);
+      const maxLineBytes = parseNumber('--max-line-bytes', opts.maxLineBytes);
+      const rejections: Rejection[] = [];
+      const ingest = replayDirectory(dir, { maxLineBytes, onRejection: (r) => rejections.push(r) });
+      if (opts.json) {
+        await writeNdjson(rejections.map((r) => ({ ...r, file: SOURCE_FILES[r.file] })));
+      } else {
+        for (const r of rejections) {
+          printLine(`${path.join(dir, SOURCE_FILES[r.file])}:${r.line}: byte ${r.byteOffset}: ${r.reason}`);
+        }
+        for (const kind of SOURCE_KINDS) {
+          const t = ingest.totals.perSource[kind];
+          const extra = t.skipped > 0 ? `, ${t.skipped} skipped` : '';
+          printLine(`${SOURCE_FILES[kind]}: ${t.applied} good, ${t.rejected} bad${extra}`);
+        }
+        for (const [reason, count] of ingest.totals.skippedByReason) {
+          printLine(`note: ${count} line${count === 1 ? '' : 's'} skipped (${reason.replaceAll('_', ' ')}); they are valid and ignored, as by the reference`);
+        }
+        if (ingest.state.counts.unknownEventKinds > 0) {
+          printLine(`note: ${ingest.state.counts.unknownEventKinds} workflow event(s) of unknown kind skipped`);
+        }
+      }
+      if (rejections.length > 0) throw new CommandFailed(`${rejections.length} bad line${rejections.length === 1 ? '' : 's'}`);
+    });
+}
+
+function writeNdjson(rows: readonly object[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const out = ndjson.stringify();
+    out.on('error', reject);
+    out.on('end', resolve);
+    out.on('data', (chunk: string) => process.stdout.write(chunk));
+    for (const row of rows) out.write(row);
+    out.end();
+  });
+}

@@ -1,0 +1,79 @@
+import type { SourceKind } from '../domain/sources.js';
+import { decodeBytes, DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
+import type { Rejection } from '../decode/rejection.js';
+import { applyEvent, type TelemetryState } from '../projections/telemetryState.js';
+import type { RawLine } from './splitLines.js';
+
+/** Per-file line tallies: what was applied, ignored and refused. */
+export interface SourceTally {
+  applied: number;
+  blank: number;
+  skipped: number;
+  rejected: number;
+}
+
+export interface IngestTotals {
+  readonly perSource: Record<SourceKind, SourceTally>;
+  /** Skipped (valid but unused) lines by reason, e.g. no_workflow_id. */
+  readonly skippedByReason: Map<string, number>;
+}
+
+export interface IngestOptions {
+  readonly maxLineBytes?: number;
+  /** Called for every rejected line, with the line's bytes (null when over the length limit). */
+  readonly onRejection?: (rejection: Rejection, bytes: Buffer | null) => void;
+}
+
+function emptyTally(): SourceTally {
+  return { applied: 0, blank: 0, skipped: 0, rejected: 0 };
+}
+
+export function emptyTotals(): IngestTotals {
+  return {
+    perSource: { invocations: emptyTally(), metrics: emptyTally(), workflow_events: emptyTally() },
+    skippedByReason: new Map(),
+  };
+}
+
+/** Decodes complete lines and folds the good ones into the state; bad lines become rejections. */
+export class Ingest {
+  readonly totals: IngestTotals = emptyTotals();
+  private readonly maxLineBytes: number;
+
+  constructor(
+    readonly state: TelemetryState,
+    private readonly options: IngestOptions = {},
+  ) {
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  }
+
+  line(kind: SourceKind, raw: RawLine): void {
+    const tally = this.totals.perSource[kind];
+    const outcome =
+      raw.bytes === null
+        ? ({ type: 'rejected', reason: `line longer than ${this.maxLineBytes} bytes` } as const)
+        : decodeBytes(kind, raw.bytes, this.maxLineBytes);
+    switch (outcome.type) {
+      case 'event':
+        applyEvent(this.state, outcome.event);
+        tally.applied++;
+        return;
+      case 'blank':
+        tally.blank++;
+        return;
+      case 'skipped':
+        tally.skipped++;
+        this.totals.skippedByReason.set(outcome.reason, (this.totals.skippedByReason.get(outcome.reason) ?? 0) + 1);
+        return;
+      case 'rejected':
+        tally.rejected++;
+        this.options.onRejection?.({ file: kind, line: raw.line, byteOffset: raw.byteOffset, reason: outcome.reason }, raw.bytes);
+        return;
+    }
+  }
+
+  get rejectedCount(): number {
+    const p = this.totals.perSource;
+    return p.invocations.rejected + p.metrics.rejected + p.workflow_events.rejected;
+  }
+}

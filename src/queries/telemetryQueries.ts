@@ -1,0 +1,69 @@
+import * as agentTrends from '../projections/agentTrends.js';
+import * as bestAgent from '../projections/bestAgent.js';
+import * as coordinationOverhead from '../projections/coordinationOverhead.js';
+import * as openWorkflows from '../projections/openWorkflows.js';
+import { rankAgents, type RankedAgent } from '../projections/ranking.js';
+import * as rollingSuccess from '../projections/rollingSuccess.js';
+import * as statistics from '../projections/statistics.js';
+import type { TelemetryState } from '../projections/telemetryState.js';
+import * as workflowStats from '../projections/workflowStats.js';
+
+/**
+ * The questions, as functions of state and arguments. Every surface (CLI, snapshots, later
+ * HTTP) asks through these, so one state gives one answer everywhere. `nowUs` is epoch
+ * microseconds; nothing here reads the clock.
+ */
+
+export function stats(state: TelemetryState): statistics.StatisticsView {
+  return statistics.query(state.statistics, state.ledger);
+}
+
+export function workflows(state: TelemetryState): workflowStats.WorkflowsView {
+  return workflowStats.query(state.workflows);
+}
+
+export function overhead(state: TelemetryState): coordinationOverhead.OverheadView {
+  return coordinationOverhead.query(state.overhead);
+}
+
+export const DEFAULT_TREND_DAYS = 30;
+
+export function trends(state: TelemetryState, agent: string, days: number, nowUs: number): agentTrends.TrendView {
+  return agentTrends.query(state.trends, agent, days, nowUs);
+}
+
+export function ranking(state: TelemetryState, taskType?: string): RankedAgent[] {
+  return rankAgents(statistics.agentStatistics(state.statistics, state.ledger), taskType);
+}
+
+export const DEFAULT_MIN_CONFIDENCE = 0.5;
+
+export interface BestAgentArgs {
+  readonly task: string;
+  readonly domain?: string | undefined;
+  readonly minConfidence?: number | undefined;
+  readonly nowUs: number;
+}
+
+/** Every agent at or above the minimum confidence, best first (the `--all` listing). */
+export function bestAgents(state: TelemetryState, args: BestAgentArgs): bestAgent.AgentMatch[] {
+  return bestAgent.query(state.bestAgent, state.ledger, {
+    task: args.task,
+    domain: args.domain,
+    minConfidence: args.minConfidence ?? DEFAULT_MIN_CONFIDENCE,
+    recentPerformance: (agent) => agentTrends.query(state.trends, agent, DEFAULT_TREND_DAYS, args.nowUs).trend,
+  });
+}
+
+/** The best agent for a task, or null when none reaches the minimum confidence. */
+export function bestAgentFor(state: TelemetryState, args: BestAgentArgs): bestAgent.AgentMatch | null {
+  return bestAgents(state, args)[0] ?? null;
+}
+
+export function open(state: TelemetryState, nowUs: number): openWorkflows.OpenWorkflowView[] {
+  return openWorkflows.query(state.open, state.ledger, nowUs);
+}
+
+export function agents(state: TelemetryState, window = rollingSuccess.DEFAULT_WINDOW): rollingSuccess.RollingSuccessView[] {
+  return rollingSuccess.query(state.rolling, state.ledger, window);
+}
