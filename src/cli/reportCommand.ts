@@ -1,10 +1,40 @@
 import { Command, Option } from 'commander';
+import type { TelemetryState } from '../projections/telemetryState.js';
 import * as q from '../queries/telemetryQueries.js';
 import { dirOption, printJson, printLine, resolveDir } from './common.js';
 import { loadState, resolveNow } from './loadState.js';
 import * as render from './render.js';
 
-/** `report`: the overview a person reads first. */
+export function reportSections(state: TelemetryState, nowUs: number) {
+  return {
+    stats: q.stats(state),
+    workflows: q.workflows(state),
+    overhead: q.overhead(state),
+    open_workflows: q.open(state, nowUs),
+    agents: q.agents(state),
+  };
+}
+
+/** The overview a person reads first. */
+export function renderReport(title: string, state: TelemetryState, nowUs: number): string {
+  const sections = reportSections(state, nowUs);
+  return [
+    title,
+    '',
+    '== Agents ==',
+    render.renderStats(sections.stats),
+    '',
+    '== Workflows ==',
+    render.renderWorkflows(sections.workflows),
+    '',
+    '== Coordination overhead ==',
+    render.renderOverhead(sections.overhead),
+    '',
+    '== Open workflows ==',
+    render.renderOpen(sections.open_workflows),
+  ].join('\n');
+}
+
 export function buildReportCommand(): Command {
   return new Command('report')
     .description('readable overview: agent table, workflows, coordination overhead with its recommendation, open workflows')
@@ -15,33 +45,7 @@ export function buildReportCommand(): Command {
       const nowUs = resolveNow(opts.now);
       const dir = resolveDir(opts.dir);
       const state = loadState(dir);
-      const sections = {
-        stats: q.stats(state),
-        workflows: q.workflows(state),
-        overhead: q.overhead(state),
-        open_workflows: q.open(state, nowUs),
-        agents: q.agents(state),
-      };
-      if (opts.json) {
-        printJson(sections);
-        return;
-      }
-      printLine(
-        [
-          `oak-telemetry report for ${dir}`,
-          '',
-          '== Agents ==',
-          render.renderStats(sections.stats),
-          '',
-          '== Workflows ==',
-          render.renderWorkflows(sections.workflows),
-          '',
-          '== Coordination overhead ==',
-          render.renderOverhead(sections.overhead),
-          '',
-          '== Open workflows ==',
-          render.renderOpen(sections.open_workflows),
-        ].join('\n'),
-      );
+      if (opts.json) printJson(reportSections(state, nowUs));
+      else printLine(renderReport(`oak-telemetry report for ${dir}`, state, nowUs));
     });
 }

@@ -1,4 +1,6 @@
+import { SOURCE_FILES } from '../domain/sources.js';
+
 /** File names inside a telemetry directory, as the Python OaK logger names them. */
-export const INVOCATIONS_FILE = 'agent_invocations.jsonl';
-export const METRICS_FILE = 'success_metrics.jsonl';
-export const WORKFLOW_EVENTS_FILE = 'workflow_events.jsonl';
+export const INVOCATIONS_FILE = SOURCE_FILES.invocations;
+export const METRICS_FILE = SOURCE_FILES.metrics;
+export const WORKFLOW_EVENTS_FILE = SOURCE_FILES.workflow_events;
