@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { buildDaemonCommand } from './cli/daemonCommand.js';
 import { buildLogCommand } from './cli/logCommand.js';
 import { buildQueryCommands } from './cli/queryCommands.js';
 import { buildReportCommand } from './cli/reportCommand.js';
@@ -24,6 +25,7 @@ function buildProgram(): Command {
   program.addCommand(buildReportCommand());
   program.addCommand(buildValidateCommand());
   program.addCommand(buildLogCommand());
+  program.addCommand(buildDaemonCommand());
   return withConventions(program);
 }
 

@@ -162,3 +162,32 @@ export function query(state: OverheadState): OverheadView {
   if (state.invocationCount === 0 || state.workflowEventCount === 0) return overheadOf([]);
   return overheadOf(countedWorkflows(state));
 }
+
+/**
+ * Overhead over the last `window` completed workflows by completion time (ties by id), as
+ * `overhead` computes it over all of them. Keeps only the newest few while scanning, so it
+ * costs one pass, not a sort of every workflow.
+ */
+export function recentOverhead(state: OverheadState, window: number): { view: OverheadView; workflows: WorkflowOverhead[] } {
+  const newest: Array<{ workflowId: string; timing: WorkflowTiming; timeUs: number }> = [];
+  const before = (a: { workflowId: string; timeUs: number }, b: { workflowId: string; timeUs: number }) =>
+    a.timeUs - b.timeUs || (a.workflowId < b.workflowId ? -1 : a.workflowId > b.workflowId ? 1 : 0);
+  for (const [workflowId, timing] of state.workflows) {
+    const complete = timing.complete;
+    if (complete === undefined || Number.isNaN(complete.timeUs)) continue;
+    const entry = { workflowId, timing, timeUs: complete.timeUs };
+    if (newest.length === window && before(entry, newest[0] as (typeof newest)[number]) <= 0) continue;
+    let at = newest.length;
+    while (at > 0 && before(newest[at - 1] as (typeof newest)[number], entry) > 0) at--;
+    newest.splice(at, 0, entry);
+    if (newest.length > window) newest.shift();
+  }
+  const counted: WorkflowOverhead[] = [];
+  for (const { workflowId, timing } of newest) {
+    const complete = timing.complete as NonNullable<WorkflowTiming['complete']>;
+    if (!(complete.durationSeconds > 0)) continue;
+    const agents = agentSeconds(state, timing).value();
+    if (agents > 0) counted.push({ workflowId, workflowSeconds: complete.durationSeconds, agentSeconds: agents });
+  }
+  return { view: overheadOf(counted), workflows: counted };
+}

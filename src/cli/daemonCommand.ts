@@ -1,0 +1,80 @@
+import { Command } from 'commander';
+import { loadDaemonConfig, type DaemonConfig } from '../config.js';
+import { Daemon, type DaemonSettings } from '../daemon.js';
+import { createLogger } from '../log.js';
+import { parseNumber } from './common.js';
+
+interface DaemonOpts {
+  dir?: string;
+  stateDir?: string;
+  config?: string;
+  pollIntervalMs?: string;
+  snapshotIntervalMs?: string;
+  checkpointIntervalMs?: string;
+  logLevel?: string;
+}
+
+/** How long shutdown may take before the process exits anyway. */
+const SHUTDOWN_LIMIT_MS = 2000;
+
+export function settingsFrom(config: DaemonConfig): DaemonSettings {
+  return {
+    dir: config.dir,
+    stateDir: config.stateDir,
+    pollIntervalMs: config.pollIntervalMs,
+    snapshotIntervalMs: config.snapshotIntervalMs,
+    checkpointIntervalMs: config.checkpointIntervalMs,
+    maxLineBytes: config.maxLineBytes,
+    rollingWindow: config.rollingWindow,
+    snapshotListLimit: config.snapshotListLimit,
+    alerts: { ...config.alerts, agentSuccess: { ...config.alerts.agentSuccess, window: config.rollingWindow } },
+  };
+}
+
+export function buildDaemonCommand(): Command {
+  return new Command('daemon')
+    .description(
+      'follow the telemetry files, keep every projection current, write snapshot.json and a checkpoint to the state dir, and log alerts. ' +
+        'Settings: config/default.json < --config file < OAK_TELEMETRY_* env < flags',
+    )
+    .option('--dir <path>', 'telemetry directory (default: $OAK_TELEMETRY_DIR, else ./telemetry)')
+    .option('--state-dir <path>', 'where snapshot.json, the checkpoint and logs go (default: <dir>/.oak-telemetry)')
+    .option('--config <file>', 'JSON file with any of the settings of config/default.json')
+    .option('--poll-interval-ms <n>', 'safety poll interval (default 2000)')
+    .option('--snapshot-interval-ms <n>', 'least time between snapshot writes while changes keep coming (default 50)')
+    .option('--checkpoint-interval-ms <n>', 'checkpoint interval while changing (default 5000)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
+    .action(async (opts: DaemonOpts) => {
+      const number = (flag: string, raw: string | undefined) => (raw === undefined ? undefined : parseNumber(flag, raw));
+      const config = loadDaemonConfig({
+        configFile: opts.config,
+        flags: {
+          dir: opts.dir,
+          stateDir: opts.stateDir,
+          pollIntervalMs: number('--poll-interval-ms', opts.pollIntervalMs),
+          snapshotIntervalMs: number('--snapshot-interval-ms', opts.snapshotIntervalMs),
+          checkpointIntervalMs: number('--checkpoint-interval-ms', opts.checkpointIntervalMs),
+          logLevel: opts.logLevel as DaemonConfig['logLevel'] | undefined,
+        },
+      });
+      const log = createLogger(config.logLevel);
+      const daemon = new Daemon(settingsFrom(config), log);
+      await daemon.start();
+      await new Promise<void>((resolve) => {
+        const shutdown = (signal: NodeJS.Signals) => {
+          log.info({ signal }, 'shutting down');
+          const timer = setTimeout(() => {
+            log.error('shutdown took longer than 2 s; exiting');
+            process.exit(1);
+          }, SHUTDOWN_LIMIT_MS);
+          timer.unref();
+          daemon.stop().then(resolve, (error: unknown) => {
+            log.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          });
+        };
+        process.once('SIGTERM', shutdown);
+        process.once('SIGINT', shutdown);
+      });
+    });
+}

@@ -1,0 +1,326 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import chokidar, { type FSWatcher } from 'chokidar';
+import { asyncScheduler, filter, interval, map, merge, type Observable, scan, share, Subject, type Subscription, throttleTime } from 'rxjs';
+import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from './domain/sources.js';
+import { formatTimestampUs } from './domain/time.js';
+import { loadCheckpoint, saveCheckpoint, saveCheckpointSync } from './io/checkpointStore.js';
+import { writeFileAtomic, writeFileAtomicSync } from './io/atomicFile.js';
+import { LatestWriter } from './io/latestWriter.js';
+import { acquireLock, type LockHandle } from './io/lockFile.js';
+import { SourceSet } from './io/sourceSet.js';
+import { alertsLog, rejectedLog, rejectedRecord, type StateLog } from './io/stateLogs.js';
+import type { Logger } from './log.js';
+import { Ingest } from './pipeline/ingest.js';
+import type { RawLine } from './pipeline/splitLines.js';
+import { initialState } from './projections/telemetryState.js';
+import { type ActiveAlert, type AlertSettings, checkAlerts, transition } from './queries/alerts.js';
+import { buildSnapshot } from './queries/snapshot.js';
+import * as q from './queries/telemetryQueries.js';
+
+/** Everything the daemon needs to know, already validated (see config.ts). */
+export interface DaemonSettings {
+  readonly dir: string;
+  readonly stateDir: string;
+  readonly pollIntervalMs: number;
+  readonly snapshotIntervalMs: number;
+  readonly checkpointIntervalMs: number;
+  readonly maxLineBytes: number;
+  readonly rollingWindow: number;
+  readonly snapshotListLimit: number;
+  readonly alerts: AlertSettings;
+}
+
+export const SNAPSHOT_FILE = 'snapshot.json';
+export const PERFORMANCE_STATS_FILE = 'performance_stats.json';
+/** Bytes read per step while catching up, between which progress is logged and I/O can run. */
+const CATCH_UP_STEP_BYTES = 32 * 1024 * 1024;
+
+interface LineBatch {
+  readonly lines: Array<readonly [SourceKind, RawLine]>;
+  readonly rewritten: { readonly file: SourceKind; readonly why: string } | null;
+}
+
+/**
+ * The long-running process: follows the three files, folds every complete line into the same
+ * projections the batch CLI uses, and publishes snapshots, a checkpoint and alerts.
+ * Wiring only: reading lives in io/, folding in pipeline/ and projections/, answers in queries/.
+ */
+export class Daemon {
+  private sources: SourceSet;
+  private ingest: Ingest;
+  private rebuilds = 0;
+  private activeAlerts = new Map<string, ActiveAlert>();
+  private lastEventAt: string | null = null;
+  private readonly startedAt: string;
+  private changedSinceCheckpoint = false;
+  private checkpointInFlight: Promise<void> | null = null;
+  private lock: LockHandle | null = null;
+  private watcher: FSWatcher | null = null;
+  private subscriptions: Subscription[] = [];
+  private readonly rejected: StateLog;
+  private readonly alertLog: StateLog;
+  private readonly snapshots: LatestWriter;
+  private stopped = false;
+
+  constructor(
+    private readonly settings: DaemonSettings,
+    private readonly log: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.startedAt = this.isoNow();
+    this.rejected = rejectedLog(settings.stateDir);
+    this.alertLog = alertsLog(settings.stateDir);
+    this.sources = new SourceSet(settings.dir, settings.maxLineBytes);
+    this.ingest = this.newIngest();
+    this.snapshots = new LatestWriter(
+      () => this.writeSnapshot(),
+      (error) => this.log.error({ err: error }, 'snapshot write failed'),
+    );
+  }
+
+  async start(): Promise<void> {
+    fs.mkdirSync(this.settings.stateDir, { recursive: true });
+    this.lock = acquireLock(this.settings.stateDir);
+    this.restore();
+    await this.catchUp();
+    this.evaluateAlerts(true);
+    await this.writeSnapshot();
+    await this.checkpoint();
+    this.startLive();
+    this.log.info({ dir: this.settings.dir, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
+  }
+
+  /** Final snapshot and checkpoint, then the lock is released. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const s of this.subscriptions) s.unsubscribe();
+    await this.watcher?.close();
+    await this.snapshots.flush();
+    await this.checkpointInFlight;
+    writeFileAtomicSync(path.join(this.settings.stateDir, SNAPSHOT_FILE), JSON.stringify(this.snapshot(), null, 2));
+    this.checkpointSync();
+    this.lock?.release();
+    this.log.info({ events_applied: this.eventsApplied() }, 'daemon stopped: final snapshot and checkpoint written');
+  }
+
+  private newIngest(state = initialState()): Ingest {
+    return new Ingest(state, {
+      maxLineBytes: this.settings.maxLineBytes,
+      onRejection: (rejection, bytes) => {
+        this.rejected.append(rejectedRecord(rejection, bytes, this.isoNow()));
+        this.log.warn({ file: SOURCE_FILES[rejection.file], line: rejection.line, byte_offset: rejection.byteOffset, reason: rejection.reason }, 'line rejected');
+      },
+    });
+  }
+
+  /** Continues from the checkpoint when it matches the files; otherwise starts from scratch. */
+  private restore(): void {
+    const loaded = loadCheckpoint(this.settings.stateDir, this.settings.dir);
+    if (!loaded.ok) {
+      this.log.info({ reason: loaded.why }, 'starting from the beginning of the files');
+      this.rejected.truncateTo(0);
+      return;
+    }
+    const cp = loaded.checkpoint;
+    this.sources = new SourceSet(this.settings.dir, this.settings.maxLineBytes, cp.positions);
+    this.ingest = this.newIngest(cp.state);
+    for (const kind of SOURCE_KINDS) Object.assign(this.ingest.totals.perSource[kind], cp.totals.perSource[kind]);
+    for (const [reason, count] of cp.totals.skippedByReason) this.ingest.totals.skippedByReason.set(reason, count);
+    this.rebuilds = cp.rebuilds;
+    this.activeAlerts = new Map(cp.activeAlerts.map((a) => [a.key, a]));
+    // Lines after the checkpoint are read again: cut what was logged for them.
+    this.rejected.truncateTo(cp.rejectedFileSize);
+    this.alertLog.truncateTo(cp.alertsFileSize);
+    this.log.info({ saved_at: cp.savedAt, events_applied: this.eventsApplied() }, 'resuming from checkpoint');
+  }
+
+  private rebuild(file: SourceKind, why: string): void {
+    this.rebuilds++;
+    this.log.warn({ file: SOURCE_FILES[file], why, rebuilds: this.rebuilds }, 'a file changed other than by appending: rebuilding from the files');
+    this.rejected.truncateTo(0);
+    this.sources = new SourceSet(this.settings.dir, this.settings.maxLineBytes);
+    this.ingest = this.newIngest();
+  }
+
+  private apply(kind: SourceKind, line: RawLine): void {
+    this.ingest.line(kind, line);
+  }
+
+  /** Start-up: reads everything present, in steps, logging progress. */
+  private async catchUp(): Promise<void> {
+    const began = this.clock();
+    let lastLog = began;
+    for (;;) {
+      const outcome = this.sources.readAll((kind, line) => this.apply(kind, line), CATCH_UP_STEP_BYTES);
+      if (outcome.kind === 'rewritten') {
+        this.rebuild(outcome.file, outcome.why);
+        continue;
+      }
+      if (!outcome.more) break;
+      if (this.clock() - lastLog >= 1000) {
+        lastLog = this.clock();
+        this.log.info({ events_applied: this.eventsApplied(), lag_bytes: this.sources.lagBytes() }, 'catching up');
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.changedSinceCheckpoint = true;
+    this.log.info({ events_applied: this.eventsApplied(), lines_rejected: this.ingest.rejectedCount, ms: this.clock() - began }, 'caught up');
+  }
+
+  private readBatch(kinds: readonly SourceKind[]): LineBatch {
+    const lines: Array<readonly [SourceKind, RawLine]> = [];
+    for (const kind of kinds) {
+      const outcome = this.sources.read(kind, (k, line) => lines.push([k, line]));
+      if (outcome.kind === 'rewritten') return { lines: [], rewritten: { file: outcome.file, why: outcome.why } };
+    }
+    return { lines, rewritten: null };
+  }
+
+  /** The live pipeline: per-file change signals -> line batches -> scan(apply) -> snapshots, alerts. */
+  private startLive(): void {
+    const changes$ = new Subject<SourceKind>();
+    const polls$ = interval(this.settings.pollIntervalMs).pipe(share());
+    const perFile: Array<Observable<LineBatch>> = SOURCE_KINDS.map((kind) =>
+      merge(changes$.pipe(filter((k) => k === kind)), polls$).pipe(map(() => this.readBatch([kind]))),
+    );
+    // scan folds each batch with the same apply the batch replay uses; it emits whether the batch changed anything.
+    const changed$ = merge(...perFile).pipe(
+      scan((_changed: boolean, batch: LineBatch) => {
+        if (batch.rewritten !== null) {
+          this.rebuild(batch.rewritten.file, batch.rewritten.why);
+          this.readAllNow();
+        }
+        for (const [kind, line] of batch.lines) this.apply(kind, line);
+        return batch.rewritten !== null || batch.lines.length > 0;
+      }, false),
+      filter((changed) => changed),
+      map(() => {
+        this.lastEventAt = this.isoNow();
+        this.changedSinceCheckpoint = true;
+      }),
+      share(),
+    );
+    const publish$ = changed$.pipe(throttleTime(this.settings.snapshotIntervalMs, asyncScheduler, { leading: true, trailing: true }));
+    this.subscriptions.push(
+      publish$.subscribe(() => {
+        this.evaluateAlerts(false);
+        this.snapshots.request();
+      }),
+      // Time alone can fire an alert (a workflow open too long), so evaluate on every poll too.
+      polls$.subscribe(() => {
+        if (this.evaluateAlerts(false)) this.snapshots.request();
+      }),
+      interval(this.settings.checkpointIntervalMs).subscribe(() => {
+        if (this.changedSinceCheckpoint) void this.checkpoint();
+      }),
+    );
+    const watched = new Map(SOURCE_KINDS.map((kind) => [path.resolve(this.sources.pathOf(kind)), kind] as const));
+    this.watcher = chokidar.watch(this.settings.dir, {
+      ignoreInitial: true,
+      depth: 0,
+      ignored: (p: string) => path.resolve(p) !== path.resolve(this.settings.dir) && !watched.has(path.resolve(p)),
+    });
+    this.watcher.on('all', (_event, p) => {
+      const kind = watched.get(path.resolve(p));
+      if (kind !== undefined) changes$.next(kind);
+    });
+    this.watcher.on('error', (error) => this.log.error({ err: error }, 'watcher error; the safety poll continues'));
+  }
+
+  /** After a rebuild: everything present now, read at once (the files are usually small then). */
+  private readAllNow(): void {
+    for (;;) {
+      const outcome = this.sources.readAll((kind, line) => this.apply(kind, line));
+      if (outcome.kind !== 'rewritten') return;
+      this.rebuild(outcome.file, outcome.why);
+    }
+  }
+
+  /** Updates the active alerts; logs each raise and resolve once. Returns whether anything changed. */
+  private evaluateAlerts(startUp: boolean): boolean {
+    const nowUs = this.clock() * 1000;
+    const result = transition(this.activeAlerts, checkAlerts(this.ingest.state, this.settings.alerts, nowUs), formatTimestampUs(nowUs));
+    this.activeAlerts = new Map(result.active);
+    for (const alert of result.raised) {
+      this.log.warn({ alert: alert.alert, key: alert.key, ...alert.details, start_up: startUp || undefined }, `alert: ${alert.alert}`);
+      this.alertLog.append({ at: alert.since, event: 'raised', ...alert });
+    }
+    for (const alert of result.resolved) {
+      this.log.info({ alert: alert.alert, key: alert.key, resolved: true, ...alert.details }, `resolved: ${alert.alert}`);
+      this.alertLog.append({ at: formatTimestampUs(nowUs), event: 'resolved', ...alert });
+    }
+    return result.raised.length > 0 || result.resolved.length > 0;
+  }
+
+  private eventsApplied(): number {
+    const p = this.ingest.totals.perSource;
+    return p.invocations.applied + p.metrics.applied + p.workflow_events.applied;
+  }
+
+  private isoNow(): string {
+    return formatTimestampUs(this.clock() * 1000);
+  }
+
+  snapshot() {
+    return buildSnapshot({
+      state: this.ingest.state,
+      nowUs: this.clock() * 1000,
+      dir: this.settings.dir,
+      sources: this.sources.statuses(),
+      health: {
+        events_applied: this.eventsApplied(),
+        lines_rejected: this.ingest.rejectedCount,
+        lag_bytes: this.sources.lagBytes(),
+        last_event_at: this.lastEventAt,
+        started_at: this.startedAt,
+        rebuilds: this.rebuilds,
+      },
+      alerts: this.activeAlerts.values(),
+      listLimit: this.settings.snapshotListLimit,
+      rollingWindow: this.settings.rollingWindow,
+    });
+  }
+
+  private async writeSnapshot(): Promise<void> {
+    const snapshot = this.snapshot();
+    const stats = { generated_at: snapshot.generated_at, ...q.stats(this.ingest.state) };
+    await Promise.all([
+      writeFileAtomic(path.join(this.settings.stateDir, SNAPSHOT_FILE), JSON.stringify(snapshot, null, 2)),
+      writeFileAtomic(path.join(this.settings.dir, PERFORMANCE_STATS_FILE), JSON.stringify(stats, null, 2)),
+    ]);
+  }
+
+  private checkpointData() {
+    return {
+      dir: this.settings.dir,
+      positions: this.sources.positions(),
+      totals: this.ingest.totals,
+      rebuilds: this.rebuilds,
+      rejectedFileSize: this.rejected.size(),
+      alertsFileSize: this.alertLog.size(),
+      activeAlerts: [...this.activeAlerts.values()],
+      savedAt: this.isoNow(),
+      state: this.ingest.state,
+    };
+  }
+
+  private checkpoint(): Promise<void> {
+    if (this.checkpointInFlight !== null) return this.checkpointInFlight;
+    this.changedSinceCheckpoint = false;
+    this.checkpointInFlight = saveCheckpoint(this.settings.stateDir, this.checkpointData())
+      .catch((error: unknown) => {
+        this.changedSinceCheckpoint = true;
+        this.log.error({ err: error }, 'checkpoint write failed');
+      })
+      .finally(() => {
+        this.checkpointInFlight = null;
+      });
+    return this.checkpointInFlight;
+  }
+
+  private checkpointSync(): void {
+    saveCheckpointSync(this.settings.stateDir, this.checkpointData());
+  }
+}

@@ -1,0 +1,57 @@
+import type { SourceKind } from '../domain/sources.js';
+import { formatTimestampUs } from '../domain/time.js';
+import type { TelemetryState } from '../projections/telemetryState.js';
+import type { ActiveAlert } from './alerts.js';
+import * as q from './telemetryQueries.js';
+
+/** The small document agents and tools read for instant answers (config/snapshot.schema.json). */
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+export interface SourceStatus {
+  readonly file: string;
+  readonly size: number;
+  readonly offset: number;
+  readonly fingerprint: string | null;
+}
+
+export interface Health {
+  readonly events_applied: number;
+  readonly lines_rejected: number;
+  readonly lag_bytes: number;
+  readonly last_event_at: string | null;
+  readonly started_at: string;
+  readonly rebuilds: number;
+}
+
+export interface SnapshotInput {
+  readonly state: TelemetryState;
+  readonly nowUs: number;
+  readonly dir: string;
+  readonly sources: Readonly<Record<SourceKind, SourceStatus>>;
+  readonly health: Health;
+  readonly alerts: Iterable<ActiveAlert>;
+  /** Longest list kept in the snapshot; the full count is given beside it. */
+  readonly listLimit: number;
+  readonly rollingWindow: number;
+}
+
+export function buildSnapshot(input: SnapshotInput) {
+  const { state, nowUs, listLimit } = input;
+  const open = q.open(state, nowUs);
+  const agents = q.agents(state, input.rollingWindow);
+  return {
+    schema_version: SNAPSHOT_SCHEMA_VERSION,
+    generated_at: formatTimestampUs(nowUs),
+    dir: input.dir,
+    sources: input.sources,
+    health: input.health,
+    stats: q.stats(state),
+    workflows: q.workflows(state),
+    overhead: q.overhead(state),
+    open_workflows: { count: open.length, items: open.slice(0, listLimit) },
+    agents: { count: agents.length, items: agents.slice(0, listLimit) },
+    alerts: { active: [...input.alerts] },
+  };
+}
+
+export type Snapshot = ReturnType<typeof buildSnapshot>;
