@@ -1,102 +1,129 @@
 /**
- * `npm run demo`: writes a sample multi-agent run through the TelemetryLogger into a temp
- * directory, then prints the report over it. The clock is simulated so that the durations
- * and gaps look like a real afternoon of agents at work.
+ * `npm run demo`: the daemon, live. Starts `oak-telemetry daemon` on a temp directory, runs
+ * simulated agents that write telemetry through the TelemetryLogger for about 20 seconds,
+ * and prints the live figures from snapshot.json as they change. Midway, coordination slows
+ * down (long gaps between agents), which raises the overhead alert; then it recovers and the
+ * alert resolves. Exits by itself.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TelemetryLogger } from '../src/logger/telemetryLogger.js';
-import { replayDirectory } from '../src/io/replayFiles.js';
-import { renderReport } from '../src/cli/reportCommand.js';
 
-interface Step {
-  agent: string;
-  type: string;
-  task: string;
-  taskType: string;
-  minutes: number;
-  status: 'success' | 'failure' | 'partial';
-  quality: number;
-  error?: string;
-}
-
-const WORKFLOWS: Array<{ project: string; steps: Step[]; gapMinutes: number }> = [
-  {
-    project: 'checkout-service',
-    gapMinutes: 3,
-    steps: [
-      { agent: 'systems-architect', type: 'architecture', task: 'Design the payment API schema', taskType: 'architecture_design', minutes: 25, status: 'success', quality: 5 },
-      { agent: 'backend-architect', type: 'development', task: 'Implement payment API endpoints', taskType: 'api_development', minutes: 40, status: 'success', quality: 4 },
-      { agent: 'qa-specialist', type: 'quality', task: 'Test payment API endpoints', taskType: 'testing', minutes: 15, status: 'success', quality: 4 },
-    ],
-  },
-  {
-    project: 'checkout-service',
-    gapMinutes: 12,
-    steps: [
-      { agent: 'backend-architect', type: 'development', task: 'Add refund endpoint to payment API', taskType: 'api_development', minutes: 30, status: 'failure', quality: 2, error: 'migration failed: column refunds.amount' },
-      { agent: 'debug-specialist', type: 'quality', task: 'Fix refund migration', taskType: 'bug_fix', minutes: 20, status: 'success', quality: 4 },
-      { agent: 'backend-architect', type: 'development', task: 'Finish refund endpoint', taskType: 'api_development', minutes: 18, status: 'success', quality: 4 },
-    ],
-  },
-  {
-    project: 'storefront',
-    gapMinutes: 5,
-    steps: [
-      { agent: 'frontend-developer', type: 'development', task: 'Build product listing page in React', taskType: 'ui_development', minutes: 35, status: 'success', quality: 5 },
-      { agent: 'qa-specialist', type: 'quality', task: 'Write end-to-end tests for listing page', taskType: 'testing', minutes: 22, status: 'partial', quality: 3 },
-    ],
-  },
+const AGENTS = [
+  { agent: 'systems-architect', type: 'architecture', task: 'Design the payment API schema', taskType: 'architecture_design' },
+  { agent: 'backend-architect', type: 'development', task: 'Implement payment API endpoints', taskType: 'api_development' },
+  { agent: 'frontend-developer', type: 'development', task: 'Build checkout page in React', taskType: 'ui_development' },
+  { agent: 'qa-specialist', type: 'quality', task: 'Test checkout end to end', taskType: 'testing' },
 ];
+const DEMO_SECONDS = 20;
+const WORKFLOW_EVERY_MS = 400;
+const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
 
-function main(): void {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-telemetry-demo-'));
-  let now = Date.parse('2026-11-20T13:00:00Z');
-  const clock = () => new Date(now);
-  const advance = (minutes: number) => {
-    now += minutes * 60_000;
-  };
-  const logger = new TelemetryLogger({ dir, clock, sessionId: 'demo-session' });
-
-  for (const [i, wf] of WORKFLOWS.entries()) {
-    const workflowId = `demo-wf-${i + 1}`;
-    const startedAt = now;
-    logger.logWorkflowStart({ workflowId, projectName: wf.project, agentPlan: wf.steps.map((s) => s.agent), estimatedDuration: 3600 });
-    let previous: string | undefined;
-    for (const step of wf.steps) {
-      advance(wf.gapMinutes);
-      if (previous !== undefined) logger.logAgentHandoff({ workflowId, fromAgent: previous, toAgent: step.agent, artifacts: [`artifacts/${previous}/out.md`] });
-      const id = logger.logInvocation({ agentName: step.agent, agentType: step.type, taskDescription: step.task, taskType: step.taskType, workflowId });
-      advance(step.minutes);
-      logger.updateInvocation(id, { durationSeconds: step.minutes * 60, status: step.status, errorMessage: step.error });
-      logger.logSuccessMetric({ invocationId: id, success: step.status === 'success', qualityRating: step.quality });
-      previous = step.agent;
-    }
-    advance(wf.gapMinutes);
-    logger.logWorkflowComplete({
-      workflowId,
-      durationSeconds: Math.round((now - startedAt) / 1000),
-      success: wf.steps.every((s) => s.status !== 'failure') || wf.steps[wf.steps.length - 1]?.status === 'success',
-      agentsExecuted: wf.steps.map((s) => s.agent),
-    });
-    advance(30);
-  }
-
-  // One workflow still running: its second agent has been invoked and not yet updated.
-  logger.logWorkflowStart({ workflowId: 'demo-wf-4', projectName: 'storefront', agentPlan: ['systems-architect', 'frontend-developer'], estimatedDuration: 5400 });
-  advance(2);
-  const design = logger.logInvocation({ agentName: 'systems-architect', agentType: 'architecture', taskDescription: 'Design cart state management', taskType: 'architecture_design', workflowId: 'demo-wf-4' });
-  advance(20);
-  logger.updateInvocation(design, { durationSeconds: 1200, status: 'success' });
-  logger.logAgentHandoff({ workflowId: 'demo-wf-4', fromAgent: 'systems-architect', toAgent: 'frontend-developer' });
-  advance(1);
-  logger.logInvocation({ agentName: 'frontend-developer', agentType: 'development', taskDescription: 'Build cart drawer in React', taskType: 'ui_development', workflowId: 'demo-wf-4' });
-  advance(10);
-
-  const ingest = replayDirectory(dir);
-  process.stdout.write(renderReport(`oak-telemetry demo: telemetry written to ${dir}`, ingest.state, now * 1000) + '\n\n');
-  process.stdout.write(`Try: npx oak-telemetry best-agent --dir ${dir} --task "payment API endpoint" --all\n`);
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-main();
+/** Simulated time: each workflow covers about an hour of agent work. */
+let simulated = Date.parse('2026-11-20T08:00:00Z');
+
+function runWorkflow(logger: TelemetryLogger, n: number, gapMinutes: number): void {
+  const workflowId = `live-wf-${n}`;
+  const steps = AGENTS.slice(0, 2 + (n % 3));
+  const startedAt = simulated;
+  const clockAt = () => new Date(simulated);
+  const at = new TelemetryLogger({ dir: logger.dir, sessionId: logger.sessionId, clock: clockAt });
+  at.logWorkflowStart({ workflowId, projectName: 'shop', agentPlan: steps.map((s) => s.agent), estimatedDuration: 3600 });
+  let previous: string | undefined;
+  for (const [i, step] of steps.entries()) {
+    simulated += gapMinutes * 60_000;
+    if (previous !== undefined) at.logAgentHandoff({ workflowId, fromAgent: previous, toAgent: step.agent });
+    const id = at.logInvocation({ agentName: step.agent, agentType: step.type, taskDescription: step.task, taskType: step.taskType, workflowId });
+    const minutes = 10 + ((n * 7 + i * 5) % 15);
+    simulated += minutes * 60_000;
+    const failed = (n + i) % 9 === 0;
+    at.updateInvocation(id, { durationSeconds: minutes * 60, status: failed ? 'failure' : 'success', errorMessage: failed ? 'tests failed' : undefined });
+    at.logSuccessMetric({ invocationId: id, success: !failed, qualityRating: failed ? 2 : 4 + ((n + i) % 2) });
+    previous = step.agent;
+  }
+  simulated += gapMinutes * 60_000;
+  at.logWorkflowComplete({ workflowId, durationSeconds: Math.round((simulated - startedAt) / 1000), success: true, agentsExecuted: steps.map((s) => s.agent) });
+}
+
+interface LiveSnapshot {
+  health: { events_applied: number };
+  stats: { total_invocations: number };
+  workflows: { total_workflows: number };
+  overhead: { coordination_overhead_pct: number };
+  alerts: { active: Array<{ alert: string; details: { overhead_pct?: number } }> };
+}
+
+function readSnapshot(file: string): LiveSnapshot | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as LiveSnapshot;
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-telemetry-live-'));
+  const config = path.join(dir, 'demo-config.json');
+  fs.writeFileSync(config, JSON.stringify({ pollIntervalMs: 500, alerts: { overhead: { window: 5 } } }));
+  process.stdout.write(`oak-telemetry live demo: telemetry in ${dir}\n\n`);
+  const daemon = spawn(process.execPath, [cli, 'daemon', '--dir', dir, '--config', config, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let buffered = '';
+  daemon.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) !== -1) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      try {
+        const entry = JSON.parse(line) as { msg: string; alert?: string; overhead_pct?: number; resolved?: boolean };
+        if (entry.alert === 'coordination_overhead') {
+          process.stdout.write(`  >> daemon: ${entry.msg}${entry.overhead_pct !== undefined ? ` (overhead ${entry.overhead_pct}% over the last 5 workflows)` : ''}\n`);
+        }
+      } catch {
+        // not a log line
+      }
+    }
+  });
+  const snapshotFile = path.join(dir, '.oak-telemetry', 'snapshot.json');
+  while (readSnapshot(snapshotFile) === null) await sleep(50);
+
+  const logger = new TelemetryLogger({ dir, sessionId: 'live-demo' });
+  const began = Date.now();
+  let n = 0;
+  let last = '';
+  const show = () => {
+    const s = readSnapshot(snapshotFile);
+    if (s === null) return;
+    const alert = s.alerts.active.find((a) => a.alert === 'coordination_overhead');
+    const line =
+      `${((Date.now() - began) / 1000).toFixed(1).padStart(5)} s  invocations ${String(s.stats.total_invocations).padStart(4)}` +
+      `  workflows ${String(s.workflows.total_workflows).padStart(3)}  overhead (all) ${s.overhead.coordination_overhead_pct.toFixed(2).padStart(6)}%` +
+      `  alert: ${alert ? `COORDINATION OVERHEAD ${alert.details.overhead_pct}%` : 'none'}`;
+    if (line.slice(8) !== last) {
+      last = line.slice(8);
+      process.stdout.write(line + '\n');
+    }
+  };
+  while (Date.now() - began < DEMO_SECONDS * 1000) {
+    const phase = (Date.now() - began) / 1000;
+    // Slow coordination between seconds 7 and 12: agents wait a long time for each other.
+    const gap = phase > 7 && phase < 12 ? 40 : 1;
+    runWorkflow(logger, n++, gap);
+    await sleep(WORKFLOW_EVERY_MS);
+    show();
+  }
+  await sleep(500);
+  show();
+  daemon.kill('SIGTERM');
+  await new Promise((resolve) => daemon.once('exit', resolve));
+  process.stdout.write(`\nDone. Ask it anything: npx oak-telemetry report --dir ${dir}\n`);
+}
+
+await main();

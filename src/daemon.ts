@@ -4,16 +4,16 @@ import chokidar, { type FSWatcher } from 'chokidar';
 import { asyncScheduler, filter, interval, map, merge, type Observable, scan, share, Subject, type Subscription, throttleTime } from 'rxjs';
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from './domain/sources.js';
 import { formatTimestampUs } from './domain/time.js';
-import { loadCheckpoint, saveCheckpoint, saveCheckpointSync } from './io/checkpointStore.js';
+import { saveCheckpoint, saveCheckpointSync } from './io/checkpointStore.js';
+import { resume, startFresh } from './io/resume.js';
 import { writeFileAtomic, writeFileAtomicSync } from './io/atomicFile.js';
 import { LatestWriter } from './io/latestWriter.js';
 import { acquireLock, type LockHandle } from './io/lockFile.js';
-import { SourceSet } from './io/sourceSet.js';
+import type { SourceSet } from './io/sourceSet.js';
 import { alertsLog, rejectedLog, rejectedRecord, type StateLog } from './io/stateLogs.js';
 import type { Logger } from './log.js';
-import { Ingest } from './pipeline/ingest.js';
+import type { Ingest, IngestOptions } from './pipeline/ingest.js';
 import type { RawLine } from './pipeline/splitLines.js';
-import { initialState } from './projections/telemetryState.js';
 import { type ActiveAlert, type AlertSettings, checkAlerts, transition } from './queries/alerts.js';
 import { buildSnapshot } from './queries/snapshot.js';
 import * as q from './queries/telemetryQueries.js';
@@ -71,8 +71,7 @@ export class Daemon {
     this.startedAt = this.isoNow();
     this.rejected = rejectedLog(settings.stateDir);
     this.alertLog = alertsLog(settings.stateDir);
-    this.sources = new SourceSet(settings.dir, settings.maxLineBytes);
-    this.ingest = this.newIngest();
+    ({ sources: this.sources, ingest: this.ingest } = startFresh(settings.dir, settings.maxLineBytes, this.ingestOptions()));
     this.snapshots = new LatestWriter(
       () => this.writeSnapshot(),
       (error) => this.log.error({ err: error }, 'snapshot write failed'),
@@ -105,29 +104,27 @@ export class Daemon {
     this.log.info({ events_applied: this.eventsApplied() }, 'daemon stopped: final snapshot and checkpoint written');
   }
 
-  private newIngest(state = initialState()): Ingest {
-    return new Ingest(state, {
+  private ingestOptions(): IngestOptions {
+    return {
       maxLineBytes: this.settings.maxLineBytes,
       onRejection: (rejection, bytes) => {
         this.rejected.append(rejectedRecord(rejection, bytes, this.isoNow()));
         this.log.warn({ file: SOURCE_FILES[rejection.file], line: rejection.line, byte_offset: rejection.byteOffset, reason: rejection.reason }, 'line rejected');
       },
-    });
+    };
   }
 
   /** Continues from the checkpoint when it matches the files; otherwise starts from scratch. */
   private restore(): void {
-    const loaded = loadCheckpoint(this.settings.stateDir, this.settings.dir);
-    if (!loaded.ok) {
-      this.log.info({ reason: loaded.why }, 'starting from the beginning of the files');
+    const resumed = resume(this.settings.stateDir, this.settings.dir, this.settings.maxLineBytes, this.ingestOptions());
+    this.sources = resumed.sources;
+    this.ingest = resumed.ingest;
+    const cp = resumed.checkpoint;
+    if (cp === null) {
+      this.log.info({ reason: resumed.why }, 'starting from the beginning of the files');
       this.rejected.truncateTo(0);
       return;
     }
-    const cp = loaded.checkpoint;
-    this.sources = new SourceSet(this.settings.dir, this.settings.maxLineBytes, cp.positions);
-    this.ingest = this.newIngest(cp.state);
-    for (const kind of SOURCE_KINDS) Object.assign(this.ingest.totals.perSource[kind], cp.totals.perSource[kind]);
-    for (const [reason, count] of cp.totals.skippedByReason) this.ingest.totals.skippedByReason.set(reason, count);
     this.rebuilds = cp.rebuilds;
     this.activeAlerts = new Map(cp.activeAlerts.map((a) => [a.key, a]));
     // Lines after the checkpoint are read again: cut what was logged for them.
@@ -140,8 +137,7 @@ export class Daemon {
     this.rebuilds++;
     this.log.warn({ file: SOURCE_FILES[file], why, rebuilds: this.rebuilds }, 'a file changed other than by appending: rebuilding from the files');
     this.rejected.truncateTo(0);
-    this.sources = new SourceSet(this.settings.dir, this.settings.maxLineBytes);
-    this.ingest = this.newIngest();
+    ({ sources: this.sources, ingest: this.ingest } = startFresh(this.settings.dir, this.settings.maxLineBytes, this.ingestOptions()));
   }
 
   private apply(kind: SourceKind, line: RawLine): void {

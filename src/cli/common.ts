@@ -12,6 +12,13 @@ export function dirOption(): Option {
   return new Option('--dir <path>', 'telemetry directory (default: $OAK_TELEMETRY_DIR, else ./telemetry)');
 }
 
+export function sourceOption(): Option {
+  return new Option(
+    '--source <source>',
+    "auto: the daemon's checkpoint plus what the files gained since (falls back to replay); replay: read the files from the start",
+  ).default('auto');
+}
+
 export function parseNumber(flag: string, raw: string): number {
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag} must be a number, got ${JSON.stringify(raw)}`);

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import { loadDaemonConfig, type DaemonConfig } from '../config.js';
-import { Daemon, type DaemonSettings } from '../daemon.js';
-import { createLogger } from '../log.js';
+import type { DaemonConfig } from '../config.js';
+import type { DaemonSettings } from '../daemon.js';
 import { parseNumber } from './common.js';
 
 interface DaemonOpts {
@@ -45,6 +44,12 @@ export function buildDaemonCommand(): Command {
     .option('--checkpoint-interval-ms <n>', 'checkpoint interval while changing (default 5000)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .action(async (opts: DaemonOpts) => {
+      // Loaded here, not at start-up: the query commands should not pay for the daemon's modules.
+      const [{ loadDaemonConfig }, { Daemon }, { createLogger }] = await Promise.all([
+        import('../config.js'),
+        import('../daemon.js'),
+        import('../log.js'),
+      ]);
       const number = (flag: string, raw: string | undefined) => (raw === undefined ? undefined : parseNumber(flag, raw));
       const config = loadDaemonConfig({
         configFile: opts.config,

@@ -1,18 +1,36 @@
-import { replayDirectory } from '../io/replayFiles.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
+import path from 'node:path';
+import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { parseTimestampUs } from '../domain/time.js';
 import { UsageError } from '../errors.js';
+import { readToEnd, resume, startFresh, type Resumed } from '../io/resume.js';
+import type { TelemetryState } from '../projections/telemetryState.js';
 
-/** Batch replay for a query; tells stderr how many bad lines it skipped. */
-export function loadState(dir: string): TelemetryState {
-  const ingest = replayDirectory(dir);
-  const skipped = ingest.rejectedCount;
+export type StateSource = 'auto' | 'replay';
+
+export function parseSource(raw: string | undefined): StateSource {
+  if (raw === undefined || raw === 'auto' || raw === 'replay') return raw ?? 'auto';
+  throw new UsageError(`--source must be auto or replay, got ${JSON.stringify(raw)}`);
+}
+
+/**
+ * The state for a query. `auto`: the daemon's checkpoint plus what the files gained since (the
+ * code a daemon restart runs), or a full replay when there is no checkpoint or the files no
+ * longer match it. `replay`: always from the files. The answers are the same either way; the
+ * CLI never writes the checkpoint. Tells stderr how many bad lines the answer skips.
+ */
+export function loadState(dir: string, source: StateSource = 'auto', stateDir = path.join(dir, '.oak-telemetry')): TelemetryState {
+  let loaded: Resumed = source === 'auto' ? resume(stateDir, dir, DEFAULT_MAX_LINE_BYTES, {}) : startFresh(dir, DEFAULT_MAX_LINE_BYTES, {});
+  if (!readToEnd(loaded)) {
+    loaded = startFresh(dir, DEFAULT_MAX_LINE_BYTES, {});
+    readToEnd(loaded);
+  }
+  const skipped = loaded.ingest.rejectedCount;
   if (skipped > 0) {
     process.stderr.write(
       `oak-telemetry: skipped ${skipped} bad line${skipped === 1 ? '' : 's'} in ${dir} (run \`oak-telemetry validate --dir ${dir}\` for details)\n`,
     );
   }
-  return ingest.state;
+  return loaded.ingest.state;
 }
 
 /** --now as epoch microseconds; the clock when absent. */

@@ -2,14 +2,15 @@ import { Command, Option } from 'commander';
 import * as q from '../queries/telemetryQueries.js';
 import { DEFAULT_WINDOW } from '../projections/rollingSuccess.js';
 import { UsageError } from '../errors.js';
-import { dirOption, parseNumber, printJson, printLine, resolveDir } from './common.js';
-import { loadState, resolveNow } from './loadState.js';
+import { dirOption, parseNumber, printJson, printLine, resolveDir, sourceOption } from './common.js';
+import { loadState, parseSource, resolveNow } from './loadState.js';
 import * as render from './render.js';
 
 interface CommonOpts {
   dir?: string;
   now?: string;
   json?: boolean;
+  source?: string;
 }
 
 /** --dir, --now and --json: the flags every query shares. */
@@ -18,7 +19,12 @@ function queryCommand(name: string, description: string): Command {
     .description(description)
     .addOption(dirOption())
     .addOption(new Option('--now <iso>', 'evaluate as of this time (ISO-8601; default: the clock)'))
-    .option('--json', 'print one JSON document instead of a table');
+    .option('--json', 'print one JSON document instead of a table')
+    .addOption(sourceOption());
+}
+
+function load(opts: CommonOpts) {
+  return loadState(resolveDir(opts.dir), parseSource(opts.source));
 }
 
 function output(opts: CommonOpts, value: unknown, human: () => string): void {
@@ -36,7 +42,7 @@ export function buildQueryCommands(): Command[] {
   const stats = queryCommand('stats', 'per-agent statistics: runs, success rate, quality, duration, task types, failures').action(
     (opts: CommonOpts) => {
       resolveNow(opts.now);
-      const state = loadState(resolveDir(opts.dir));
+      const state = load(opts);
       const view = q.stats(state);
       output(opts, view, () => render.renderStats(view));
     },
@@ -45,7 +51,7 @@ export function buildQueryCommands(): Command[] {
   const workflows = queryCommand('workflows', 'completed workflows: count, duration, success rate, common agent patterns').action(
     (opts: CommonOpts) => {
       resolveNow(opts.now);
-      const view = q.workflows(loadState(resolveDir(opts.dir)));
+      const view = q.workflows(load(opts));
       output(opts, view, () => render.renderWorkflows(view));
     },
   );
@@ -53,7 +59,7 @@ export function buildQueryCommands(): Command[] {
   const overhead = queryCommand('overhead', 'coordination overhead: share of workflow time not spent inside agents').action(
     (opts: CommonOpts) => {
       resolveNow(opts.now);
-      const view = q.overhead(loadState(resolveDir(opts.dir)));
+      const view = q.overhead(load(opts));
       output(opts, view, () => render.renderOverhead(view));
     },
   );
@@ -64,7 +70,7 @@ export function buildQueryCommands(): Command[] {
     .action((agent: string, opts: CommonOpts & { days: string }) => {
       const days = positiveInteger('--days', opts.days);
       const nowUs = resolveNow(opts.now);
-      const view = q.trends(loadState(resolveDir(opts.dir)), agent, days, nowUs);
+      const view = q.trends(load(opts), agent, days, nowUs);
       output(opts, view, () => render.renderTrend(agent, days, view));
     });
 
@@ -72,7 +78,7 @@ export function buildQueryCommands(): Command[] {
     .option('--task-type <type>', 'only agents with this among their common task types')
     .action((opts: CommonOpts & { taskType?: string }) => {
       resolveNow(opts.now);
-      const view = q.ranking(loadState(resolveDir(opts.dir)), opts.taskType);
+      const view = q.ranking(load(opts), opts.taskType);
       output(opts, view, () => render.renderRanking(view, opts.taskType));
     });
 
@@ -84,7 +90,7 @@ export function buildQueryCommands(): Command[] {
     .action((opts: CommonOpts & { task: string; domain?: string; minConfidence: string; all?: boolean }) => {
       const minConfidence = parseNumber('--min-confidence', opts.minConfidence);
       const nowUs = resolveNow(opts.now);
-      const state = loadState(resolveDir(opts.dir));
+      const state = load(opts);
       const matches = q.bestAgents(state, { task: opts.task, domain: opts.domain, minConfidence, nowUs });
       const shown = opts.all ? matches : matches.slice(0, 1);
       output(opts, opts.all ? matches : (matches[0] ?? null), () => render.renderBestAgents(shown, minConfidence));
@@ -92,7 +98,7 @@ export function buildQueryCommands(): Command[] {
 
   const open = queryCommand('open', 'workflows started and not completed, with their agents so far').action((opts: CommonOpts) => {
     const nowUs = resolveNow(opts.now);
-    const view = q.open(loadState(resolveDir(opts.dir)), nowUs);
+    const view = q.open(load(opts), nowUs);
     output(opts, view, () => render.renderOpen(view));
   });
 
@@ -101,7 +107,7 @@ export function buildQueryCommands(): Command[] {
     .action((opts: CommonOpts & { window: string }) => {
       const window = positiveInteger('--window', opts.window);
       resolveNow(opts.now);
-      const view = q.agents(loadState(resolveDir(opts.dir)), window);
+      const view = q.agents(load(opts), window);
       output(opts, view, () => render.renderAgents(view, window));
     });
 

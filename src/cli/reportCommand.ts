@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import type { TelemetryState } from '../projections/telemetryState.js';
 import * as q from '../queries/telemetryQueries.js';
-import { dirOption, printJson, printLine, resolveDir } from './common.js';
-import { loadState, resolveNow } from './loadState.js';
+import { dirOption, printJson, printLine, resolveDir, sourceOption } from './common.js';
+import { loadState, parseSource, resolveNow } from './loadState.js';
 import * as render from './render.js';
 
 export function reportSections(state: TelemetryState, nowUs: number) {
@@ -41,10 +41,11 @@ export function buildReportCommand(): Command {
     .addOption(dirOption())
     .addOption(new Option('--now <iso>', 'evaluate as of this time (ISO-8601; default: the clock)'))
     .option('--json', 'print one JSON document with every section')
-    .action((opts: { dir?: string; now?: string; json?: boolean }) => {
+    .addOption(sourceOption())
+    .action((opts: { dir?: string; now?: string; json?: boolean; source?: string }) => {
       const nowUs = resolveNow(opts.now);
       const dir = resolveDir(opts.dir);
-      const state = loadState(dir);
+      const state = loadState(dir, parseSource(opts.source));
       if (opts.json) printJson(reportSections(state, nowUs));
       else printLine(renderReport(`oak-telemetry report for ${dir}`, state, nowUs));
     });

@@ -1,0 +1,40 @@
+import { SOURCE_KINDS } from '../domain/sources.js';
+import { Ingest, type IngestOptions } from '../pipeline/ingest.js';
+import { initialState } from '../projections/telemetryState.js';
+import { type Checkpoint, loadCheckpoint } from './checkpointStore.js';
+import { SourceSet } from './sourceSet.js';
+
+/** State and file positions to continue from: a checkpoint's, or the beginning. */
+export interface Resumed {
+  readonly sources: SourceSet;
+  readonly ingest: Ingest;
+  readonly checkpoint: Checkpoint | null;
+  /** Why the checkpoint was not used (when it was not). */
+  readonly why: string | null;
+}
+
+export function startFresh(dir: string, maxLineBytes: number, options: IngestOptions, why: string | null = null): Resumed {
+  return { sources: new SourceSet(dir, maxLineBytes), ingest: new Ingest(initialState(), { ...options, maxLineBytes }), checkpoint: null, why };
+}
+
+/**
+ * Restores the checkpoint's state and positions. Whether the files still match it is checked
+ * on the first read of each file (FileTail compares the fingerprints); a mismatch reads as
+ * "rewritten" and the caller starts fresh. The same code serves a daemon restart and the
+ * CLI's `--source auto`.
+ */
+export function resume(stateDir: string, dir: string, maxLineBytes: number, options: IngestOptions): Resumed {
+  const loaded = loadCheckpoint(stateDir, dir);
+  if (!loaded.ok) return startFresh(dir, maxLineBytes, options, loaded.why);
+  const cp = loaded.checkpoint;
+  const ingest = new Ingest(cp.state, { ...options, maxLineBytes });
+  for (const kind of SOURCE_KINDS) Object.assign(ingest.totals.perSource[kind], cp.totals.perSource[kind]);
+  for (const [reason, count] of cp.totals.skippedByReason) ingest.totals.skippedByReason.set(reason, count);
+  return { sources: new SourceSet(dir, maxLineBytes, cp.positions), ingest, checkpoint: cp, why: null };
+}
+
+/** Reads every file to its end into the ingest; false if a file no longer matches (start fresh). */
+export function readToEnd(resumed: Resumed): boolean {
+  const outcome = resumed.sources.readAll((kind, line) => resumed.ingest.line(kind, line));
+  return outcome.kind === 'ok';
+}
