@@ -3,6 +3,7 @@ import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { asyncScheduler, filter, interval, map, merge, type Observable, scan, share, Subject, type Subscription, throttleTime } from 'rxjs';
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from './domain/sources.js';
+import { stringifyJson } from './domain/jsonText.js';
 import { formatTimestampUs } from './domain/time.js';
 import { saveCheckpoint, saveCheckpointSync } from './io/checkpointStore.js';
 import { resume, startFresh } from './io/resume.js';
@@ -98,7 +99,7 @@ export class Daemon {
     await this.watcher?.close();
     await this.snapshots.flush();
     await this.checkpointInFlight;
-    writeFileAtomicSync(path.join(this.settings.stateDir, SNAPSHOT_FILE), JSON.stringify(this.snapshot(), null, 2));
+    writeFileAtomicSync(path.join(this.settings.stateDir, SNAPSHOT_FILE), stringifyJson(this.snapshot()));
     this.checkpointSync();
     this.lock?.release();
     this.log.info({ events_applied: this.eventsApplied() }, 'daemon stopped: final snapshot and checkpoint written');
@@ -283,8 +284,8 @@ export class Daemon {
     const snapshot = this.snapshot();
     const stats = { generated_at: snapshot.generated_at, ...q.stats(this.ingest.state) };
     await Promise.all([
-      writeFileAtomic(path.join(this.settings.stateDir, SNAPSHOT_FILE), JSON.stringify(snapshot, null, 2)),
-      writeFileAtomic(path.join(this.settings.dir, PERFORMANCE_STATS_FILE), JSON.stringify(stats, null, 2)),
+      writeFileAtomic(path.join(this.settings.stateDir, SNAPSHOT_FILE), stringifyJson(snapshot)),
+      writeFileAtomic(path.join(this.settings.dir, PERFORMANCE_STATS_FILE), stringifyJson(stats)),
     ]);
   }
 

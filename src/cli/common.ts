@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { stringifyJson } from '../domain/jsonText.js';
 import { UsageError } from '../errors.js';
 
 /** Telemetry directory: --dir, else $OAK_TELEMETRY_DIR, else ./telemetry. */
@@ -51,7 +52,7 @@ export function printLine(text: string): void {
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  process.stdout.write(stringifyJson(value) + '\n');
 }
 
 /** Applies our conventions to a command and its sub-commands: errors throw instead of exiting. */

@@ -1,3 +1,4 @@
+import { orderedEntries } from '../domain/jsonText.js';
 import type { AgentMatch } from '../projections/bestAgent.js';
 import type { OverheadView } from '../projections/coordinationOverhead.js';
 import type { OpenWorkflowView } from '../projections/openWorkflows.js';
@@ -13,7 +14,7 @@ import { duration, percent, renderTable } from './table.js';
 export function renderStats(view: StatisticsView): string {
   if (view.total_invocations === 0) return 'No invocations recorded.';
   const range = view.date_range ? ` from ${view.date_range.start} to ${view.date_range.end}` : '';
-  const rows = Object.entries(view.agents).map(([name, a]) => [
+  const rows = orderedEntries(view.agents).map(([name, a]) => [
     name,
     a.invocation_count,
     percent(a.success_rate),

@@ -1,4 +1,5 @@
 import type { Change, StoredInvocation } from './changes.js';
+import { FirstSeenCounts } from './firstSeenCounts.js';
 import type { LedgerState } from './ledger.js';
 import { StringExtremes } from './stringExtremes.js';
 
@@ -15,10 +16,12 @@ export interface RollingSuccessState {
   readonly agents: Map<string, number[]>;
   /** Per agent: every invocation and the last one seen, for "count" and "last seen". */
   readonly seen: Map<string, { count: number; readonly times: StringExtremes }>;
+  /** Agents in first-seen order (a replaced record must not move its agent to the end). */
+  readonly order: FirstSeenCounts<string>;
 }
 
 export function initial(): RollingSuccessState {
-  return { agents: new Map(), seen: new Map() };
+  return { agents: new Map(), seen: new Map(), order: new FirstSeenCounts() };
 }
 
 function lowerBound(values: readonly number[], target: number): number {
@@ -33,6 +36,8 @@ function lowerBound(values: readonly number[], target: number): number {
 }
 
 function contribute(state: RollingSuccessState, inv: StoredInvocation, sign: 1 | -1): void {
+  if (sign === 1) state.order.add(inv.agentName, inv.seq);
+  else state.order.remove(inv.agentName, inv.seq);
   const seen = state.seen.get(inv.agentName);
   if (sign === 1) {
     const entry = seen ?? { count: 0, times: new StringExtremes() };
@@ -78,7 +83,12 @@ export interface RollingSuccessView {
 
 export function query(state: RollingSuccessState, ledger: LedgerState, windowSize: number = DEFAULT_WINDOW): RollingSuccessView[] {
   const views: RollingSuccessView[] = [];
-  for (const [agent, seen] of state.seen) {
+  state.order.refresh((visit) => {
+    for (const inv of ledger.invocations.values()) visit(inv.agentName, inv.seq);
+  });
+  for (const agent of state.order.keysInFirstSeenOrder()) {
+    const seen = state.seen.get(agent);
+    if (seen === undefined) continue;
     if (seen.times.needsRefresh) {
       seen.times.refresh((visit) => {
         for (const inv of ledger.invocations.values()) if (inv.agentName === agent) visit(inv.timestamp);

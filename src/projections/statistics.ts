@@ -1,4 +1,5 @@
 import { ExactSum } from '../domain/exactSum.js';
+import { withKeyOrder } from '../domain/jsonText.js';
 import { pyRound } from '../domain/pyRound.js';
 import type { MetricEvent } from '../domain/events.js';
 import type { Change, StoredInvocation } from './changes.js';
@@ -192,7 +193,12 @@ export function agentStatistics(state: StatisticsState, ledger: LedgerState): Ar
 export function query(state: StatisticsState, ledger: LedgerState): StatisticsView {
   const agents: Record<string, AgentStatistics> = {};
   let total = 0;
-  for (const [agent, stats] of agentStatistics(state, ledger)) {
+  const ordered = agentStatistics(state, ledger);
+  withKeyOrder(
+    agents,
+    ordered.map(([agent]) => agent),
+  );
+  for (const [agent, stats] of ordered) {
     // defineProperty: agent names such as "__proto__" are ordinary keys here.
     Object.defineProperty(agents, agent, { value: stats, enumerable: true, writable: true, configurable: true });
     total += stats.invocation_count;
