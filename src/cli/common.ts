@@ -3,9 +3,9 @@ import { Command, Option } from 'commander';
 import { stringifyJson } from '../domain/jsonText.js';
 import { UsageError } from '../errors.js';
 
-/** Telemetry directory: --dir, else $OAK_TELEMETRY_DIR, else ./telemetry. */
+/** Telemetry directory: --dir, else $OAK_TELEMETRY_DIR (when not empty), else ./telemetry. */
 export function resolveDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const dir = flag ?? env.OAK_TELEMETRY_DIR ?? './telemetry';
+  const dir = flag ?? (env.OAK_TELEMETRY_DIR || './telemetry');
   return path.resolve(dir);
 }
 

@@ -66,7 +66,10 @@ export function buildDaemonCommand(): Command {
       const daemon = new Daemon(settingsFrom(config), log);
       await daemon.start();
       await new Promise<void>((resolve) => {
+        let stopping = false;
         const shutdown = (signal: NodeJS.Signals) => {
+          if (stopping) return;
+          stopping = true;
           log.info({ signal }, 'shutting down');
           const timer = setTimeout(() => {
             log.error('shutdown took longer than 2 s; exiting');
@@ -78,8 +81,10 @@ export function buildDaemonCommand(): Command {
             process.exit(1);
           });
         };
-        process.once('SIGTERM', shutdown);
-        process.once('SIGINT', shutdown);
+        // 'on', not 'once': write-file-atomic re-raises a signal that arrives mid-write when no
+        // other listener is left, which would kill the process halfway through this shutdown.
+        process.on('SIGTERM', shutdown);
+        process.on('SIGINT', shutdown);
       });
     });
 }

@@ -4,7 +4,7 @@ import ndjson from 'ndjson';
 import { SOURCE_FILES, SOURCE_KINDS } from '../domain/sources.js';
 import type { Rejection } from '../decode/rejection.js';
 import { replayDirectory } from '../io/replayFiles.js';
-import { CommandFailed } from '../errors.js';
+import { CommandFailed, UsageError } from '../errors.js';
 import { dirOption, parseNumber, printLine, resolveDir } from './common.js';
 
 /** `validate`: one line per bad line (file, line, byte offset, reason); exit 1 if there is any. */
@@ -17,8 +17,19 @@ export function buildValidateCommand(): Command {
     .action(async (opts: { dir?: string; maxLineBytes: string; json?: boolean }) => {
       const dir = resolveDir(opts.dir);
       const maxLineBytes = parseNumber('--max-line-bytes', opts.maxLineBytes);
+      if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) {
+        throw new UsageError(`--max-line-bytes must be a whole number >= 1, got ${opts.maxLineBytes}`);
+      }
       const rejections: Rejection[] = [];
-      const ingest = replayDirectory(dir, { maxLineBytes, onRejection: (r) => rejections.push(r) });
+      const unfinished: string[] = [];
+      const ingest = replayDirectory(dir, {
+        maxLineBytes,
+        onRejection: (r) => rejections.push(r),
+        onUnfinished: (kind, byteOffset, bytes) =>
+          unfinished.push(
+            `note: ${path.join(dir, SOURCE_FILES[kind])}: ${bytes} byte${bytes === 1 ? '' : 's'} from byte ${byteOffset} have no newline yet: an unfinished line, not counted until it ends`,
+          ),
+      });
       if (opts.json) {
         await writeNdjson(rejections.map((r) => ({ ...r, file: SOURCE_FILES[r.file] })));
       } else {
@@ -33,6 +44,7 @@ export function buildValidateCommand(): Command {
         for (const [reason, count] of ingest.totals.skippedByReason) {
           printLine(`note: ${count} line${count === 1 ? '' : 's'} skipped (${reason.replaceAll('_', ' ')}); they are valid and ignored, as by the reference`);
         }
+        for (const note of unfinished) printLine(note);
         if (ingest.state.counts.unknownEventKinds > 0) {
           printLine(`note: ${ingest.state.counts.unknownEventKinds} workflow event(s) of unknown kind skipped`);
         }

@@ -23,6 +23,11 @@ function isBlank(text: string): boolean {
   return text.trim().length === 0;
 }
 
+/** V8's JSON errors quote the line; escape control characters so a printed reason cannot drive the terminal. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Decodes a line already known to be valid UTF-8 text. */
 export function decodeText(kind: SourceKind, text: string): DecodeOutcome {
   let parsed: unknown;
@@ -30,7 +35,7 @@ export function decodeText(kind: SourceKind, text: string): DecodeOutcome {
     parsed = JSON.parse(text);
   } catch (error) {
     if (isBlank(text)) return BLANK;
-    return { type: 'rejected', reason: `not JSON: ${(error as Error).message}` };
+    return { type: 'rejected', reason: `not JSON: ${printable((error as Error).message)}` };
   }
   if (!isObject(parsed)) return { type: 'rejected', reason: 'not a JSON object' };
   try {
@@ -51,16 +56,14 @@ export function decodeText(kind: SourceKind, text: string): DecodeOutcome {
 }
 
 /**
- * Decodes the bytes of one line (without its newline). `utf8Checked` lets a caller that
- * validated a whole chunk at once skip the per-line check.
+ * Decodes the bytes of one line (without its newline).
  */
 export function decodeBytes(
   kind: SourceKind,
   bytes: Buffer,
   maxLineBytes: number = DEFAULT_MAX_LINE_BYTES,
-  utf8Checked = false,
 ): DecodeOutcome {
   if (bytes.length > maxLineBytes) return { type: 'rejected', reason: `line longer than ${maxLineBytes} bytes` };
-  if (!utf8Checked && !isUtf8(bytes)) return { type: 'rejected', reason: 'invalid UTF-8' };
+  if (!isUtf8(bytes)) return { type: 'rejected', reason: 'invalid UTF-8' };
   return decodeText(kind, bytes.toString('utf8'));
 }

@@ -10,6 +10,7 @@ export function isObject(value: unknown): value is JsonObject {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
   return `a ${typeof value}`;
 }
 
@@ -36,9 +37,9 @@ export function optionalString(obj: JsonObject, key: string): string | null {
 export function optionalNumber(obj: JsonObject, key: string): number | null {
   const value = obj[key];
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new FieldError(`${key} must be a number, got ${describe(value)}`);
-  }
+  if (typeof value !== 'number') throw new FieldError(`${key} must be a number, got ${describe(value)}`);
+  // JSON.parse turns 1e400 into Infinity.
+  if (!Number.isFinite(value)) throw new FieldError(`${key} must be a finite number, got ${value}`);
   return value;
 }
 

@@ -17,8 +17,11 @@ export function parseTimestampUs(text: string): number {
   const hour = Number(h);
   const minute = Number(mi);
   const second = s === undefined ? 0 : Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return NaN;
-  const ms = Date.UTC(Number(y), month - 1, day, hour, minute, second);
+  const year = Number(y);
+  // Python's datetime has years 1..9999 (no year 0).
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return NaN;
+  // Not Date.UTC: it reads years 0..99 as 1900..1999.
+  const ms = new Date(0).setUTCFullYear(year, month - 1, day) + ((hour * 60 + minute) * 60 + second) * 1000;
   if (Number.isNaN(ms) || new Date(ms).getUTCDate() !== day) return NaN;
   const micros = frac === undefined ? 0 : Math.floor(Number((frac + '000000').slice(0, 6)));
   let offsetMinutes = 0;

@@ -8,8 +8,17 @@ import { initialState } from '../projections/telemetryState.js';
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
-/** Reads a file in chunks and hands over its lines; a missing file has none. Returns its size. */
-export function readLines(filePath: string, maxLineBytes: number, onLine: (line: RawLine) => void): number {
+/**
+ * Reads a file in chunks and hands over its complete lines; a missing file has none. Bytes
+ * after the last newline are an unfinished line: not handed over (the daemon waits for their
+ * newline too, so both agree), only reported through `onUnfinished`. Returns the file size.
+ */
+export function readLines(
+  filePath: string,
+  maxLineBytes: number,
+  onLine: (line: RawLine) => void,
+  onUnfinished?: (byteOffset: number, bytes: number) => void,
+): number {
   let fd: number;
   try {
     fd = fs.openSync(filePath, 'r');
@@ -28,25 +37,29 @@ export function readLines(filePath: string, maxLineBytes: number, onLine: (line:
       splitter.push(Buffer.from(buffer.subarray(0, n)), onLine);
       offset += n;
     }
-    splitter.flush(onLine);
+    if (offset > splitter.committedOffset) onUnfinished?.(splitter.committedOffset, offset - splitter.committedOffset);
     return offset;
   } finally {
     fs.closeSync(fd);
   }
 }
 
-export interface ReplayResult extends Ingest {}
+export interface ReplayOptions extends IngestOptions {
+  /** A file ends without a newline: its last `bytes` bytes, from `byteOffset`, are not counted yet. */
+  readonly onUnfinished?: (kind: SourceKind, byteOffset: number, bytes: number) => void;
+}
 
-/** Batch replay: every line of the three files through decode and every projection. */
-export function replayDirectory(dir: string, options: IngestOptions = {}): Ingest {
+/** Batch replay: every complete line of the three files through decode and every projection. */
+export function replayDirectory(dir: string, options: ReplayOptions = {}): Ingest {
   const ingest = new Ingest(initialState(), options);
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   for (const kind of SOURCE_KINDS) {
-    readLines(path.join(dir, SOURCE_FILES[kind]), maxLineBytes, (line) => ingest.line(kind, line));
+    readLines(
+      path.join(dir, SOURCE_FILES[kind]),
+      maxLineBytes,
+      (line) => ingest.line(kind, line),
+      (byteOffset, bytes) => options.onUnfinished?.(kind, byteOffset, bytes),
+    );
   }
   return ingest;
-}
-
-export function sourcePath(dir: string, kind: SourceKind): string {
-  return path.join(dir, SOURCE_FILES[kind]);
 }

@@ -42,9 +42,11 @@ export class LineSplitter {
     return this.nextLine;
   }
 
-  /** Bytes held back for an unfinished line. */
+  /** Bytes held back for an unfinished line (none for an overlong one: its bytes are dropped). */
   get pendingLength(): number {
-    return this.lineBytes;
+    let held = 0;
+    for (const piece of this.pending) held += piece.length;
+    return held;
   }
 
   push(chunk: Buffer, onLine: (line: RawLine) => void): void {

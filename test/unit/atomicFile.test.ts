@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeFileAtomic, writeFileAtomicSync } from '../../src/io/atomicFile.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-atomic-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('writeFileAtomic', () => {
+  it('writes a string, then replaces it with a Buffer', async () => {
+    const file = path.join(dir, 'snapshot.json');
+    await writeFileAtomic(file, '{"a":1}\n');
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"a":1}\n');
+    await writeFileAtomic(file, Buffer.from([0, 1, 2, 255]));
+    expect([...fs.readFileSync(file)]).toEqual([0, 1, 2, 255]);
+    await writeFileAtomic(file, '');
+    expect(fs.readFileSync(file, 'utf8')).toBe('');
+  });
+
+  it('leaves no tmp files behind, even with many writes to the same path at once', async () => {
+    const file = path.join(dir, 'state.json');
+    const contents = Array.from({ length: 30 }, (_, i) => `content ${i}\n`.repeat(1000 + i));
+    await Promise.all(contents.map((c) => writeFileAtomic(file, c)));
+    expect(fs.readdirSync(dir)).toEqual(['state.json']);
+    expect(contents).toContain(fs.readFileSync(file, 'utf8'));
+  });
+
+  it('rejects when the directory does not exist, leaving nothing behind', async () => {
+    await expect(writeFileAtomic(path.join(dir, 'missing', 'x.json'), 'x')).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('writeFileAtomicSync', () => {
+  it('writes and replaces content, leaving no tmp files', () => {
+    const file = path.join(dir, 'checkpoint.json');
+    writeFileAtomicSync(file, 'first');
+    writeFileAtomicSync(file, Buffer.from('second'));
+    expect(fs.readFileSync(file, 'utf8')).toBe('second');
+    expect(fs.readdirSync(dir)).toEqual(['checkpoint.json']);
+  });
+});
+
+describe('a reader in another process while the file is rewritten', () => {
+  // Two contents of different lengths and bytes: a torn read is shorter than either, a mixed
+  // one has bytes of both; either way it equals neither.
+  const sizes = { a: 1024 * 1024 + 17, b: 640 * 1024 + 5 };
+  const readerScript = `
+    import fs from 'node:fs';
+    const [file, stop, sizeA, sizeB] = process.argv.slice(1);
+    const a = Buffer.alloc(Number(sizeA), 'a\\n'), b = Buffer.alloc(Number(sizeB), 'B-');
+    const seen = { reads: 0, a: 0, b: 0, bad: 0, badLengths: [] };
+    process.stdout.write('ready\\n');
+    while (!fs.existsSync(stop)) {
+      let buf;
+      try { buf = fs.readFileSync(file); } catch (e) { if (e.code === 'ENOENT') continue; throw e; }
+      seen.reads++;
+      if (buf.equals(a)) seen.a++;
+      else if (buf.equals(b)) seen.b++;
+      else { seen.bad++; if (seen.badLengths.length < 5) seen.badLengths.push(buf.length); }
+    }
+    process.stdout.write(JSON.stringify(seen) + '\\n');
+  `;
+
+  it('never sees a partial or mixed file over 200 alternating writes', async () => {
+    const file = path.join(dir, 'snapshot.json');
+    const stop = path.join(dir, 'stop');
+    const a = Buffer.alloc(sizes.a, 'a\n');
+    const b = Buffer.alloc(sizes.b, 'B-');
+    const reader = spawn(process.execPath, ['--input-type=module', '-e', readerScript, file, stop, String(sizes.a), String(sizes.b)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    reader.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => reader.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      reader.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('ready\n')) resolve();
+      });
+      reader.once('exit', () => reject(new Error(`reader exited early: ${err}`)));
+    });
+
+    for (let i = 0; i < 200; i++) await writeFileAtomic(file, i % 2 === 0 ? a : b);
+    fs.writeFileSync(stop, '');
+    expect(await exited, err).toBe(0);
+
+    const seen = JSON.parse(out.slice(out.indexOf('ready\n') + 'ready\n'.length)) as { reads: number; a: number; b: number; bad: number };
+    expect(seen.bad, JSON.stringify(seen)).toBe(0);
+    // The reader really overlapped the writes: it saw both versions.
+    expect(seen.a).toBeGreaterThan(0);
+    expect(seen.b).toBeGreaterThan(0);
+    expect(fs.readdirSync(dir).sort()).toEqual(['snapshot.json', 'stop']);
+  });
+});
