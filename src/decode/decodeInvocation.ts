@@ -34,7 +34,8 @@ export function decodeInvocation(record: JsonObject): InvocationEvent {
     timestamp,
     timeUs: parseTimestampUs(timestamp),
     sessionId: optionalString(record, 'session_id'),
-    workflowId: optionalString(record, 'workflow_id'),
+    // An empty workflow_id names no workflow, as for workflow events.
+    workflowId: optionalString(record, 'workflow_id') || null,
     agentName,
     agentType: optionalString(record, 'agent_type') ?? '',
     taskDescription: optionalString(record, 'task_description') ?? '',

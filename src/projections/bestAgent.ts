@@ -37,6 +37,8 @@ function groupKey(inv: StoredInvocation): string {
 }
 
 function contribute(state: BestAgentState, inv: StoredInvocation, sign: 1 | -1): void {
+  // The reference skips invocations without an agent name when it picks an agent.
+  if (inv.agentName === '') return;
   let groups = state.agents.get(inv.agentName);
   if (groups === undefined) {
     if (sign === -1) return;
