@@ -8,7 +8,7 @@ import { StringExtremes } from './stringExtremes.js';
  * or failure, as `stats` counts them), in invocation order. A running invocation joins the
  * window when it is updated, at its own position.
  */
-export const schemaVersion = 1;
+export const schemaVersion = 2;
 export const DEFAULT_WINDOW = 20;
 
 export interface RollingSuccessState {

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
+import { ExactSum } from '../domain/exactSum.js';
+import * as agentTrends from './agentTrends.js';
+import * as bestAgent from './bestAgent.js';
+import * as coordinationOverhead from './coordinationOverhead.js';
+import { FirstSeenCounts } from './firstSeenCounts.js';
+import type { LedgerState } from './ledger.js';
+import * as openWorkflows from './openWorkflows.js';
+import * as rollingSuccess from './rollingSuccess.js';
+import * as statistics from './statistics.js';
+import { StringExtremes } from './stringExtremes.js';
+import type { TelemetryState } from './telemetryState.js';
+import * as workflowStats from './workflowStats.js';
+
+/**
+ * The whole TelemetryState as checkpoint bytes, so a restart folds on from where it stopped
+ * instead of replaying every file. Layout: "OAKS", u32 header length, JSON header, v8 payload.
+ * Anything unexpected throws StateCodecError: the caller's answer is always a full replay,
+ * never a state that is slightly wrong.
+ */
+export const CODEC_VERSION = 1;
+
+const MAGIC = Buffer.from('OAKS', 'latin1');
+const PREFIX_BYTES = MAGIC.length + 4;
+
+/** A checkpoint this build cannot restore; replay the files instead. */
+export class StateCodecError extends Error {
+  override readonly name = 'StateCodecError';
+}
+
+interface Header {
+  readonly codec: number;
+  /** Who wrote it; v8 reads older payloads but not newer ones, so this explains a failure. */
+  readonly node: string;
+  /** A projection whose schemaVersion changed folds into a different shape: replay instead. */
+  readonly schemas: Readonly<Record<string, number>>;
+  readonly payloadBytes: number;
+  /** v8 happily decodes a flipped bit into a wrong number; only a digest catches that. */
+  readonly sha1: string;
+}
+
+const SCHEMAS: Readonly<Record<string, number>> = {
+  statistics: statistics.schemaVersion,
+  workflows: workflowStats.schemaVersion,
+  overhead: coordinationOverhead.schemaVersion,
+  trends: agentTrends.schemaVersion,
+  bestAgent: bestAgent.schemaVersion,
+  open: openWorkflows.schemaVersion,
+  rolling: rollingSuccess.schemaVersion,
+};
+
+/** SHA-1 guards against damage, not attackers, and is several times faster than SHA-256 here. */
+function digest(bytes: Buffer): string {
+  return createHash('sha1').update(bytes).digest('hex');
+}
+
+export function encodeState(state: TelemetryState): Buffer {
+  const payload = serialize(state);
+  const header: Header = {
+    codec: CODEC_VERSION,
+    node: process.version,
+    schemas: SCHEMAS,
+    payloadBytes: payload.length,
+    sha1: digest(payload),
+  };
+  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.alloc(PREFIX_BYTES);
+  MAGIC.copy(prefix, 0);
+  prefix.writeUInt32BE(headerBytes.length, MAGIC.length);
+  return Buffer.concat([prefix, headerBytes, payload]);
+}
+
+export function decodeState(bytes: Buffer): TelemetryState {
+  if (bytes.length < PREFIX_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new StateCodecError('not a state checkpoint (no OAKS magic)');
+  }
+  const headerEnd = PREFIX_BYTES + bytes.readUInt32BE(MAGIC.length);
+  if (headerEnd > bytes.length) throw new StateCodecError('state checkpoint truncated inside its header');
+  const header = parseHeader(bytes.subarray(PREFIX_BYTES, headerEnd));
+  const payload = bytes.subarray(headerEnd);
+  if (payload.length !== header.payloadBytes) {
+    throw new StateCodecError(`state checkpoint has ${payload.length} payload bytes, header says ${header.payloadBytes}`);
+  }
+  if (digest(payload) !== header.sha1) throw new StateCodecError('state checkpoint payload does not match its digest');
+  try {
+    const state = deserialize(payload) as TelemetryState;
+    revive(state);
+    return state;
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new StateCodecError(`state checkpoint (written by Node ${header.node}) cannot be restored: ${reason}`, { cause });
+  }
+}
+
+function parseHeader(bytes: Buffer): Header {
+  let header: Partial<Header>;
+  try {
+    header = JSON.parse(bytes.toString('utf8')) as Partial<Header>;
+  } catch (cause) {
+    throw new StateCodecError('state checkpoint header is not JSON', { cause });
+  }
+  if (header.codec !== CODEC_VERSION) {
+    throw new StateCodecError(`state checkpoint codec ${String(header.codec)}, this build reads ${CODEC_VERSION}`);
+  }
+  if (JSON.stringify(header.schemas) !== JSON.stringify(SCHEMAS)) {
+    throw new StateCodecError(`state checkpoint projection schemas ${JSON.stringify(header.schemas)}, this build has ${JSON.stringify(SCHEMAS)}`);
+  }
+  if (typeof header.payloadBytes !== 'number' || typeof header.sha1 !== 'string') {
+    throw new StateCodecError('state checkpoint header lacks payload length or digest');
+  }
+  return header as Header;
+}
+
+// v8 keeps every property (TS `private` ones too) but drops prototypes: put the classes back
+// where each projection keeps them. A class added to a projection must be added here.
+
+type Revivable = typeof ExactSum | typeof FirstSeenCounts | typeof StringExtremes;
+
+function reattach(value: object, cls: Revivable): void {
+  Object.setPrototypeOf(value, cls.prototype);
+}
+
+function revive(state: TelemetryState): void {
+  reinternLedger(state.ledger);
+
+  const stats = state.statistics;
+  for (const totals of stats.agents.values()) {
+    reattach(totals.duration, ExactSum);
+    reattach(totals.quality, ExactSum);
+    reattach(totals.taskTypes, FirstSeenCounts);
+  }
+  reattach(stats.agentOrder, FirstSeenCounts);
+  reattach(stats.timestamps, StringExtremes);
+
+  reattach(state.workflows.duration, ExactSum);
+  reattach(state.workflows.patterns, FirstSeenCounts);
+
+  for (const timing of state.overhead.workflows.values()) reattach(timing.agentTime, ExactSum);
+
+  for (const groups of state.bestAgent.agents.values()) {
+    for (const group of groups.values()) reattach(group.duration, ExactSum);
+  }
+
+  for (const track of state.open.workflows.values()) reattach(track.agents, FirstSeenCounts);
+
+  for (const seen of state.rolling.seen.values()) reattach(seen.times, StringExtremes);
+  reattach(state.rolling.order, FirstSeenCounts);
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * v8 writes a string once per occurrence, so a restored ledger would hold one copy of an agent
+ * name or task text per invocation where a replayed one shares a single copy.
+ */
+function reinternLedger(ledger: LedgerState): void {
+  const strings = ledger.strings;
+  for (const value of strings.keys()) strings.set(value, value);
+  const interned = <T extends string | null>(value: T): T => (value === null ? value : ((strings.get(value) ?? value) as T));
+  for (const [invocationId, record] of ledger.invocations) {
+    const inv = record as Writable<typeof record>;
+    inv.invocationId = invocationId;
+    inv.agentName = interned(inv.agentName);
+    inv.agentType = interned(inv.agentType);
+    inv.taskDescription = interned(inv.taskDescription);
+    inv.taskType = interned(inv.taskType);
+    inv.sessionId = interned(inv.sessionId);
+    inv.workflowId = interned(inv.workflowId);
+  }
+}
