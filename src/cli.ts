@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { buildDaemonCommand } from './cli/daemonCommand.js';
+import { buildGenerateCommand } from './cli/generateCommand.js';
 import { buildLogCommand } from './cli/logCommand.js';
 import { buildQueryCommands } from './cli/queryCommands.js';
 import { buildReportCommand } from './cli/reportCommand.js';
@@ -26,6 +27,7 @@ function buildProgram(): Command {
   program.addCommand(buildValidateCommand());
   program.addCommand(buildLogCommand());
   program.addCommand(buildDaemonCommand());
+  program.addCommand(buildGenerateCommand());
   return withConventions(program);
 }
 

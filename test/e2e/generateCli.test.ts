@@ -1,0 +1,147 @@
+/**
+ * `oak-telemetry generate` as a process: writes the three files, same flags give the same
+ * bytes, the seed changes them, existing telemetry is kept unless --force, bad flags exit 2.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DAYS, DEFAULT_NOW, DEFAULT_SEED } from '../../src/generate/generateTelemetry.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = path.join(root, 'dist/src/cli.js');
+const FILES = ['agent_invocations.jsonl', 'success_metrics.jsonl', 'workflow_events.jsonl'] as const;
+
+let work: string;
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-generatecli-'));
+});
+afterAll(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+function run(args: string[]) {
+  expect(fs.existsSync(cli), `${cli} missing: build with "npx tsc -p tsconfig.json" first`).toBe(true);
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: work, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function hashes(dir: string): string[] {
+  return FILES.map((f) => createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex'));
+}
+
+let n = 0;
+const freshDir = () => path.join(work, `out-${++n}`);
+
+describe('oak-telemetry generate', () => {
+  it('writes the three files and reports their lines and bytes', () => {
+    const dir = freshDir();
+    const r = run(['generate', '--out', dir, '--workflows', '40']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    for (const f of FILES) {
+      const size = fs.statSync(path.join(dir, f)).size;
+      expect(size).toBeGreaterThan(0);
+      const lines = fs.readFileSync(path.join(dir, f), 'utf8').trimEnd().split('\n');
+      expect(r.stdout).toContain(`${path.join(dir, f)}: ${lines.length} lines, ${size} bytes`);
+    }
+    const starts = fs
+      .readFileSync(path.join(dir, 'workflow_events.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .filter((l) => JSON.parse(l).event === 'workflow_start');
+    expect(starts).toHaveLength(40);
+
+    const check = run(['validate', '--dir', dir]);
+    expect(check.code, check.stdout).toBe(0);
+    const stats = run(['stats', '--dir', dir, '--source', 'replay', '--json']);
+    expect(stats.code, stats.stderr).toBe(0);
+    expect(JSON.parse(stats.stdout).total_invocations).toBeGreaterThan(40 * 2 - 10);
+  });
+
+  it('gives the same bytes for the same flags, other bytes for another --seed', () => {
+    const a = freshDir();
+    const b = freshDir();
+    const c = freshDir();
+    expect(run(['generate', '--out', a, '--workflows', '200', '--seed', '9']).code).toBe(0);
+    expect(run(['generate', '--out', b, '--workflows', '200', '--seed', '9']).code).toBe(0);
+    expect(run(['generate', '--out', c, '--workflows', '200', '--seed', '10']).code).toBe(0);
+    expect(hashes(b)).toEqual(hashes(a));
+    const other = hashes(c);
+    for (let i = 0; i < FILES.length; i++) expect(other[i]).not.toBe(hashes(a)[i]);
+  });
+
+  it('dates everything within --days before --now', () => {
+    const dir = freshDir();
+    expect(run(['generate', '--out', dir, '--workflows', '100', '--days', '2.5', '--now', '2027-03-01T12:00:00Z']).code).toBe(0);
+    for (const f of FILES) {
+      for (const line of fs.readFileSync(path.join(dir, f), 'utf8').trimEnd().split('\n')) {
+        const t = Date.parse(JSON.parse(line).timestamp);
+        expect(t).toBeLessThanOrEqual(Date.parse('2027-03-01T12:00:00Z'));
+        expect(t).toBeGreaterThanOrEqual(Date.parse('2027-02-27T00:00:00Z'));
+      }
+    }
+  });
+
+  it('keeps existing telemetry unless --force', () => {
+    const dir = freshDir();
+    expect(run(['generate', '--out', dir, '--workflows', '20']).code).toBe(0);
+    const before = hashes(dir);
+    const refused = run(['generate', '--out', dir, '--workflows', '20', '--seed', '2']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/already holds telemetry.*--force/);
+    expect(hashes(dir)).toEqual(before);
+
+    const forced = run(['generate', '--out', dir, '--workflows', '20', '--seed', '2', '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(hashes(dir)).not.toEqual(before);
+
+    // Empty files are not telemetry worth keeping.
+    const empty = freshDir();
+    fs.mkdirSync(empty);
+    for (const f of FILES) fs.writeFileSync(path.join(empty, f), '');
+    expect(run(['generate', '--out', empty, '--workflows', '5']).code).toBe(0);
+  });
+
+  it.each([
+    [['--workflows', '10'], /--out/],
+    [['--out', 'x'], /--workflows/],
+    [['--out', 'x', '--workflows', 'many'], /--workflows must be a number/],
+    [['--out', 'x', '--workflows', '-1'], /--workflows must be a whole number/],
+    [['--out', 'x', '--workflows', '2.5'], /--workflows must be a whole number/],
+    [['--out', 'x', '--workflows', '10', '--seed', '-3'], /--seed must be a whole number/],
+    [['--out', 'x', '--workflows', '10', '--seed', '1e20'], /--seed must be a whole number/],
+    [['--out', 'x', '--workflows', '10', '--days', '0'], /--days must be > 0/],
+    [['--out', 'x', '--workflows', '10', '--days', 'week'], /--days must be a number/],
+    [['--out', 'x', '--workflows', '10', '--now', 'yesterday'], /--now must be an ISO-8601 time/],
+    [['--out', 'x', '--workflows', '10', '--bogus'], /unknown option/],
+  ])('exits 2 for bad flags: %j', (args, message) => {
+    const r = run(['generate', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect(fs.existsSync(path.join(work, 'x'))).toBe(false);
+  });
+
+  it('exits 2 when --out is a file', () => {
+    const file = path.join(work, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const r = run(['generate', '--out', file, '--workflows', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not a directory/);
+  });
+
+  it('documents its flags and the generator defaults in --help', () => {
+    const r = run(['generate', '--help']);
+    expect(r.code).toBe(0);
+    const help = r.stdout.replace(/\s+/g, ' '); // commander wraps to the terminal width
+    for (const flag of ['--out', '--workflows', '--seed', '--days', '--now', '--force']) expect(help).toContain(flag);
+    expect(help).toContain(`default: ${DEFAULT_SEED})`);
+    expect(help).toContain(`default: ${DEFAULT_DAYS})`);
+    expect(help).toContain(`default: ${DEFAULT_NOW}`);
+    expect(run(['--help']).stdout).toContain('generate');
+  });
+});
