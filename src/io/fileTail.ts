@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import type { SourceKind } from '../domain/sources.js';
 import { LineSplitter, type RawLine } from '../pipeline/splitLines.js';
@@ -10,6 +10,13 @@ import { LineSplitter, type RawLine } from '../pipeline/splitLines.js';
  * of the file and the bytes just before the offset). Any difference means the file was not
  * appended to but rewritten (the reference logger truncates and rewrites it), truncated,
  * or replaced, and the caller must rebuild.
+ *
+ * The windows cannot see a change in the middle that keeps the size (the reference's
+ * update_invocation turning "unknown"/null into "success"/12.5, or "success" into "failure").
+ * Live, a file whose modification time moved while its size did not is taken as rewritten: an
+ * append always grows the file. (Known limit: such a rewrite followed by an append before we
+ * look again is not seen.) On resume, a sha1 of every byte read before the checkpoint is
+ * compared, so a rewrite while nobody was watching is always seen.
  */
 const WINDOW = 4096;
 const CHUNK = 4 * 1024 * 1024;
@@ -22,6 +29,9 @@ export interface TailFingerprint {
   /** Window of bytes ending at `offset`. */
   readonly tailLength: number;
   readonly tailHash: string;
+  /** sha1 of the bytes from 0 to `prefixLength` (all bytes read, a partial last line included). */
+  readonly prefixLength: number;
+  readonly prefixHash: string;
 }
 
 export interface TailPosition {
@@ -52,6 +62,17 @@ function readAt(fd: number, offset: number, length: number): Buffer {
   return done === length ? buffer : buffer.subarray(0, done);
 }
 
+/** Feeds bytes [from, to) of the file into `hash`; false if the file ends before `to`. */
+function hashRange(fd: number, from: number, to: number, into: Hash): boolean {
+  for (let at = from; at < to; ) {
+    const piece = readAt(fd, at, Math.min(CHUNK, to - at));
+    if (piece.length === 0) return false;
+    into.update(piece);
+    at += piece.length;
+  }
+  return true;
+}
+
 export class FileTail {
   private splitter: LineSplitter;
   private ino = -1;
@@ -60,6 +81,10 @@ export class FileTail {
   /** Last bytes read, ending at `readOffset` (up to 2 x WINDOW, so a window can end at a line end). */
   private recent: Buffer = Buffer.alloc(0);
   private readOffset: number;
+  /** sha1 of every byte from 0 to `readOffset`. */
+  private prefix: Hash = createHash('sha1');
+  /** Size and modification time at the last read; null before the first. */
+  private seen: { readonly size: number; readonly mtimeMs: number } | null = null;
 
   constructor(
     readonly kind: SourceKind,
@@ -86,7 +111,15 @@ export class FileTail {
     return {
       offset,
       line: this.splitter.committedLine,
-      fingerprint: { ino: this.ino, headLength: head.length, headHash: hash(head), tailLength: tail.length, tailHash: hash(tail) },
+      fingerprint: {
+        ino: this.ino,
+        headLength: head.length,
+        headHash: hash(head),
+        tailLength: tail.length,
+        tailHash: hash(tail),
+        prefixLength: this.readOffset,
+        prefixHash: this.prefix.copy().digest('hex'),
+      },
     };
   }
 
@@ -120,6 +153,7 @@ export class FileTail {
         this.splitter.push(chunk, onLine);
         remaining -= chunk.length;
       }
+      this.seen = { size: stat.size, mtimeMs: stat.mtimeMs };
       return { kind: 'ok', size: stat.size, more: this.readOffset < stat.size };
     } finally {
       fs.closeSync(fd);
@@ -139,6 +173,14 @@ export class FileTail {
       if (hash(readAt(fd, 0, fp.headLength)) !== fp.headHash) return 'head bytes changed';
       const tail = readAt(fd, resume.offset - fp.tailLength, fp.tailLength);
       if (hash(tail) !== fp.tailHash) return 'bytes before the offset changed';
+      // Checkpoints written before the prefix hash existed cannot prove the middle unchanged.
+      if (typeof fp.prefixHash !== 'string' || typeof fp.prefixLength !== 'number') return 'no prefix hash in the checkpoint';
+      const upToOffset = createHash('sha1');
+      if (!hashRange(fd, 0, resume.offset, upToOffset)) return 'file shrank';
+      const whole = upToOffset.copy();
+      if (!hashRange(fd, resume.offset, fp.prefixLength, whole)) return 'file shrank';
+      if (whole.digest('hex') !== fp.prefixHash) return 'bytes read before the checkpoint changed';
+      this.prefix = upToOffset;
       this.head = readAt(fd, 0, Math.min(WINDOW, resume.offset));
       this.recent = tail;
       return null;
@@ -150,6 +192,7 @@ export class FileTail {
     if (stat.ino !== this.ino) return 'file replaced (inode changed)';
     if (stat.size < this.readOffset) return 'file shrank';
     if (this.readOffset === 0) return null;
+    if (this.seen !== null && stat.size === this.seen.size && stat.mtimeMs !== this.seen.mtimeMs) return 'modified without growing';
     if (!readAt(fd, 0, this.head.length).equals(this.head)) return 'head bytes changed';
     const window = this.recent.subarray(Math.max(0, this.recent.length - WINDOW));
     if (!readAt(fd, this.readOffset - window.length, window.length).equals(window)) return 'bytes before the offset changed';
@@ -161,6 +204,7 @@ export class FileTail {
       this.head = Buffer.concat([this.head, chunk.subarray(0, WINDOW - this.head.length)]);
     }
     const keep = 2 * WINDOW;
+    this.prefix.update(chunk);
     this.recent =
       chunk.length >= keep ? Buffer.from(chunk.subarray(chunk.length - keep)) : Buffer.concat([this.recent, chunk]).subarray(-keep);
     this.readOffset += chunk.length;
