@@ -108,8 +108,8 @@ export class Daemon {
   private ingestOptions(): IngestOptions {
     return {
       maxLineBytes: this.settings.maxLineBytes,
-      onRejection: (rejection, bytes) => {
-        this.rejected.append(rejectedRecord(rejection, bytes, this.isoNow()));
+      onRejection: (rejection, bytes, whole) => {
+        this.rejected.append(rejectedRecord(rejection, bytes, whole, this.isoNow()));
         this.log.warn({ file: SOURCE_FILES[rejection.file], line: rejection.line, byte_offset: rejection.byteOffset, reason: rejection.reason }, 'line rejected');
       },
     };

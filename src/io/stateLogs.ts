@@ -45,7 +45,7 @@ export function alertsLog(stateDir: string): StateLog {
 }
 
 /** The record kept for a rejected line: where it is, why, and its text (cut at 64 KiB). */
-export function rejectedRecord(rejection: Rejection, bytes: Buffer | null, at: string) {
+export function rejectedRecord(rejection: Rejection, bytes: Buffer | null, whole: boolean, at: string) {
   const kept = bytes === null ? null : bytes.subarray(0, MAX_RAW_BYTES);
   return {
     at,
@@ -56,6 +56,6 @@ export function rejectedRecord(rejection: Rejection, bytes: Buffer | null, at: s
     raw: kept === null ? null : kept.toString('utf8'),
     // Invalid UTF-8 cannot round-trip through a JSON string; keep the exact bytes too.
     raw_base64: kept !== null && !Buffer.from(kept.toString('utf8'), 'utf8').equals(kept) ? kept.toString('base64') : undefined,
-    truncated: bytes === null || bytes.length > MAX_RAW_BYTES,
+    truncated: !whole || bytes === null || bytes.length > MAX_RAW_BYTES,
   };
 }

@@ -20,8 +20,11 @@ export interface IngestTotals {
 
 export interface IngestOptions {
   readonly maxLineBytes?: number;
-  /** Called for every rejected line, with the line's bytes (null when over the length limit). */
-  readonly onRejection?: (rejection: Rejection, bytes: Buffer | null) => void;
+  /**
+   * Called for every rejected line with its bytes; for a line over the length limit, with its
+   * first bytes only (`whole` false).
+   */
+  readonly onRejection?: (rejection: Rejection, bytes: Buffer | null, whole: boolean) => void;
 }
 
 function emptyTally(): SourceTally {
@@ -67,7 +70,7 @@ export class Ingest {
         return;
       case 'rejected':
         tally.rejected++;
-        this.options.onRejection?.({ file: kind, line: raw.line, byteOffset: raw.byteOffset, reason: outcome.reason }, raw.bytes);
+        this.options.onRejection?.({ file: kind, line: raw.line, byteOffset: raw.byteOffset, reason: outcome.reason }, raw.bytes ?? raw.head ?? null, raw.bytes !== null);
         return;
     }
   }

@@ -7,6 +7,8 @@
 export interface RawLine {
   /** The line's bytes without the newline; null for a line over the length limit. */
   readonly bytes: Buffer | null;
+  /** For a line over the limit: its first bytes (at most OVERLONG_HEAD_BYTES), kept for the record of it. */
+  readonly head?: Buffer;
   /** 1-based line number in the file. */
   readonly line: number;
   /** Offset of the line's first byte in the file. */
@@ -14,6 +16,8 @@ export interface RawLine {
 }
 
 const NEWLINE = 0x0a;
+/** How much of an over-long line is kept to show what it was. */
+export const OVERLONG_HEAD_BYTES = 64 * 1024;
 
 export class LineSplitter {
   private pending: Buffer[] = [];
@@ -56,8 +60,9 @@ export class LineSplitter {
       const end = nl === -1 ? chunk.length : nl;
       if (!this.overlong && this.lineBytes + (end - from) > this.maxLineBytes) {
         this.overlong = true;
+        const head = Buffer.concat([...this.pending, chunk.subarray(from, Math.min(end, from + OVERLONG_HEAD_BYTES))]).subarray(0, OVERLONG_HEAD_BYTES);
         this.pending = [];
-        onLine({ bytes: null, line: this.nextLine, byteOffset: this.lineStart });
+        onLine({ bytes: null, head, line: this.nextLine, byteOffset: this.lineStart });
       }
       this.lineBytes += end - from;
       if (nl === -1) {

@@ -224,7 +224,7 @@ type Reported = Rejection & { readonly bytesNull: boolean };
 /** Every answer the queries give for a case, with the arguments its expected.json uses and a few more. */
 function answers(dir: string, expected: Expected) {
   const rejections: Reported[] = [];
-  const ingest = replayDirectory(dir, { onRejection: (r, bytes) => rejections.push({ ...r, bytesNull: bytes === null }) });
+  const ingest = replayDirectory(dir, { onRejection: (r, _bytes, whole) => rejections.push({ ...r, bytesNull: !whole }) });
   const state = ingest.state;
   const nowUs = parseTimestampUs(expected.now);
   const stats = q.stats(state);

@@ -131,7 +131,10 @@ describe('daemon: bad lines', () => {
         expect(bytes.subarray(offset, offset + line.bytes.length).equals(line.bytes), `${line.name}: byte_offset points at the line`).toBe(true);
         expect(bytes.subarray(0, offset).filter((b) => b === 0x0a).length + 1, `${line.name}: line number`).toBe(record.line);
         if (line.name === 'over maxLineBytes') {
-          // Its bytes were never buffered: nothing to show, and marked as cut.
+          // Only its start is kept (the rest is never buffered), marked as cut.
+          const raw = record.raw as string;
+          expect(raw.length).toBeGreaterThan(MAX_LINE_BYTES);
+          expect(line.bytes.toString('utf8').startsWith(raw)).toBe(true);
           expect(record.truncated).toBe(true);
         } else if (line.name === 'invalid UTF-8') {
           expect(Buffer.from(record.raw_base64 as string, 'base64').equals(line.bytes)).toBe(true);
