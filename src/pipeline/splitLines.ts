@@ -60,7 +60,9 @@ export class LineSplitter {
       const end = nl === -1 ? chunk.length : nl;
       if (!this.overlong && this.lineBytes + (end - from) > this.maxLineBytes) {
         this.overlong = true;
-        const head = Buffer.concat([...this.pending, chunk.subarray(from, Math.min(end, from + OVERLONG_HEAD_BYTES))]).subarray(0, OVERLONG_HEAD_BYTES);
+        // The first bytes past the limit are always here, so the head does not depend on chunking.
+        const headLength = Math.min(this.maxLineBytes + 1, OVERLONG_HEAD_BYTES);
+        const head = Buffer.concat([...this.pending, chunk.subarray(from, Math.min(end, from + headLength))]).subarray(0, headLength);
         this.pending = [];
         onLine({ bytes: null, head, line: this.nextLine, byteOffset: this.lineStart });
       }
