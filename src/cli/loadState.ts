@@ -18,19 +18,25 @@ export function parseSource(raw: string | undefined): StateSource {
  * longer match it. `replay`: always from the files. The answers are the same either way; the
  * CLI never writes the checkpoint. Tells stderr how many bad lines the answer skips.
  */
-export function loadState(dir: string, source: StateSource = 'auto', stateDir = path.join(dir, '.oak-telemetry')): TelemetryState {
+export function loadState(
+  dir: string,
+  source: StateSource = 'auto',
+  onSkipped: (count: number) => void = (count) => noteSkipped(dir, count),
+  stateDir = path.join(dir, '.oak-telemetry'),
+): TelemetryState {
   let loaded: Resumed = source === 'auto' ? resume(stateDir, dir, DEFAULT_MAX_LINE_BYTES, {}) : startFresh(dir, DEFAULT_MAX_LINE_BYTES, {});
   if (!readToEnd(loaded)) {
     loaded = startFresh(dir, DEFAULT_MAX_LINE_BYTES, {});
     readToEnd(loaded);
   }
-  const skipped = loaded.ingest.rejectedCount;
-  if (skipped > 0) {
-    process.stderr.write(
-      `oak-telemetry: skipped ${skipped} bad line${skipped === 1 ? '' : 's'} in ${dir} (run \`oak-telemetry validate --dir ${dir}\` for details)\n`,
-    );
-  }
+  if (loaded.ingest.rejectedCount > 0) onSkipped(loaded.ingest.rejectedCount);
   return loaded.ingest.state;
+}
+
+function noteSkipped(dir: string, skipped: number): void {
+  process.stderr.write(
+    `oak-telemetry: skipped ${skipped} bad line${skipped === 1 ? '' : 's'} in ${dir} (run \`oak-telemetry validate --dir ${dir}\` for details)\n`,
+  );
 }
 
 /** --now as epoch microseconds; the clock when absent. */
