@@ -1,5 +1,5 @@
 import type { SourceKind } from '../domain/sources.js';
-import { decodeBytes, DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
+import { decodeBytes, decodeText, DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import type { Rejection } from '../decode/rejection.js';
 import { applyEvent, type TelemetryState } from '../projections/telemetryState.js';
 import type { RawLine } from './splitLines.js';
@@ -53,9 +53,11 @@ export class Ingest {
   line(kind: SourceKind, raw: RawLine): void {
     const tally = this.totals.perSource[kind];
     const outcome =
-      raw.bytes === null
-        ? ({ type: 'rejected', reason: `line longer than ${this.maxLineBytes} bytes` } as const)
-        : decodeBytes(kind, raw.bytes, this.maxLineBytes);
+      raw.text !== undefined
+        ? decodeText(kind, raw.text)
+        : raw.bytes === null
+          ? ({ type: 'rejected', reason: `line longer than ${this.maxLineBytes} bytes` } as const)
+          : decodeBytes(kind, raw.bytes, this.maxLineBytes);
     switch (outcome.type) {
       case 'event':
         applyEvent(this.state, outcome.event);
