@@ -28,13 +28,13 @@ export function readLines(
   }
   try {
     const splitter = new LineSplitter(maxLineBytes);
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     let offset = 0;
     for (;;) {
+      // A fresh buffer per chunk: lines handed over may point into it after the next read.
+      const buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
       const n = fs.readSync(fd, buffer, 0, CHUNK_BYTES, offset);
       if (n === 0) break;
-      // Lines handed over may point into `buffer`; copy the chunk so they outlive the next read.
-      splitter.push(Buffer.from(buffer.subarray(0, n)), onLine);
+      splitter.push(buffer.subarray(0, n), onLine);
       offset += n;
     }
     if (offset > splitter.committedOffset) onUnfinished?.(splitter.committedOffset, offset - splitter.committedOffset);

@@ -36,14 +36,21 @@ export function resolveChange(ledger: LedgerState, event: TelemetryEvent): Chang
   switch (event.kind) {
     case 'invocation': {
       const prev = ledger.invocations.get(event.invocationId);
+      // Built field by field (not spread): one object shape, and this runs once per invocation line.
       const next: StoredInvocation = {
-        ...event,
+        kind: 'invocation',
+        invocationId: event.invocationId,
+        timestamp: event.timestamp,
+        timeUs: event.timeUs,
+        sessionId: internOrNull(ledger, event.sessionId),
+        workflowId: internOrNull(ledger, event.workflowId),
         agentName: intern(ledger, event.agentName),
         agentType: intern(ledger, event.agentType),
         taskDescription: intern(ledger, event.taskDescription),
         taskType: internOrNull(ledger, event.taskType),
-        sessionId: internOrNull(ledger, event.sessionId),
-        workflowId: internOrNull(ledger, event.workflowId),
+        status: event.status,
+        durationSeconds: event.durationSeconds,
+        errorMessage: event.errorMessage,
         seq: prev?.seq ?? ledger.invocations.size,
       };
       ledger.invocations.set(event.invocationId, next);
