@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
-import { asyncScheduler, filter, interval, map, merge, type Observable, scan, share, Subject, type Subscription, throttleTime } from 'rxjs';
+import { asyncScheduler, debounceTime, filter, interval, map, merge, type Observable, scan, share, Subject, type Subscription, throttleTime } from 'rxjs';
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from './domain/sources.js';
 import { stringifyJson } from './domain/jsonText.js';
 import { formatTimestampUs } from './domain/time.js';
@@ -36,6 +36,12 @@ export const SNAPSHOT_FILE = 'snapshot.json';
 export const PERFORMANCE_STATS_FILE = 'performance_stats.json';
 /** Bytes read per step while catching up, between which progress is logged and I/O can run. */
 const CATCH_UP_STEP_BYTES = 32 * 1024 * 1024;
+const PERFORMANCE_STATS_INTERVAL_MS = 1000;
+/**
+ * chokidar passes at most one change event per file every 50 ms and drops the rest without a
+ * trailing one, so a file is read again this long after its last event.
+ */
+const TRAILING_READ_MS = 60;
 
 interface LineBatch {
   readonly lines: Array<readonly [SourceKind, RawLine]>;
@@ -63,6 +69,8 @@ export class Daemon {
   private readonly alertLog: StateLog;
   private readonly snapshots: LatestWriter;
   private stopped = false;
+  private stopRequested = false;
+  private lastPerformanceStatsAt = -Infinity;
 
   constructor(
     private readonly settings: DaemonSettings,
@@ -79,11 +87,17 @@ export class Daemon {
     );
   }
 
+  /** Asks a starting daemon to stop catching up; `start` then returns without going live. */
+  requestStop(): void {
+    this.stopRequested = true;
+  }
+
   async start(): Promise<void> {
     fs.mkdirSync(this.settings.stateDir, { recursive: true });
     this.lock = acquireLock(this.settings.stateDir);
     this.restore();
     await this.catchUp();
+    if (this.stopRequested) return;
     this.evaluateAlerts(true);
     await this.writeSnapshot();
     await this.checkpoint();
@@ -95,11 +109,18 @@ export class Daemon {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // Stopped before the state was even restored: nothing of ours to save.
+    if (this.lock === null) return;
     for (const s of this.subscriptions) s.unsubscribe();
     await this.watcher?.close();
     await this.snapshots.flush();
     await this.checkpointInFlight;
-    writeFileAtomicSync(path.join(this.settings.stateDir, SNAPSHOT_FILE), stringifyJson(this.snapshot()));
+    const snapshot = this.snapshot();
+    writeFileAtomicSync(path.join(this.settings.stateDir, SNAPSHOT_FILE), stringifyJson(snapshot));
+    writeFileAtomicSync(
+      path.join(this.settings.dir, PERFORMANCE_STATS_FILE),
+      stringifyJson({ generated_at: snapshot.generated_at, ...q.stats(this.ingest.state) }),
+    );
     this.checkpointSync();
     this.lock?.release();
     this.log.info({ events_applied: this.eventsApplied() }, 'daemon stopped: final snapshot and checkpoint written');
@@ -155,7 +176,7 @@ export class Daemon {
         this.rebuild(outcome.file, outcome.why);
         continue;
       }
-      if (!outcome.more) break;
+      if (!outcome.more || this.stopRequested) break;
       if (this.clock() - lastLog >= 1000) {
         lastLog = this.clock();
         this.log.info({ events_applied: this.eventsApplied(), lag_bytes: this.sources.lagBytes() }, 'catching up');
@@ -179,9 +200,10 @@ export class Daemon {
   private startLive(): void {
     const changes$ = new Subject<SourceKind>();
     const polls$ = interval(this.settings.pollIntervalMs).pipe(share());
-    const perFile: Array<Observable<LineBatch>> = SOURCE_KINDS.map((kind) =>
-      merge(changes$.pipe(filter((k) => k === kind)), polls$).pipe(map(() => this.readBatch([kind]))),
-    );
+    const perFile: Array<Observable<LineBatch>> = SOURCE_KINDS.map((kind) => {
+      const events$ = changes$.pipe(filter((k) => k === kind));
+      return merge(events$, events$.pipe(debounceTime(TRAILING_READ_MS)), polls$).pipe(map(() => this.readBatch([kind])));
+    });
     // scan folds each batch with the same apply the batch replay uses; it emits whether the batch changed anything.
     const changed$ = merge(...perFile).pipe(
       scan((_changed: boolean, batch: LineBatch) => {
@@ -261,6 +283,7 @@ export class Daemon {
   }
 
   snapshot() {
+    this.sources.refreshSizes();
     return buildSnapshot({
       state: this.ingest.state,
       nowUs: this.clock() * 1000,
@@ -282,11 +305,19 @@ export class Daemon {
 
   private async writeSnapshot(): Promise<void> {
     const snapshot = this.snapshot();
-    const stats = { generated_at: snapshot.generated_at, ...q.stats(this.ingest.state) };
-    await Promise.all([
-      writeFileAtomic(path.join(this.settings.stateDir, SNAPSHOT_FILE), stringifyJson(snapshot)),
-      writeFileAtomic(path.join(this.settings.dir, PERFORMANCE_STATS_FILE), stringifyJson(stats)),
-    ]);
+    const writes = [writeFileAtomic(path.join(this.settings.stateDir, SNAPSHOT_FILE), stringifyJson(snapshot))];
+    // performance_stats.json lives in the watched telemetry dir, where each rewrite makes the
+    // watcher rescan the dir: at most once a second (and always at shutdown).
+    if (this.stopped || this.clock() - this.lastPerformanceStatsAt >= PERFORMANCE_STATS_INTERVAL_MS) {
+      this.lastPerformanceStatsAt = this.clock();
+      writes.push(this.writePerformanceStats(snapshot.generated_at));
+    }
+    await Promise.all(writes);
+  }
+
+  private writePerformanceStats(generatedAt: string): Promise<void> {
+    const stats = { generated_at: generatedAt, ...q.stats(this.ingest.state) };
+    return writeFileAtomic(path.join(this.settings.dir, PERFORMANCE_STATS_FILE), stringifyJson(stats));
   }
 
   private checkpointData() {

@@ -64,27 +64,39 @@ export function buildDaemonCommand(): Command {
       });
       const log = createLogger(config.logLevel);
       const daemon = new Daemon(settingsFrom(config), log);
-      await daemon.start();
-      await new Promise<void>((resolve) => {
+      // Listening from the start: a signal during the start-up catch-up also ends cleanly.
+      const stopped = new Promise<void>((resolve) => {
         let stopping = false;
         const shutdown = (signal: NodeJS.Signals) => {
           if (stopping) return;
           stopping = true;
           log.info({ signal }, 'shutting down');
+          daemon.requestStop();
           const timer = setTimeout(() => {
             log.error('shutdown took longer than 2 s; exiting');
             process.exit(1);
           }, SHUTDOWN_LIMIT_MS);
           timer.unref();
-          daemon.stop().then(resolve, (error: unknown) => {
-            log.error({ err: error }, 'shutdown failed');
-            process.exit(1);
-          });
+          started
+            .then(() => daemon.stop())
+            .then(
+              () => {
+                clearTimeout(timer);
+                resolve();
+              },
+              (error: unknown) => {
+                log.error({ err: error }, 'shutdown failed');
+                process.exit(1);
+              },
+            );
         };
         // 'on', not 'once': write-file-atomic re-raises a signal that arrives mid-write when no
         // other listener is left, which would kill the process halfway through this shutdown.
         process.on('SIGTERM', shutdown);
         process.on('SIGINT', shutdown);
       });
+      const started = daemon.start();
+      await started;
+      await stopped;
     });
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
 import type { RawLine } from '../pipeline/splitLines.js';
@@ -60,15 +61,22 @@ export class SourceSet {
     };
   }
 
-  /** Bytes present in the files and not yet applied (partial last lines included). */
+  /** Re-reads the files' sizes (a stat each), so the lag counts what was appended since the last read. */
+  refreshSizes(): void {
+    for (const kind of SOURCE_KINDS) {
+      try {
+        this.sizes[kind] = fs.statSync(this.tails[kind].path).size;
+      } catch {
+        this.sizes[kind] = 0;
+      }
+    }
+  }
+
+  /** Bytes present in the files (as of the last read or refreshSizes) and not yet applied. */
   lagBytes(): number {
     let lag = 0;
     for (const kind of SOURCE_KINDS) lag += Math.max(0, this.sizes[kind] - this.tails[kind].committedOffset);
     return lag;
-  }
-
-  totalSize(): number {
-    return SOURCE_KINDS.reduce((n, kind) => n + this.sizes[kind], 0);
   }
 
   statuses(): Record<SourceKind, SourceStatus> {
