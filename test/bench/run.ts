@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const datasets = new Map<number, Promise<string>>();
   const ctx: BenchContext = {
     quick,
-    runs: quick ? 3 : 5,
+    runs: quick ? 2 : 5,
     workDir,
     cli: path.join(root, 'dist/src/cli.js'),
     dataset(workflows) {
