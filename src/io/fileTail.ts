@@ -89,7 +89,7 @@ export class FileTail {
   constructor(
     readonly kind: SourceKind,
     readonly path: string,
-    private readonly maxLineBytes: number,
+    maxLineBytes: number,
     start: TailPosition = { offset: 0, line: 1, fingerprint: null },
   ) {
     this.splitter = new LineSplitter(maxLineBytes, start.offset, start.line);

@@ -113,7 +113,10 @@ export class LineSplitter {
     }
   }
 
-  /** The unterminated tail, as a line (batch replay applies it, as the reference reads it). */
+  /**
+   * The unterminated tail, as a line. Readers of files that are still being written do not
+   * call this (an unfinished line waits for its newline); it is for input known to be whole.
+   */
   flush(onLine: (line: RawLine) => void): void {
     if (this.lineBytes === 0) return;
     if (!this.overlong) onLine({ bytes: Buffer.concat(this.pending), line: this.nextLine, byteOffset: this.lineStart });
