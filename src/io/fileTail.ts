@@ -19,7 +19,7 @@ import { LineSplitter, type RawLine } from '../pipeline/splitLines.js';
  * compared, so a rewrite while nobody was watching is always seen.
  */
 const WINDOW = 4096;
-const CHUNK = 4 * 1024 * 1024;
+const CHUNK = 64 * 1024;
 
 /** What identifies the bytes read so far; stored in checkpoints to resume safely. */
 export interface TailFingerprint {

@@ -6,7 +6,7 @@ import { Ingest, type IngestOptions } from '../pipeline/ingest.js';
 import { LineSplitter, type RawLine } from '../pipeline/splitLines.js';
 import { initialState } from '../projections/telemetryState.js';
 
-const CHUNK_BYTES = 4 * 1024 * 1024;
+const CHUNK_BYTES = 64 * 1024;
 
 /**
  * Reads a file in chunks and hands over its complete lines; a missing file has none. Bytes
