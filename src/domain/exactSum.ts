@@ -27,6 +27,10 @@ export class ExactSum {
     if (x !== 0 || kept === 0) p.push(x);
   }
 
+  clear(): void {
+    this.partials.length = 0;
+  }
+
   addAll(other: ExactSum): void {
     for (const part of other.partials) this.add(part);
   }

@@ -1,45 +1,13 @@
 import { pyRound } from '../domain/pyRound.js';
 import { US_PER_DAY } from '../domain/time.js';
-import type { Change, StoredInvocation } from './changes.js';
+import { SUCCESS } from './invocationTable.js';
+import type { LedgerState } from './ledger.js';
 
-/** get_agent_performance_trends(agent, days) for any `now`: recent week against the window before it. */
-export const schemaVersion = 1;
-
-interface TrendPoint {
-  /** Epoch microseconds; NaN when the timestamp did not parse (counted, never windowed). */
-  readonly timeUs: number;
-  readonly success: boolean;
-}
-
-export interface TrendsState {
-  /** Per agent, per invocation id: when it ran and whether it succeeded. */
-  readonly agents: Map<string, Map<string, TrendPoint>>;
-}
-
-export function initial(): TrendsState {
-  return { agents: new Map() };
-}
-
-function contribute(state: TrendsState, inv: StoredInvocation, sign: 1 | -1): void {
-  let points = state.agents.get(inv.agentName);
-  if (sign === 1) {
-    if (points === undefined) {
-      points = new Map();
-      state.agents.set(inv.agentName, points);
-    }
-    points.set(inv.invocationId, { timeUs: inv.timeUs, success: inv.status === 'success' });
-  } else if (points !== undefined) {
-    points.delete(inv.invocationId);
-    if (points.size === 0) state.agents.delete(inv.agentName);
-  }
-}
-
-export function apply(state: TrendsState, change: Change): TrendsState {
-  if (change.kind !== 'invocation') return state;
-  if (change.prev !== undefined) contribute(state, change.prev, -1);
-  contribute(state, change.next, 1);
-  return state;
-}
+/**
+ * get_agent_performance_trends(agent, days) for any `now`: recent week against the window
+ * before it. The windows move with `now`, so nothing is folded ahead: a query walks the
+ * invocation columns (agent, time, status) once.
+ */
 
 export type TrendVerdict = 'improving' | 'declining' | 'stable' | 'insufficient_data';
 
@@ -52,26 +20,33 @@ export interface TrendView {
 
 const RECENT_DAYS = 7;
 
-export function query(state: TrendsState, agent: string, days: number, nowUs: number): TrendView {
-  const points = state.agents.get(agent);
-  if (points === undefined || points.size < 2) {
-    return { trend: 'insufficient_data', success_rate_change: 0, recent_success_rate: 0, historical_success_rate: 0 };
-  }
+const INSUFFICIENT: TrendView = { trend: 'insufficient_data', success_rate_change: 0, recent_success_rate: 0, historical_success_rate: 0 };
+
+export function query(ledger: LedgerState, agent: string, days: number, nowUs: number): TrendView {
+  const table = ledger.table;
+  const agentRef = table.words.find(agent);
+  if (agentRef < 0) return { ...INSUFFICIENT };
   const recentFrom = nowUs - RECENT_DAYS * US_PER_DAY;
   const historicalFrom = nowUs - days * US_PER_DAY;
+  let count = 0;
   let recent = 0;
   let recentOk = 0;
   let historical = 0;
   let historicalOk = 0;
-  for (const point of points.values()) {
-    if (point.timeUs >= recentFrom) {
+  for (let seq = 0; seq < table.size; seq++) {
+    if (table.agentRefAt(seq) !== agentRef) continue;
+    count++;
+    // NaN (an unparsable timestamp) is in neither window.
+    const timeUs = table.timeUsAt(seq);
+    if (timeUs >= recentFrom) {
       recent++;
-      if (point.success) recentOk++;
-    } else if (point.timeUs >= historicalFrom) {
+      if (table.statusAt(seq) === SUCCESS) recentOk++;
+    } else if (timeUs >= historicalFrom) {
       historical++;
-      if (point.success) historicalOk++;
+      if (table.statusAt(seq) === SUCCESS) historicalOk++;
     }
   }
+  if (count < 2) return { ...INSUFFICIENT };
   const recentRate = recent > 0 ? recentOk / recent : 0;
   const historicalRate = historical > 0 ? historicalOk / historical : 0;
   const change = recentRate - historicalRate;

@@ -1,110 +1,14 @@
 import { ExactSum } from '../domain/exactSum.js';
-import type { Change, StoredInvocation } from './changes.js';
+import { SUCCESS } from './invocationTable.js';
 import type { LedgerState } from './ledger.js';
 import { taskKeywords } from './taskKeywords.js';
 
 /**
- * query_best_agent(): which agent did best on tasks like this one. Invocations are grouped by
- * what relevance depends on (agent, task text, agent type, task type), so a query walks the
- * distinct tasks, not every invocation.
+ * query_best_agent(): which agent did best on tasks like this one. Relevance depends on the
+ * question, so nothing is folded ahead: a query walks the invocation columns once (task texts
+ * are stored lower-cased, agent and task types are pooled, so a row costs a few substring
+ * checks). The ledger's table is the only state it reads.
  */
-export const schemaVersion = 1;
-
-interface TaskGroup {
-  readonly taskLower: string;
-  readonly agentTypeLower: string;
-  readonly taskTypeLower: string;
-  count: number;
-  successes: number;
-  readonly duration: ExactSum;
-  durationCount: number;
-  /** First-seen position of the group's invocations (stale after a retraction, see refresh). */
-  minSeq: number;
-  stale: boolean;
-}
-
-export interface BestAgentState {
-  /** Per agent, per group key. */
-  readonly agents: Map<string, Map<string, TaskGroup>>;
-}
-
-export function initial(): BestAgentState {
-  return { agents: new Map() };
-}
-
-function groupKey(inv: StoredInvocation): string {
-  return `${inv.agentType}\u0000${inv.taskType ?? ''}\u0000${inv.taskDescription}`;
-}
-
-function contribute(state: BestAgentState, inv: StoredInvocation, sign: 1 | -1): void {
-  // The reference skips invocations without an agent name when it picks an agent.
-  if (inv.agentName === '') return;
-  let groups = state.agents.get(inv.agentName);
-  if (groups === undefined) {
-    if (sign === -1) return;
-    groups = new Map();
-    state.agents.set(inv.agentName, groups);
-  }
-  const key = groupKey(inv);
-  let group = groups.get(key);
-  if (group === undefined) {
-    if (sign === -1) return;
-    group = {
-      taskLower: inv.taskDescription.toLowerCase(),
-      agentTypeLower: inv.agentType.toLowerCase(),
-      taskTypeLower: (inv.taskType ?? '').toLowerCase(),
-      count: 0,
-      successes: 0,
-      duration: new ExactSum(),
-      durationCount: 0,
-      minSeq: inv.seq,
-      stale: false,
-    };
-    groups.set(key, group);
-  }
-  group.count += sign;
-  if (inv.status === 'success') group.successes += sign;
-  if (inv.durationSeconds) {
-    group.duration.add(sign * inv.durationSeconds);
-    group.durationCount += sign;
-  }
-  if (sign === 1) {
-    if (inv.seq < group.minSeq || (group.stale && inv.seq === group.minSeq)) {
-      group.minSeq = inv.seq;
-      group.stale = false;
-    }
-  } else if (group.count === 0) {
-    groups.delete(key);
-    if (groups.size === 0) state.agents.delete(inv.agentName);
-  } else if (inv.seq === group.minSeq) {
-    group.stale = true;
-  }
-}
-
-export function apply(state: BestAgentState, change: Change): BestAgentState {
-  if (change.kind !== 'invocation') return state;
-  if (change.prev !== undefined) contribute(state, change.prev, -1);
-  contribute(state, change.next, 1);
-  return state;
-}
-
-function refreshStale(state: BestAgentState, ledger: LedgerState): void {
-  let stale = false;
-  for (const groups of state.agents.values()) {
-    for (const group of groups.values()) {
-      if (group.stale) {
-        group.minSeq = Infinity;
-        stale = true;
-      }
-    }
-  }
-  if (!stale) return;
-  for (const inv of ledger.invocations.values()) {
-    const group = state.agents.get(inv.agentName)?.get(groupKey(inv));
-    if (group !== undefined && group.stale && inv.seq < group.minSeq) group.minSeq = inv.seq;
-  }
-  for (const groups of state.agents.values()) for (const group of groups.values()) group.stale = false;
-}
 
 export interface AgentMatch {
   agent_name: string;
@@ -123,51 +27,77 @@ export interface BestAgentQuery {
   readonly recentPerformance: (agent: string) => string;
 }
 
-function relevanceOf(group: TaskGroup, keywords: readonly string[], domain: string): number {
-  let relevance = 0;
-  for (const keyword of keywords) if (group.taskLower.includes(keyword)) relevance += 1;
-  if (domain !== '') {
-    if (group.agentTypeLower.includes(domain)) relevance += 2.0;
-    if (group.taskTypeLower.includes(domain)) relevance += 1.5;
-  }
-  return relevance;
+interface AgentTally {
+  readonly firstSeq: number;
+  total: number;
+  successes: number;
+  relevanceSum: number;
+  readonly duration: ExactSum;
+  durationCount: number;
 }
 
 /** Every agent at or above the minimum confidence, best first, ties in first-seen order. */
-export function query(state: BestAgentState, ledger: LedgerState, q: BestAgentQuery): AgentMatch[] {
-  refreshStale(state, ledger);
+export function query(ledger: LedgerState, q: BestAgentQuery): AgentMatch[] {
+  const table = ledger.table;
+  const words = table.words;
   const keywords = taskKeywords(q.task);
   const domain = (q.domain ?? '').toLowerCase();
-  const candidates: Array<AgentMatch & { firstSeq: number }> = [];
-  for (const [agent, groups] of state.agents) {
-    let total = 0;
-    let successes = 0;
-    let relevanceSum = 0;
-    const duration = new ExactSum();
-    let durationCount = 0;
-    let firstSeq = Infinity;
-    for (const group of groups.values()) {
-      const relevance = relevanceOf(group, keywords, domain);
-      if (relevance <= 0) continue;
-      total += group.count;
-      successes += group.successes;
-      relevanceSum += relevance * group.count;
-      duration.addAll(group.duration);
-      durationCount += group.durationCount;
-      if (group.minSeq < firstSeq) firstSeq = group.minSeq;
+  if (keywords.length === 0 && domain === '') return [];
+  // Domain boosts per pooled string, worked out on first use: NaN = not yet.
+  const typeBoost = new Float64Array(words.size).fill(NaN);
+  const taskTypeBoost = new Float64Array(words.size).fill(NaN);
+  const boost = (cache: Float64Array, ref: number, amount: number): number => {
+    if (ref < 0) return 0;
+    let value = cache[ref] as number;
+    if (Number.isNaN(value)) {
+      value = words.at(ref).toLowerCase().includes(domain) ? amount : 0;
+      cache[ref] = value;
     }
-    if (total === 0) continue;
-    const successRate = successes / total;
-    const confidence = Math.min((((relevanceSum / total) * 0.6 + Math.min(total / 10, 1.0) * 0.4) * successRate) / 3, 1.0);
+    return value;
+  };
+  const emptyAgent = words.find('');
+  const tallies = new Map<number, AgentTally>();
+  for (let seq = 0; seq < table.size; seq++) {
+    const agentRef = table.agentRefAt(seq);
+    // The reference skips invocations without an agent name when it picks an agent.
+    if (agentRef === emptyAgent) continue;
+    let relevance = 0;
+    const task = table.taskLowerAt(seq);
+    for (const keyword of keywords) if (task.includes(keyword)) relevance += 1;
+    if (domain !== '') {
+      relevance += boost(typeBoost, table.agentTypeRefAt(seq), 2.0);
+      // A missing task type reads as "", which holds the domain only when it is empty.
+      relevance += boost(taskTypeBoost, table.taskTypeRefAt(seq), 1.5);
+    }
+    if (relevance <= 0) continue;
+    let tally = tallies.get(agentRef);
+    if (tally === undefined) {
+      tally = { firstSeq: seq, total: 0, successes: 0, relevanceSum: 0, duration: new ExactSum(), durationCount: 0 };
+      tallies.set(agentRef, tally);
+    }
+    tally.total++;
+    if (table.statusAt(seq) === SUCCESS) tally.successes++;
+    tally.relevanceSum += relevance;
+    const duration = table.durationAt(seq);
+    if (duration && !Number.isNaN(duration)) {
+      tally.duration.add(duration);
+      tally.durationCount++;
+    }
+  }
+  const candidates: Array<AgentMatch & { firstSeq: number }> = [];
+  for (const [agentRef, tally] of tallies) {
+    const successRate = tally.successes / tally.total;
+    const confidence = Math.min((((tally.relevanceSum / tally.total) * 0.6 + Math.min(tally.total / 10, 1.0) * 0.4) * successRate) / 3, 1.0);
     if (confidence < q.minConfidence) continue;
+    const agent = words.at(agentRef);
     candidates.push({
       agent_name: agent,
       confidence,
       success_rate: successRate,
-      avg_duration_minutes: durationCount > 0 ? duration.value() / durationCount / 60 : 0,
-      total_tasks: total,
+      avg_duration_minutes: tally.durationCount > 0 ? tally.duration.value() / tally.durationCount / 60 : 0,
+      total_tasks: tally.total,
       recent_performance: q.recentPerformance(agent),
-      firstSeq,
+      firstSeq: tally.firstSeq,
     });
   }
   candidates.sort((a, b) => b.confidence - a.confidence || a.firstSeq - b.firstSeq);

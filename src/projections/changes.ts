@@ -1,10 +1,33 @@
-import type { InvocationEvent, MetricEvent, WorkflowEvent } from '../domain/events.js';
+import type { InvocationStatus, WorkflowEvent } from '../domain/events.js';
 
-/** An invocation as currently known: its latest record, at the position of its first line. */
-export interface StoredInvocation extends InvocationEvent {
+/**
+ * An invocation as currently known: its latest record, at the position of its first line,
+ * with the pooled numbers of its strings (see InvocationTable).
+ */
+export interface StoredInvocation {
   /** First-seen position among invocations (0-based); kept when a later record replaces it. */
   readonly seq: number;
+  readonly timestamp: string;
+  /** Epoch microseconds, or NaN when the timestamp does not parse. */
+  readonly timeUs: number;
+  /** The session id's number in the ledger's session index; -1 when session_id is null. */
+  readonly sessionRef: number;
+  readonly workflowId: string | null;
+  /** -1 when workflowId is null. */
+  readonly workflowRef: number;
+  readonly agentName: string;
+  readonly agentRef: number;
+  readonly agentType: string;
+  /** task_description, lower-cased: the only form any question reads. */
+  readonly taskLower: string;
+  readonly taskType: string | null;
+  readonly status: InvocationStatus;
+  readonly durationSeconds: number | null;
+  readonly errorMessage: string | null;
 }
+
+/** No rating: quality ratings are 1-5, so 0 is free to mean "none". */
+export const NO_QUALITY = 0;
 
 /**
  * What an event means once joined with what came before: projections fold changes, never raw
@@ -16,19 +39,24 @@ export type Change =
       /** The record this one replaces (same invocation_id), whose contribution must be retracted. */
       readonly prev: StoredInvocation | undefined;
       readonly next: StoredInvocation;
-      /** The rating already known for this invocation, if any. */
-      readonly metric: MetricEvent | undefined;
+      /** The rating already known for this invocation, or NO_QUALITY. */
+      readonly quality: number;
     }
   | {
       readonly kind: 'metric';
       /** The invocation rated, when already known. */
       readonly invocation: StoredInvocation | undefined;
-      readonly prev: MetricEvent | undefined;
-      readonly next: MetricEvent;
+      /** The rating this one replaces, or NO_QUALITY. */
+      readonly prevQuality: number;
+      readonly quality: number;
     }
   | {
       readonly kind: 'workflow';
       readonly event: WorkflowEvent;
       /** Position of this workflow's first event in workflow_events.jsonl. */
       readonly groupSeq: number;
+      /** The workflow id's number in the ledger's workflow pool. */
+      readonly workflowRef: number;
+      /** The session id's number in the ledger's session index; -1 when null. */
+      readonly sessionRef: number;
     };

@@ -2,67 +2,74 @@ import { ExactSum } from '../domain/exactSum.js';
 import { pyRound } from '../domain/pyRound.js';
 import { US_PER_SECOND } from '../domain/time.js';
 import type { Change, StoredInvocation } from './changes.js';
+import { Float64Column, Int32Column } from './columns.js';
+import { ExactSumColumn, type ExactSumColumnData } from './exactSumColumn.js';
+import type { LedgerState } from './ledger.js';
 
 /**
  * calculate_coordination_overhead(), with our join: an invocation belongs to a workflow by
  * workflow_id; one without it belongs to every workflow of its session whose
  * start..complete interval holds its timestamp (both ends inclusive).
  */
-export const schemaVersion = 1;
+export const schemaVersion = 2;
 
-interface WorkflowTiming {
-  /** Last workflow_start line: its session and time. */
-  start: { sessionId: string | null; timeUs: number } | undefined;
-  /** Last workflow_complete line. */
-  complete: { sessionId: string | null; timeUs: number; durationSeconds: number } | undefined;
-  /** Truthy durations of the invocations that name this workflow. */
-  readonly agentTime: ExactSum;
-}
+/** In a session column: the workflow has no such line. (-1 is a line with a null session.) */
+const NONE = -2;
 
 interface LooseInvocation {
   readonly timeUs: number;
   readonly durationSeconds: number;
 }
 
+/** One row per workflow number (the ledger's workflow pool). */
 export interface OverheadState {
-  readonly workflows: Map<string, WorkflowTiming>;
-  /** Invocations without workflow_id (and with a duration), per session, by invocation id. */
-  readonly looseBySession: Map<string, Map<string, LooseInvocation>>;
+  /** Last workflow_start line: its session and time. */
+  readonly startSession: Int32Column;
+  readonly startTime: Float64Column;
+  /** Last workflow_complete line. */
+  readonly completeSession: Int32Column;
+  readonly completeTime: Float64Column;
+  readonly completeDuration: Float64Column;
+  /** Truthy durations of the invocations that name each workflow. */
+  readonly agentTime: ExactSumColumn;
+  /** Invocations without workflow_id (and with a duration), per session number, by row. */
+  readonly looseBySession: Map<number, Map<number, LooseInvocation>>;
   invocationCount: number;
   workflowEventCount: number;
 }
 
 export function initial(): OverheadState {
-  return { workflows: new Map(), looseBySession: new Map(), invocationCount: 0, workflowEventCount: 0 };
-}
-
-function timingFor(state: OverheadState, workflowId: string): WorkflowTiming {
-  let timing = state.workflows.get(workflowId);
-  if (timing === undefined) {
-    timing = { start: undefined, complete: undefined, agentTime: new ExactSum() };
-    state.workflows.set(workflowId, timing);
-  }
-  return timing;
+  return {
+    startSession: new Int32Column(NONE),
+    startTime: new Float64Column(NaN),
+    completeSession: new Int32Column(NONE),
+    completeTime: new Float64Column(NaN),
+    completeDuration: new Float64Column(NaN),
+    agentTime: new ExactSumColumn(),
+    looseBySession: new Map(),
+    invocationCount: 0,
+    workflowEventCount: 0,
+  };
 }
 
 function contribute(state: OverheadState, inv: StoredInvocation, sign: 1 | -1): void {
   state.invocationCount += sign;
   if (!inv.durationSeconds) return;
-  if (inv.workflowId !== null) {
-    timingFor(state, inv.workflowId).agentTime.add(sign * inv.durationSeconds);
+  if (inv.workflowRef >= 0) {
+    state.agentTime.add(inv.workflowRef, sign * inv.durationSeconds);
     return;
   }
-  if (inv.sessionId === null) return;
-  let loose = state.looseBySession.get(inv.sessionId);
+  if (inv.sessionRef < 0) return;
+  let loose = state.looseBySession.get(inv.sessionRef);
   if (sign === 1) {
     if (loose === undefined) {
       loose = new Map();
-      state.looseBySession.set(inv.sessionId, loose);
+      state.looseBySession.set(inv.sessionRef, loose);
     }
-    loose.set(inv.invocationId, { timeUs: inv.timeUs, durationSeconds: inv.durationSeconds });
+    loose.set(inv.seq, { timeUs: inv.timeUs, durationSeconds: inv.durationSeconds });
   } else if (loose !== undefined) {
-    loose.delete(inv.invocationId);
-    if (loose.size === 0) state.looseBySession.delete(inv.sessionId);
+    loose.delete(inv.seq);
+    if (loose.size === 0) state.looseBySession.delete(inv.sessionRef);
   }
 }
 
@@ -73,14 +80,14 @@ export function apply(state: OverheadState, change: Change): OverheadState {
   } else if (change.kind === 'workflow') {
     state.workflowEventCount++;
     const event = change.event;
+    const ref = change.workflowRef;
     if (event.kind === 'workflow_start') {
-      timingFor(state, event.workflowId).start = { sessionId: event.sessionId, timeUs: event.timeUs };
+      state.startSession.set(ref, change.sessionRef);
+      state.startTime.set(ref, event.timeUs);
     } else if (event.kind === 'workflow_complete') {
-      timingFor(state, event.workflowId).complete = {
-        sessionId: event.sessionId,
-        timeUs: event.timeUs,
-        durationSeconds: event.durationSeconds,
-      };
+      state.completeSession.set(ref, change.sessionRef);
+      state.completeTime.set(ref, event.timeUs);
+      state.completeDuration.set(ref, event.durationSeconds);
     }
   }
   return state;
@@ -93,33 +100,43 @@ export interface WorkflowOverhead {
   readonly agentSeconds: number;
 }
 
+function hasComplete(state: OverheadState, ref: number): boolean {
+  return state.completeSession.get(ref) !== NONE;
+}
+
 /** Agent time of one completed workflow, joining loose invocations by session and interval. */
-function agentSeconds(state: OverheadState, timing: WorkflowTiming): ExactSum {
-  const complete = timing.complete;
-  if (complete === undefined) return timing.agentTime;
-  const sessionId = timing.start !== undefined ? timing.start.sessionId : complete.sessionId;
-  const loose = sessionId === null ? undefined : state.looseBySession.get(sessionId);
-  if (loose === undefined) return timing.agentTime;
-  const from = timing.start !== undefined ? timing.start.timeUs : complete.timeUs - complete.durationSeconds * US_PER_SECOND;
-  const to = complete.timeUs;
+function agentSeconds(state: OverheadState, ref: number): number {
+  const started = state.startSession.get(ref) !== NONE;
+  const sessionRef = started ? state.startSession.get(ref) : state.completeSession.get(ref);
+  const loose = sessionRef < 0 ? undefined : state.looseBySession.get(sessionRef);
+  if (loose === undefined) return state.agentTime.value(ref);
+  const completeTime = state.completeTime.get(ref);
+  const from = started ? state.startTime.get(ref) : completeTime - state.completeDuration.get(ref) * US_PER_SECOND;
   const total = new ExactSum();
-  total.addAll(timing.agentTime);
+  state.agentTime.addTo(ref, total);
   for (const inv of loose.values()) {
-    if (inv.timeUs >= from && inv.timeUs <= to) total.add(inv.durationSeconds);
+    if (inv.timeUs >= from && inv.timeUs <= completeTime) total.add(inv.durationSeconds);
   }
-  return total;
+  return total.value();
+}
+
+function counted(state: OverheadState, ledger: LedgerState, ref: number): WorkflowOverhead | undefined {
+  const workflowSeconds = state.completeDuration.get(ref);
+  if (!(workflowSeconds > 0)) return undefined;
+  const agents = agentSeconds(state, ref);
+  if (!(agents > 0)) return undefined;
+  return { workflowId: ledger.table.workflows.at(ref), workflowSeconds, agentSeconds: agents };
 }
 
 /** Every workflow that counts: a complete with duration > 0 and agent time > 0. */
-export function countedWorkflows(state: OverheadState): WorkflowOverhead[] {
-  const counted: WorkflowOverhead[] = [];
-  for (const [workflowId, timing] of state.workflows) {
-    const complete = timing.complete;
-    if (complete === undefined || !(complete.durationSeconds > 0)) continue;
-    const agents = agentSeconds(state, timing).value();
-    if (agents > 0) counted.push({ workflowId, workflowSeconds: complete.durationSeconds, agentSeconds: agents });
+export function countedWorkflows(state: OverheadState, ledger: LedgerState): WorkflowOverhead[] {
+  const all: WorkflowOverhead[] = [];
+  for (let ref = 0; ref < state.completeSession.length; ref++) {
+    if (!hasComplete(state, ref)) continue;
+    const wf = counted(state, ledger, ref);
+    if (wf !== undefined) all.push(wf);
   }
-  return counted;
+  return all;
 }
 
 export interface OverheadView {
@@ -138,13 +155,13 @@ export function recommendationFor(pct: number): string {
 }
 
 /** Overhead over a set of counted workflows (all of them, or a window of them). */
-export function overheadOf(counted: readonly WorkflowOverhead[]): OverheadView {
-  if (counted.length === 0) {
+export function overheadOf(workflows: readonly WorkflowOverhead[]): OverheadView {
+  if (workflows.length === 0) {
     return { coordination_overhead_pct: 0, recommendation: INSUFFICIENT_DATA, avg_coordination_minutes: 0, workflows_counted: 0 };
   }
   const workflowTime = new ExactSum();
   const coordination = new ExactSum();
-  for (const wf of counted) {
+  for (const wf of workflows) {
     workflowTime.add(wf.workflowSeconds);
     coordination.add(wf.workflowSeconds);
     coordination.add(-wf.agentSeconds);
@@ -153,14 +170,14 @@ export function overheadOf(counted: readonly WorkflowOverhead[]): OverheadView {
   return {
     coordination_overhead_pct: pyRound(pct, 2),
     recommendation: recommendationFor(pct),
-    avg_coordination_minutes: pyRound(coordination.value() / counted.length / 60, 2),
-    workflows_counted: counted.length,
+    avg_coordination_minutes: pyRound(coordination.value() / workflows.length / 60, 2),
+    workflows_counted: workflows.length,
   };
 }
 
-export function query(state: OverheadState): OverheadView {
+export function query(state: OverheadState, ledger: LedgerState): OverheadView {
   if (state.invocationCount === 0 || state.workflowEventCount === 0) return overheadOf([]);
-  return overheadOf(countedWorkflows(state));
+  return overheadOf(countedWorkflows(state, ledger));
 }
 
 /**
@@ -168,26 +185,74 @@ export function query(state: OverheadState): OverheadView {
  * `overhead` computes it over all of them. Keeps only the newest few while scanning, so it
  * costs one pass, not a sort of every workflow.
  */
-export function recentOverhead(state: OverheadState, window: number): { view: OverheadView; workflows: WorkflowOverhead[] } {
-  const newest: Array<{ workflowId: string; timing: WorkflowTiming; timeUs: number }> = [];
-  const before = (a: { workflowId: string; timeUs: number }, b: { workflowId: string; timeUs: number }) =>
-    a.timeUs - b.timeUs || (a.workflowId < b.workflowId ? -1 : a.workflowId > b.workflowId ? 1 : 0);
-  for (const [workflowId, timing] of state.workflows) {
-    const complete = timing.complete;
-    if (complete === undefined || Number.isNaN(complete.timeUs)) continue;
-    const entry = { workflowId, timing, timeUs: complete.timeUs };
+export function recentOverhead(
+  state: OverheadState,
+  ledger: LedgerState,
+  window: number,
+): { view: OverheadView; workflows: WorkflowOverhead[] } {
+  const ids = ledger.table.workflows;
+  const newest: Array<{ ref: number; timeUs: number }> = [];
+  const before = (a: { ref: number; timeUs: number }, b: { ref: number; timeUs: number }): number => {
+    if (a.timeUs !== b.timeUs) return a.timeUs - b.timeUs;
+    const ia = ids.at(a.ref);
+    const ib = ids.at(b.ref);
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  };
+  for (let ref = 0; ref < state.completeSession.length; ref++) {
+    if (!hasComplete(state, ref)) continue;
+    const timeUs = state.completeTime.get(ref);
+    if (Number.isNaN(timeUs)) continue;
+    const entry = { ref, timeUs };
     if (newest.length === window && before(entry, newest[0] as (typeof newest)[number]) <= 0) continue;
     let at = newest.length;
     while (at > 0 && before(newest[at - 1] as (typeof newest)[number], entry) > 0) at--;
     newest.splice(at, 0, entry);
     if (newest.length > window) newest.shift();
   }
-  const counted: WorkflowOverhead[] = [];
-  for (const { workflowId, timing } of newest) {
-    const complete = timing.complete as NonNullable<WorkflowTiming['complete']>;
-    if (!(complete.durationSeconds > 0)) continue;
-    const agents = agentSeconds(state, timing).value();
-    if (agents > 0) counted.push({ workflowId, workflowSeconds: complete.durationSeconds, agentSeconds: agents });
+  const workflows: WorkflowOverhead[] = [];
+  for (const { ref } of newest) {
+    const wf = counted(state, ledger, ref);
+    if (wf !== undefined) workflows.push(wf);
   }
-  return { view: overheadOf(counted), workflows: counted };
+  return { view: overheadOf(workflows), workflows };
+}
+
+export interface OverheadData {
+  readonly startSession: Int32Array;
+  readonly startTime: Float64Array;
+  readonly completeSession: Int32Array;
+  readonly completeTime: Float64Array;
+  readonly completeDuration: Float64Array;
+  readonly agentTime: ExactSumColumnData;
+  readonly looseBySession: OverheadState['looseBySession'];
+  readonly invocationCount: number;
+  readonly workflowEventCount: number;
+}
+
+export function toData(state: OverheadState): OverheadData {
+  return {
+    startSession: state.startSession.toArray(),
+    startTime: state.startTime.toArray(),
+    completeSession: state.completeSession.toArray(),
+    completeTime: state.completeTime.toArray(),
+    completeDuration: state.completeDuration.toArray(),
+    agentTime: state.agentTime.toData(),
+    looseBySession: state.looseBySession,
+    invocationCount: state.invocationCount,
+    workflowEventCount: state.workflowEventCount,
+  };
+}
+
+export function fromData(data: OverheadData): OverheadState {
+  return {
+    startSession: Int32Column.from(data.startSession, NONE),
+    startTime: Float64Column.from(data.startTime, NaN),
+    completeSession: Int32Column.from(data.completeSession, NONE),
+    completeTime: Float64Column.from(data.completeTime, NaN),
+    completeDuration: Float64Column.from(data.completeDuration, NaN),
+    agentTime: ExactSumColumn.fromData(data.agentTime),
+    looseBySession: data.looseBySession,
+    invocationCount: data.invocationCount,
+    workflowEventCount: data.workflowEventCount,
+  };
 }

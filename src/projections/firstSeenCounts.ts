@@ -96,6 +96,11 @@ export class FirstSeenCounts<K> {
       .map(([key, entry]) => ({ key, count: entry.count }));
   }
 
+  /** Puts the prototype back on a FirstSeenCounts that went through v8 serialization. */
+  static revive<K>(value: FirstSeenCounts<K>): FirstSeenCounts<K> {
+    return Object.setPrototypeOf(value, FirstSeenCounts.prototype) as FirstSeenCounts<K>;
+  }
+
   entriesRaw(): IterableIterator<[K, Readonly<Entry>]> {
     return this.entries.entries();
   }

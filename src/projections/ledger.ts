@@ -1,6 +1,8 @@
 import type { TelemetryEvent } from '../domain/events.js';
-import type { MetricEvent } from '../domain/events.js';
-import type { Change, StoredInvocation } from './changes.js';
+import { Float64Column, Int32Column } from './columns.js';
+import { type Change, NO_QUALITY, type StoredInvocation } from './changes.js';
+import { InvocationTable, type InvocationTableData } from './invocationTable.js';
+import { KeyIndex, type KeyIndexData } from './keyIndex.js';
 
 /**
  * The join index every projection relies on: the current record per invocation (a later
@@ -9,65 +11,119 @@ import type { Change, StoredInvocation } from './changes.js';
  * depend on how the three files interleave.
  */
 export interface LedgerState {
-  readonly invocations: Map<string, StoredInvocation>;
-  readonly metrics: Map<string, MetricEvent>;
-  readonly workflowSeq: Map<string, number>;
-  /** Equal strings (agent names, task texts...) share one copy; saves memory at scale. */
-  readonly strings: Map<string, string>;
+  /** invocation_id -> first-seen position (row of `table`). */
+  readonly invocationIds: KeyIndex;
+  readonly table: InvocationTable;
+  /** Last quality rating per invocation row (1-5, fractions allowed), NO_QUALITY when unrated. */
+  readonly quality: Float64Column;
+  /** Ratings of invocations not seen yet, by invocation_id. */
+  readonly pendingQuality: Map<string, number>;
+  /** Per workflow (pool number): position of its first workflow event, -1 when it has none. */
+  readonly groupSeq: Int32Column;
+  groupCount: number;
 }
 
 export function initialLedger(): LedgerState {
-  return { invocations: new Map(), metrics: new Map(), workflowSeq: new Map(), strings: new Map() };
-}
-
-function intern(ledger: LedgerState, value: string): string {
-  const known = ledger.strings.get(value);
-  if (known !== undefined) return known;
-  ledger.strings.set(value, value);
-  return value;
-}
-
-function internOrNull(ledger: LedgerState, value: string | null): string | null {
-  return value === null ? null : intern(ledger, value);
+  return {
+    invocationIds: new KeyIndex(),
+    table: new InvocationTable(),
+    quality: new Float64Column(),
+    pendingQuality: new Map(),
+    groupSeq: new Int32Column(-1),
+    groupCount: 0,
+  };
 }
 
 /** Records the event in the ledger and returns what it changes. */
 export function resolveChange(ledger: LedgerState, event: TelemetryEvent): Change {
+  const table = ledger.table;
   switch (event.kind) {
     case 'invocation': {
-      const prev = ledger.invocations.get(event.invocationId);
+      const ids = ledger.invocationIds;
+      const known = ids.find(event.invocationId);
+      const seq = known >= 0 ? known : ids.ref(event.invocationId);
+      const prev = known >= 0 ? table.read(seq, true) : undefined;
+      let quality = NO_QUALITY;
+      if (known >= 0) quality = ledger.quality.get(seq);
+      else {
+        const pending = ledger.pendingQuality.get(event.invocationId);
+        if (pending !== undefined) {
+          quality = pending;
+          ledger.pendingQuality.delete(event.invocationId);
+          ledger.quality.set(seq, pending);
+        }
+      }
       // Built field by field (not spread): one object shape, and this runs once per invocation line.
       const next: StoredInvocation = {
-        kind: 'invocation',
-        invocationId: event.invocationId,
+        seq,
         timestamp: event.timestamp,
         timeUs: event.timeUs,
-        sessionId: internOrNull(ledger, event.sessionId),
-        workflowId: internOrNull(ledger, event.workflowId),
-        agentName: intern(ledger, event.agentName),
-        agentType: intern(ledger, event.agentType),
-        taskDescription: intern(ledger, event.taskDescription),
-        taskType: internOrNull(ledger, event.taskType),
+        sessionRef: event.sessionId === null ? -1 : table.sessions.ref(event.sessionId),
+        workflowId: event.workflowId,
+        workflowRef: table.workflows.refOrNull(event.workflowId),
+        agentName: event.agentName,
+        agentRef: table.words.ref(event.agentName),
+        agentType: event.agentType,
+        taskLower: event.taskDescription.toLowerCase(),
+        taskType: event.taskType,
         status: event.status,
         durationSeconds: event.durationSeconds,
         errorMessage: event.errorMessage,
-        seq: prev?.seq ?? ledger.invocations.size,
       };
-      ledger.invocations.set(event.invocationId, next);
-      return { kind: 'invocation', prev, next, metric: ledger.metrics.get(event.invocationId) };
+      table.write(next);
+      return { kind: 'invocation', prev, next, quality };
     }
     case 'metric': {
-      const prev = ledger.metrics.get(event.invocationId);
-      ledger.metrics.set(event.invocationId, event);
-      return { kind: 'metric', invocation: ledger.invocations.get(event.invocationId), prev, next: event };
+      const seq = ledger.invocationIds.find(event.invocationId);
+      if (seq < 0) {
+        const prevQuality = ledger.pendingQuality.get(event.invocationId) ?? NO_QUALITY;
+        ledger.pendingQuality.set(event.invocationId, event.qualityRating);
+        return { kind: 'metric', invocation: undefined, prevQuality, quality: event.qualityRating };
+      }
+      const prevQuality = ledger.quality.get(seq);
+      ledger.quality.set(seq, event.qualityRating);
+      return { kind: 'metric', invocation: table.read(seq), prevQuality, quality: event.qualityRating };
     }
     default: {
-      let groupSeq = ledger.workflowSeq.get(event.workflowId);
-      if (groupSeq === undefined) {
-        groupSeq = ledger.workflowSeq.size;
-        ledger.workflowSeq.set(event.workflowId, groupSeq);
+      const workflowRef = table.workflows.ref(event.workflowId);
+      let groupSeq = ledger.groupSeq.get(workflowRef);
+      if (groupSeq < 0) {
+        groupSeq = ledger.groupCount++;
+        ledger.groupSeq.set(workflowRef, groupSeq);
       }
-      return { kind: 'workflow', event, groupSeq };
+      const sessionRef = event.sessionId === null ? -1 : table.sessions.ref(event.sessionId);
+      return { kind: 'workflow', event, groupSeq, workflowRef, sessionRef };
     }
   }
+}
+
+export interface LedgerData {
+  readonly invocationIds: KeyIndexData;
+  readonly table: InvocationTableData;
+  readonly quality: Float64Array;
+  readonly pendingQuality: ReadonlyArray<readonly [string, number]>;
+  readonly groupSeq: Int32Array;
+  readonly groupCount: number;
+}
+
+export function ledgerToData(ledger: LedgerState): LedgerData {
+  return {
+    invocationIds: ledger.invocationIds.toData(),
+    table: ledger.table.toData(),
+    quality: ledger.quality.toArray(),
+    pendingQuality: [...ledger.pendingQuality],
+    groupSeq: ledger.groupSeq.toArray(),
+    groupCount: ledger.groupCount,
+  };
+}
+
+export function ledgerFromData(data: LedgerData): LedgerState {
+  return {
+    invocationIds: KeyIndex.fromData(data.invocationIds),
+    table: InvocationTable.fromData(data.table),
+    quality: Float64Column.from(data.quality),
+    pendingQuality: new Map(data.pendingQuality),
+    groupSeq: Int32Column.from(data.groupSeq, -1),
+    groupCount: data.groupCount,
+  };
 }

@@ -1,84 +1,55 @@
 import { US_PER_SECOND } from '../domain/time.js';
-import type { Change, StoredInvocation } from './changes.js';
-import { FirstSeenCounts } from './firstSeenCounts.js';
+import { Int32Column, Uint8Column } from './columns.js';
+import type { Change } from './changes.js';
+import { UNKNOWN } from './invocationTable.js';
 import type { LedgerState } from './ledger.js';
 
 /**
  * Workflows started and not completed: who has worked on them so far and who is running now.
  * "Agents so far" come from the invocations that name the workflow (in invocation order);
  * an agent is running while its invocation has status "unknown" (logged, not yet updated).
+ * Only open workflows keep their start; agents are read from the invocation columns when asked.
  */
-export const schemaVersion = 1;
+export const schemaVersion = 2;
 
-interface OpenWorkflowTrack {
-  start: { projectName: string | null; timeUs: number; timestamp: string; sessionId: string | null; plan: readonly string[] } | undefined;
-  completed: boolean;
-  readonly agents: FirstSeenCounts<string>;
-  /** Running invocations by id. */
-  readonly running: Map<string, { agent: string; seq: number; timeUs: number }>;
-  handoffs: number;
+interface OpenStart {
+  readonly projectName: string | null;
+  readonly timeUs: number;
+  readonly timestamp: string;
+  readonly plan: readonly string[];
 }
 
 export interface OpenWorkflowsState {
-  readonly workflows: Map<string, OpenWorkflowTrack>;
-  /** How many tracked workflows are started and not completed. */
-  openCount: number;
+  /** Last start line of each workflow that is started and not completed, by workflow number. */
+  readonly open: Map<number, OpenStart>;
+  /** 1 once a workflow has a complete line (a complete is never taken back). */
+  readonly completed: Uint8Column;
+  readonly handoffs: Int32Column;
 }
 
 export function initial(): OpenWorkflowsState {
-  return { workflows: new Map(), openCount: 0 };
-}
-
-function isOpen(track: OpenWorkflowTrack): boolean {
-  return track.start !== undefined && !track.completed;
-}
-
-function trackFor(state: OpenWorkflowsState, workflowId: string): OpenWorkflowTrack {
-  let track = state.workflows.get(workflowId);
-  if (track === undefined) {
-    track = { start: undefined, completed: false, agents: new FirstSeenCounts(), running: new Map(), handoffs: 0 };
-    state.workflows.set(workflowId, track);
-  }
-  return track;
-}
-
-function contribute(state: OpenWorkflowsState, inv: StoredInvocation, sign: 1 | -1): void {
-  if (inv.workflowId === null) return;
-  const track = trackFor(state, inv.workflowId);
-  if (sign === 1) {
-    track.agents.add(inv.agentName, inv.seq);
-    if (inv.status === 'unknown') track.running.set(inv.invocationId, { agent: inv.agentName, seq: inv.seq, timeUs: inv.timeUs });
-  } else {
-    track.agents.remove(inv.agentName, inv.seq);
-    track.running.delete(inv.invocationId);
-  }
+  return { open: new Map(), completed: new Uint8Column(), handoffs: new Int32Column() };
 }
 
 export function apply(state: OpenWorkflowsState, change: Change): OpenWorkflowsState {
-  if (change.kind === 'invocation') {
-    if (change.prev !== undefined) contribute(state, change.prev, -1);
-    contribute(state, change.next, 1);
-    return state;
-  }
   if (change.kind !== 'workflow') return state;
   const event = change.event;
-  const track = trackFor(state, event.workflowId);
-  const wasOpen = isOpen(track);
+  const ref = change.workflowRef;
   if (event.kind === 'workflow_start') {
-    track.start = {
-      projectName: event.projectName,
-      timeUs: event.timeUs,
-      timestamp: event.timestamp,
-      sessionId: event.sessionId,
-      plan: event.agentPlan,
-    };
+    if (state.completed.get(ref) === 0) {
+      state.open.set(ref, { projectName: event.projectName, timeUs: event.timeUs, timestamp: event.timestamp, plan: event.agentPlan });
+    }
   } else if (event.kind === 'workflow_complete') {
-    track.completed = true;
+    state.completed.set(ref, 1);
+    state.open.delete(ref);
   } else if (event.kind === 'agent_handoff') {
-    track.handoffs++;
+    state.handoffs.set(ref, state.handoffs.get(ref) + 1);
   }
-  state.openCount += Number(isOpen(track)) - Number(wasOpen);
   return state;
+}
+
+export function openCount(state: OpenWorkflowsState): number {
+  return state.open.size;
 }
 
 export interface OpenWorkflowView {
@@ -94,32 +65,49 @@ export interface OpenWorkflowView {
 
 /** Open workflows, oldest start first (ties by id). */
 export function query(state: OpenWorkflowsState, ledger: LedgerState, nowUs: number): OpenWorkflowView[] {
+  if (state.open.size === 0) return [];
+  const table = ledger.table;
+  // One pass over the invocations, in first-seen order: agents so far and the running one.
+  const agents = new Map<number, Set<number>>();
+  const running = new Map<number, number>();
+  for (const ref of state.open.keys()) agents.set(ref, new Set());
+  for (let seq = 0; seq < table.size; seq++) {
+    const seen = agents.get(table.workflowRefAt(seq));
+    if (seen === undefined) continue;
+    const agentRef = table.agentRefAt(seq);
+    seen.add(agentRef);
+    if (table.statusAt(seq) === UNKNOWN) running.set(table.workflowRefAt(seq), agentRef);
+  }
   const open: Array<OpenWorkflowView & { startUs: number }> = [];
-  for (const [workflowId, track] of state.workflows) {
-    if (!isOpen(track) || track.start === undefined) continue;
-    const start = track.start;
-    if (track.agents.needsRefresh) {
-      track.agents.refresh((visit) => {
-        for (const inv of ledger.invocations.values()) if (inv.workflowId === workflowId) visit(inv.agentName, inv.seq);
-      });
-    }
-    let running: { agent: string; seq: number; timeUs: number } | undefined;
-    for (const candidate of track.running.values()) {
-      if (running === undefined || candidate.seq > running.seq) running = candidate;
-    }
+  for (const [ref, start] of state.open) {
     const ageUs = nowUs - start.timeUs;
+    const runningAgent = running.get(ref);
     open.push({
-      workflow_id: workflowId,
+      workflow_id: table.workflows.at(ref),
       project: start.projectName,
       started_at: start.timestamp,
       age_seconds: Number.isNaN(ageUs) ? null : Math.round(ageUs / US_PER_SECOND),
       agent_plan: [...start.plan],
-      agents: track.agents.keysInFirstSeenOrder(),
-      running_agent: running?.agent ?? null,
-      handoffs: track.handoffs,
+      agents: [...(agents.get(ref) as Set<number>)].map((agentRef) => table.words.at(agentRef)),
+      running_agent: runningAgent === undefined ? null : table.words.at(runningAgent),
+      handoffs: state.handoffs.get(ref),
       startUs: Number.isNaN(start.timeUs) ? Infinity : start.timeUs,
     });
   }
-  open.sort((a, b) => (a.startUs - b.startUs) || (a.workflow_id < b.workflow_id ? -1 : a.workflow_id > b.workflow_id ? 1 : 0));
+  open.sort((a, b) => a.startUs - b.startUs || (a.workflow_id < b.workflow_id ? -1 : a.workflow_id > b.workflow_id ? 1 : 0));
   return open.map(({ startUs: _startUs, ...view }) => view);
+}
+
+export interface OpenWorkflowsData {
+  readonly open: OpenWorkflowsState['open'];
+  readonly completed: Uint8Array;
+  readonly handoffs: Int32Array;
+}
+
+export function toData(state: OpenWorkflowsState): OpenWorkflowsData {
+  return { open: state.open, completed: state.completed.toArray(), handoffs: state.handoffs.toArray() };
+}
+
+export function fromData(data: OpenWorkflowsData): OpenWorkflowsState {
+  return { open: data.open, completed: Uint8Column.from(data.completed), handoffs: Int32Column.from(data.handoffs) };
 }

@@ -83,15 +83,17 @@ export interface RollingSuccessView {
 
 export function query(state: RollingSuccessState, ledger: LedgerState, windowSize: number = DEFAULT_WINDOW): RollingSuccessView[] {
   const views: RollingSuccessView[] = [];
+  const table = ledger.table;
   state.order.refresh((visit) => {
-    for (const inv of ledger.invocations.values()) visit(inv.agentName, inv.seq);
+    for (let seq = 0; seq < table.size; seq++) visit(table.words.at(table.agentRefAt(seq)), seq);
   });
   for (const agent of state.order.keysInFirstSeenOrder()) {
     const seen = state.seen.get(agent);
     if (seen === undefined) continue;
     if (seen.times.needsRefresh) {
+      const agentRef = table.words.find(agent);
       seen.times.refresh((visit) => {
-        for (const inv of ledger.invocations.values()) if (inv.agentName === agent) visit(inv.timestamp);
+        for (let seq = 0; seq < table.size; seq++) if (table.agentRefAt(seq) === agentRef) visit(table.timestampAt(seq));
       });
     }
     const decided = state.agents.get(agent) ?? [];

@@ -1,25 +1,25 @@
 import { createHash } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { ExactSum } from '../domain/exactSum.js';
-import * as agentTrends from './agentTrends.js';
-import * as bestAgent from './bestAgent.js';
 import * as coordinationOverhead from './coordinationOverhead.js';
 import { FirstSeenCounts } from './firstSeenCounts.js';
-import type { LedgerState } from './ledger.js';
+import { type LedgerData, ledgerFromData, ledgerToData } from './ledger.js';
 import * as openWorkflows from './openWorkflows.js';
 import * as rollingSuccess from './rollingSuccess.js';
 import * as statistics from './statistics.js';
 import { StringExtremes } from './stringExtremes.js';
-import type { TelemetryState } from './telemetryState.js';
+import type { EventCounts, TelemetryState } from './telemetryState.js';
 import * as workflowStats from './workflowStats.js';
 
 /**
  * The whole TelemetryState as checkpoint bytes, so a restart folds on from where it stopped
  * instead of replaying every file. Layout: "OAKS", u32 header length, JSON header, v8 payload.
+ * The payload is the state's data form: columns as typed arrays (v8 copies them as bytes),
+ * pools as string lists; the Maps that index them are rebuilt on restore.
  * Anything unexpected throws StateCodecError: the caller's answer is always a full replay,
  * never a state that is slightly wrong.
  */
-export const CODEC_VERSION = 1;
+export const CODEC_VERSION = 2;
 
 const MAGIC = Buffer.from('OAKS', 'latin1');
 const PREFIX_BYTES = MAGIC.length + 4;
@@ -44,8 +44,6 @@ const SCHEMAS: Readonly<Record<string, number>> = {
   statistics: statistics.schemaVersion,
   workflows: workflowStats.schemaVersion,
   overhead: coordinationOverhead.schemaVersion,
-  trends: agentTrends.schemaVersion,
-  bestAgent: bestAgent.schemaVersion,
   open: openWorkflows.schemaVersion,
   rolling: rollingSuccess.schemaVersion,
 };
@@ -56,7 +54,16 @@ function digest(bytes: Buffer): string {
 }
 
 export function encodeState(state: TelemetryState): Buffer {
-  const payload = serialize(state);
+  const data: StateData = {
+    ledger: ledgerToData(state.ledger),
+    statistics: state.statistics,
+    workflows: workflowStats.toData(state.workflows),
+    overhead: coordinationOverhead.toData(state.overhead),
+    open: openWorkflows.toData(state.open),
+    rolling: state.rolling,
+    counts: state.counts,
+  };
+  const payload = serialize(data);
   const header: Header = {
     codec: CODEC_VERSION,
     node: process.version,
@@ -84,9 +91,7 @@ export function decodeState(bytes: Buffer): TelemetryState {
   }
   if (digest(payload) !== header.sha1) throw new StateCodecError('state checkpoint payload does not match its digest');
   try {
-    const state = deserialize(payload) as TelemetryState;
-    revive(state);
-    return state;
+    return fromData(deserialize(payload) as StateData);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new StateCodecError(`state checkpoint (written by Node ${header.node}) cannot be restored: ${reason}`, { cause });
@@ -112,60 +117,48 @@ function parseHeader(bytes: Buffer): Header {
   return header as Header;
 }
 
+interface StateData {
+  readonly ledger: LedgerData;
+  readonly statistics: statistics.StatisticsState;
+  readonly workflows: workflowStats.WorkflowStatsData;
+  readonly overhead: coordinationOverhead.OverheadData;
+  readonly open: openWorkflows.OpenWorkflowsData;
+  readonly rolling: rollingSuccess.RollingSuccessState;
+  readonly counts: EventCounts;
+}
+
+function fromData(data: StateData): TelemetryState {
+  reviveStatistics(data.statistics);
+  reviveRolling(data.rolling);
+  return {
+    ledger: ledgerFromData(data.ledger),
+    statistics: data.statistics,
+    workflows: workflowStats.fromData(data.workflows),
+    overhead: coordinationOverhead.fromData(data.overhead),
+    open: openWorkflows.fromData(data.open),
+    rolling: data.rolling,
+    counts: data.counts,
+  };
+}
+
 // v8 keeps every property (TS `private` ones too) but drops prototypes: put the classes back
-// where each projection keeps them. A class added to a projection must be added here.
+// where a projection keeps them as objects. A class added to a projection must be added here.
 
-type Revivable = typeof ExactSum | typeof FirstSeenCounts | typeof StringExtremes;
-
-function reattach(value: object, cls: Revivable): void {
+function reattach(value: object, cls: typeof ExactSum | typeof StringExtremes): void {
   Object.setPrototypeOf(value, cls.prototype);
 }
 
-function revive(state: TelemetryState): void {
-  reinternLedger(state.ledger);
-
-  const stats = state.statistics;
+function reviveStatistics(stats: statistics.StatisticsState): void {
   for (const totals of stats.agents.values()) {
     reattach(totals.duration, ExactSum);
     reattach(totals.quality, ExactSum);
-    reattach(totals.taskTypes, FirstSeenCounts);
+    FirstSeenCounts.revive(totals.taskTypes);
   }
-  reattach(stats.agentOrder, FirstSeenCounts);
+  FirstSeenCounts.revive(stats.agentOrder);
   reattach(stats.timestamps, StringExtremes);
-
-  reattach(state.workflows.duration, ExactSum);
-  reattach(state.workflows.patterns, FirstSeenCounts);
-
-  for (const timing of state.overhead.workflows.values()) reattach(timing.agentTime, ExactSum);
-
-  for (const groups of state.bestAgent.agents.values()) {
-    for (const group of groups.values()) reattach(group.duration, ExactSum);
-  }
-
-  for (const track of state.open.workflows.values()) reattach(track.agents, FirstSeenCounts);
-
-  for (const seen of state.rolling.seen.values()) reattach(seen.times, StringExtremes);
-  reattach(state.rolling.order, FirstSeenCounts);
 }
 
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
-
-/**
- * v8 writes a string once per occurrence, so a restored ledger would hold one copy of an agent
- * name or task text per invocation where a replayed one shares a single copy.
- */
-function reinternLedger(ledger: LedgerState): void {
-  const strings = ledger.strings;
-  for (const value of strings.keys()) strings.set(value, value);
-  const interned = <T extends string | null>(value: T): T => (value === null ? value : ((strings.get(value) ?? value) as T));
-  for (const [invocationId, record] of ledger.invocations) {
-    const inv = record as Writable<typeof record>;
-    inv.invocationId = invocationId;
-    inv.agentName = interned(inv.agentName);
-    inv.agentType = interned(inv.agentType);
-    inv.taskDescription = interned(inv.taskDescription);
-    inv.taskType = interned(inv.taskType);
-    inv.sessionId = interned(inv.sessionId);
-    inv.workflowId = interned(inv.workflowId);
-  }
+function reviveRolling(rolling: rollingSuccess.RollingSuccessState): void {
+  for (const seen of rolling.seen.values()) reattach(seen.times, StringExtremes);
+  FirstSeenCounts.revive(rolling.order);
 }

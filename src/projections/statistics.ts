@@ -1,8 +1,7 @@
 import { ExactSum } from '../domain/exactSum.js';
 import { withKeyOrder } from '../domain/jsonText.js';
 import { pyRound } from '../domain/pyRound.js';
-import type { MetricEvent } from '../domain/events.js';
-import type { Change, StoredInvocation } from './changes.js';
+import { type Change, NO_QUALITY, type StoredInvocation } from './changes.js';
 import { FirstSeenCounts } from './firstSeenCounts.js';
 import type { LedgerState } from './ledger.js';
 import { StringExtremes } from './stringExtremes.js';
@@ -54,9 +53,10 @@ function totalsFor(state: StatisticsState, agent: string): AgentTotals {
   return totals;
 }
 
-function addQuality(state: StatisticsState, inv: StoredInvocation, metric: MetricEvent, sign: 1 | -1): void {
+function addQuality(state: StatisticsState, inv: StoredInvocation, quality: number, sign: 1 | -1): void {
+  if (quality === NO_QUALITY) return;
   const totals = totalsFor(state, inv.agentName);
-  totals.quality.add(sign * metric.qualityRating);
+  totals.quality.add(sign * quality);
   totals.qualityCount += sign;
 }
 
@@ -92,14 +92,14 @@ function addInvocation(state: StatisticsState, inv: StoredInvocation, sign: 1 | 
 export function apply(state: StatisticsState, change: Change): StatisticsState {
   if (change.kind === 'invocation') {
     if (change.prev !== undefined) {
-      if (change.metric !== undefined) addQuality(state, change.prev, change.metric, -1);
+      addQuality(state, change.prev, change.quality, -1);
       addInvocation(state, change.prev, -1);
     }
     addInvocation(state, change.next, 1);
-    if (change.metric !== undefined) addQuality(state, change.next, change.metric, 1);
+    addQuality(state, change.next, change.quality, 1);
   } else if (change.kind === 'metric' && change.invocation !== undefined) {
-    if (change.prev !== undefined) addQuality(state, change.invocation, change.prev, -1);
-    addQuality(state, change.invocation, change.next, 1);
+    addQuality(state, change.invocation, change.prevQuality, -1);
+    addQuality(state, change.invocation, change.quality, 1);
   }
   return state;
 }
@@ -142,21 +142,24 @@ function firstFailures(messages: Map<number, string>): string[] {
 }
 
 function refreshOrders(state: StatisticsState, ledger: LedgerState): void {
+  const table = ledger.table;
   if (state.agentOrder.needsRefresh) {
     state.agentOrder.refresh((visit) => {
-      for (const inv of ledger.invocations.values()) visit(inv.agentName, inv.seq);
+      for (let seq = 0; seq < table.size; seq++) visit(table.words.at(table.agentRefAt(seq)), seq);
     });
   }
   if (state.timestamps.needsRefresh) {
     state.timestamps.refresh((visit) => {
-      for (const inv of ledger.invocations.values()) visit(inv.timestamp);
+      for (let seq = 0; seq < table.size; seq++) visit(table.timestampAt(seq));
     });
   }
   for (const [agent, totals] of state.agents) {
     if (!totals.taskTypes.needsRefresh) continue;
+    const agentRef = table.words.find(agent);
     totals.taskTypes.refresh((visit) => {
-      for (const inv of ledger.invocations.values()) {
-        if (inv.agentName === agent && inv.taskType !== null) visit(inv.taskType, inv.seq);
+      for (let seq = 0; seq < table.size; seq++) {
+        const taskType = table.taskTypeRefAt(seq);
+        if (table.agentRefAt(seq) === agentRef && taskType >= 0) visit(table.words.at(taskType), seq);
       }
     });
   }

@@ -1,6 +1,4 @@
 import type { TelemetryEvent } from '../domain/events.js';
-import * as agentTrends from './agentTrends.js';
-import * as bestAgent from './bestAgent.js';
 import * as coordinationOverhead from './coordinationOverhead.js';
 import { initialLedger, type LedgerState, resolveChange } from './ledger.js';
 import * as openWorkflows from './openWorkflows.js';
@@ -8,14 +6,16 @@ import * as rollingSuccess from './rollingSuccess.js';
 import * as statistics from './statistics.js';
 import * as workflowStats from './workflowStats.js';
 
-/** Every projection, folded together. Batch replay, the daemon and restores all use `applyEvent`. */
+/**
+ * Every projection, folded together. Batch replay, the daemon and restores all use `applyEvent`.
+ * Trends and best-agent fold nothing ahead: their windows and relevance depend on the
+ * question, so they read the ledger's invocation columns when asked.
+ */
 export interface TelemetryState {
   readonly ledger: LedgerState;
   readonly statistics: statistics.StatisticsState;
   readonly workflows: workflowStats.WorkflowStatsState;
   readonly overhead: coordinationOverhead.OverheadState;
-  readonly trends: agentTrends.TrendsState;
-  readonly bestAgent: bestAgent.BestAgentState;
   readonly open: openWorkflows.OpenWorkflowsState;
   readonly rolling: rollingSuccess.RollingSuccessState;
   readonly counts: EventCounts;
@@ -35,8 +35,6 @@ export function initialState(): TelemetryState {
     statistics: statistics.initial(),
     workflows: workflowStats.initial(),
     overhead: coordinationOverhead.initial(),
-    trends: agentTrends.initial(),
-    bestAgent: bestAgent.initial(),
     open: openWorkflows.initial(),
     rolling: rollingSuccess.initial(),
     counts: { invocations: 0, metrics: 0, workflowEvents: 0, unknownEventKinds: 0 },
@@ -60,8 +58,6 @@ export function applyEvent(state: TelemetryState, event: TelemetryEvent): Teleme
   statistics.apply(state.statistics, change);
   workflowStats.apply(state.workflows, change);
   coordinationOverhead.apply(state.overhead, change);
-  agentTrends.apply(state.trends, change);
-  bestAgent.apply(state.bestAgent, change);
   openWorkflows.apply(state.open, change);
   rollingSuccess.apply(state.rolling, change);
   return state;

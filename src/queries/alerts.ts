@@ -29,7 +29,7 @@ export function checkAlerts(state: TelemetryState, settings: AlertSettings, nowU
   const checks: AlertCheck[] = [];
 
   const { thresholdPct, hysteresisPct, window } = settings.overhead;
-  const recent = recentOverhead(state.overhead, window);
+  const recent = recentOverhead(state.overhead, state.ledger, window);
   const pct = recent.view.coordination_overhead_pct;
   const counted = recent.view.workflows_counted > 0;
   checks.push({

@@ -23,13 +23,13 @@ export function workflows(state: TelemetryState): workflowStats.WorkflowsView {
 }
 
 export function overhead(state: TelemetryState): coordinationOverhead.OverheadView {
-  return coordinationOverhead.query(state.overhead);
+  return coordinationOverhead.query(state.overhead, state.ledger);
 }
 
 export const DEFAULT_TREND_DAYS = 30;
 
 export function trends(state: TelemetryState, agent: string, days: number, nowUs: number): agentTrends.TrendView {
-  return agentTrends.query(state.trends, agent, days, nowUs);
+  return agentTrends.query(state.ledger, agent, days, nowUs);
 }
 
 export function ranking(state: TelemetryState, taskType?: string): RankedAgent[] {
@@ -47,11 +47,11 @@ export interface BestAgentArgs {
 
 /** Every agent at or above the minimum confidence, best first (the `--all` listing). */
 export function bestAgents(state: TelemetryState, args: BestAgentArgs): bestAgent.AgentMatch[] {
-  return bestAgent.query(state.bestAgent, state.ledger, {
+  return bestAgent.query(state.ledger, {
     task: args.task,
     domain: args.domain,
     minConfidence: args.minConfidence ?? DEFAULT_MIN_CONFIDENCE,
-    recentPerformance: (agent) => agentTrends.query(state.trends, agent, DEFAULT_TREND_DAYS, args.nowUs).trend,
+    recentPerformance: (agent) => agentTrends.query(state.ledger, agent, DEFAULT_TREND_DAYS, args.nowUs).trend,
   });
 }
 

@@ -12,6 +12,7 @@ export interface MemoryResult {
   heapAfter: number;
   rss: number;
   external: number;
+  arrayBuffers: number;
   retainedPerInvocation: number;
 }
 
@@ -40,7 +41,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       name: `memory: RSS after replay (${size})`,
       unit: 'MB',
       values: results.map((r) => r.rss / 2 ** 20),
-      note: `external + array buffers after GC: ${(median(results.map((r) => r.external)) / 2 ** 20).toFixed(1)} MB`,
+      note: `retained = JS heap + ArrayBuffers (the columns); of it, ArrayBuffers after GC: ${(median(results.map((r) => r.arrayBuffers)) / 2 ** 20).toFixed(1)} MB`,
     }),
   ]);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { formatTimestampUs, parseTimestampUs, US_PER_DAY, US_PER_SECOND } from '../../src/domain/time.js';
 
 // 2026-01-10T12:00:00Z = 1768046400 s since the epoch (Python: datetime(...).timestamp())
@@ -77,5 +78,39 @@ describe('formatTimestampUs', () => {
     expect(formatTimestampUs(NOON_US)).toBe('2026-01-10T12:00:00.000000Z');
     expect(formatTimestampUs(-1)).toBe('1969-12-31T23:59:59.999999Z');
     expect(parseTimestampUs(formatTimestampUs(NOON_US + 7))).toBe(NOON_US + 7);
+  });
+});
+
+describe('parseTimestampUs: the fast path for the reference shape', () => {
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  const parts = fc.record({
+    year: fc.integer({ min: 0, max: 9999 }),
+    month: fc.integer({ min: 0, max: 13 }),
+    day: fc.integer({ min: 0, max: 32 }),
+    hour: fc.integer({ min: 0, max: 24 }),
+    minute: fc.integer({ min: 0, max: 60 }),
+    second: fc.integer({ min: 0, max: 60 }),
+    micros: fc.integer({ min: 0, max: 999_999 }),
+  });
+  const text = (p: { year: number; month: number; day: number; hour: number; minute: number; second: number; micros: number }, zone: string) =>
+    `${pad(p.year, 4)}-${pad(p.month, 2)}-${pad(p.day, 2)}T${pad(p.hour, 2)}:${pad(p.minute, 2)}:${pad(p.second, 2)}.${pad(p.micros, 6)}${zone}`;
+
+  it('agrees with the general parser (same instant written with +00:00), valid or not', () => {
+    fc.assert(
+      fc.property(parts, (p) => {
+        expect(Object.is(parseTimestampUs(text(p, 'Z')), parseTimestampUs(text(p, '+00:00')))).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('formats back to the same string whenever it parses to an exact microsecond (years ~1685-2255)', () => {
+    fc.assert(
+      fc.property(parts, (p) => {
+        const us = parseTimestampUs(text(p, 'Z'));
+        if (Number.isSafeInteger(us)) expect(formatTimestampUs(us)).toBe(text(p, 'Z'));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

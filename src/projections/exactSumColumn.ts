@@ -1,0 +1,81 @@
+import { ExactSum } from '../domain/exactSum.js';
+import { Float64Column } from './columns.js';
+
+/**
+ * One exact sum per row (see ExactSum) in two float columns. The exact value of a few
+ * durations almost always fits in two non-overlapping doubles; a row whose sum needs more
+ * moves to a full ExactSum, so the result is exact either way.
+ */
+export class ExactSumColumn {
+  private hi = new Float64Column();
+  private lo = new Float64Column();
+  private readonly wide = new Map<number, ExactSum>();
+  private readonly scratch = new ExactSum();
+
+  add(row: number, value: number): void {
+    const wide = this.wide.get(row);
+    if (wide !== undefined) {
+      wide.add(value);
+      return;
+    }
+    const sum = this.load(row);
+    sum.add(value);
+    const parts = sum.toJSON();
+    if (parts.length > 2) {
+      this.wide.set(row, ExactSum.fromParts(parts));
+      return;
+    }
+    this.lo.set(row, parts.length === 2 ? (parts[0] as number) : 0);
+    this.hi.set(row, parts.length === 0 ? 0 : (parts[parts.length - 1] as number));
+  }
+
+  /** Adds the row's exact sum into `into`. */
+  addTo(row: number, into: ExactSum): void {
+    const wide = this.wide.get(row);
+    if (wide !== undefined) {
+      into.addAll(wide);
+      return;
+    }
+    const lo = this.lo.get(row);
+    if (lo !== 0) into.add(lo);
+    into.add(this.hi.get(row));
+  }
+
+  value(row: number): number {
+    const wide = this.wide.get(row);
+    if (wide !== undefined) return wide.value();
+    return this.load(row).value();
+  }
+
+  /** Whether the row's sum is exactly zero (nothing or everything retracted). */
+  isZero(row: number): boolean {
+    return !this.wide.has(row) && this.hi.get(row) === 0 && this.lo.get(row) === 0;
+  }
+
+  private load(row: number): ExactSum {
+    const sum = this.scratch;
+    sum.clear();
+    const lo = this.lo.get(row);
+    if (lo !== 0) sum.add(lo);
+    sum.add(this.hi.get(row));
+    return sum;
+  }
+
+  toData(): ExactSumColumnData {
+    return { hi: this.hi.toArray(), lo: this.lo.toArray(), wide: [...this.wide].map(([row, sum]) => [row, sum.toJSON()]) };
+  }
+
+  static fromData(data: ExactSumColumnData): ExactSumColumn {
+    const column = new ExactSumColumn();
+    column.hi = Float64Column.from(data.hi);
+    column.lo = Float64Column.from(data.lo);
+    for (const [row, parts] of data.wide) column.wide.set(row, ExactSum.fromParts(parts));
+    return column;
+  }
+}
+
+export interface ExactSumColumnData {
+  readonly hi: Float64Array;
+  readonly lo: Float64Array;
+  readonly wide: ReadonlyArray<readonly [number, readonly number[]]>;
+}

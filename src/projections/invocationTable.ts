@@ -1,0 +1,230 @@
+import type { InvocationStatus } from '../domain/events.js';
+import { formatTimestampUs } from '../domain/time.js';
+import { Float64Column, Int32Column, Uint8Column } from './columns.js';
+import type { StoredInvocation } from './changes.js';
+import { KeyIndex, type KeyIndexData } from './keyIndex.js';
+import { StringPool } from './stringPool.js';
+
+/**
+ * The current record of every invocation, one row per invocation (its first-seen position),
+ * one typed column per field. Strings are pooled: `words` for the small vocabularies (agent
+ * names, types, task types, error messages), `workflows` for workflow ids, `sessions` for
+ * session ids. Task texts are kept lower-cased, the only form best-agent reads.
+ */
+
+const STATUSES: readonly InvocationStatus[] = ['success', 'failure', 'partial', 'unknown'];
+const STATUS_CODE = new Map<InvocationStatus, number>(STATUSES.map((status, code) => [status, code]));
+
+export const SUCCESS = 0;
+export const FAILURE = 1;
+export const UNKNOWN = 3;
+
+export function statusCode(status: InvocationStatus): number {
+  return STATUS_CODE.get(status) as number;
+}
+
+/**
+ * formatTimestampUs writes exactly this shape, and a string of this shape that parsed to an
+ * exact microsecond count (a safe integer: years ~1685-2255) formats back to itself, so such
+ * timestamps are stored as their microseconds alone (test/unit/time.test.ts checks both).
+ */
+const CANONICAL_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+function isCanonicalTimestamp(timestamp: string, timeUs: number): boolean {
+  return Number.isSafeInteger(timeUs) && timestamp.length === 27 && CANONICAL_TIMESTAMP.test(timestamp);
+}
+
+export interface InvocationTableData {
+  readonly words: readonly string[];
+  readonly workflows: readonly string[];
+  readonly sessions: KeyIndexData;
+  readonly agent: Int32Array;
+  readonly agentType: Int32Array;
+  readonly taskType: Int32Array;
+  readonly workflow: Int32Array;
+  readonly session: Int32Array;
+  readonly error: Int32Array;
+  readonly status: Uint8Array;
+  readonly duration: Float64Array;
+  readonly timeUs: Float64Array;
+  readonly task: readonly string[];
+  readonly oddTimestamps: ReadonlyArray<readonly [number, string]>;
+}
+
+export class InvocationTable {
+  readonly words = new StringPool();
+  readonly workflows = new StringPool();
+  readonly sessions = new KeyIndex();
+  private agent = new Int32Column(-1);
+  private agentType = new Int32Column(-1);
+  private taskType = new Int32Column(-1);
+  private workflow = new Int32Column(-1);
+  private session = new Int32Column(-1);
+  private error = new Int32Column(-1);
+  private statusCodes = new Uint8Column();
+  private duration = new Float64Column(NaN);
+  private time = new Float64Column(NaN);
+  private task: string[] = [];
+  /** Timestamps that are not the canonical form of their microseconds (formatTimestampUs). */
+  private readonly oddTimestamps = new Map<number, string>();
+
+  get size(): number {
+    return this.task.length;
+  }
+
+  write(inv: StoredInvocation): void {
+    const seq = inv.seq;
+    this.agent.set(seq, inv.agentRef);
+    this.agentType.set(seq, this.words.ref(inv.agentType));
+    this.taskType.set(seq, this.words.refOrNull(inv.taskType));
+    this.workflow.set(seq, inv.workflowRef);
+    this.session.set(seq, inv.sessionRef);
+    this.error.set(seq, this.words.refOrNull(inv.errorMessage));
+    this.statusCodes.set(seq, statusCode(inv.status));
+    this.duration.set(seq, inv.durationSeconds ?? NaN);
+    this.time.set(seq, inv.timeUs);
+    this.task[seq] = inv.taskLower;
+    if (!isCanonicalTimestamp(inv.timestamp, inv.timeUs)) this.oddTimestamps.set(seq, inv.timestamp);
+    else this.oddTimestamps.delete(seq);
+  }
+
+  /**
+   * The row as a record. Its timestamp string is rebuilt only when read, unless `beforeOverwrite`
+   * (the row is about to be replaced, and the record must keep what it held).
+   */
+  read(seq: number, beforeOverwrite = false): StoredInvocation {
+    const row = new StoredRow(this, seq);
+    if (beforeOverwrite) row.keepTimestamp();
+    return row;
+  }
+
+  agentRefAt(seq: number): number {
+    return this.agent.get(seq);
+  }
+
+  agentTypeRefAt(seq: number): number {
+    return this.agentType.get(seq);
+  }
+
+  taskTypeRefAt(seq: number): number {
+    return this.taskType.get(seq);
+  }
+
+  sessionRefAt(seq: number): number {
+    return this.session.get(seq);
+  }
+
+  errorRefAt(seq: number): number {
+    return this.error.get(seq);
+  }
+
+  workflowRefAt(seq: number): number {
+    return this.workflow.get(seq);
+  }
+
+  statusAt(seq: number): number {
+    return this.statusCodes.get(seq);
+  }
+
+  /** The duration in seconds; NaN when the record has none. */
+  durationAt(seq: number): number {
+    return this.duration.get(seq);
+  }
+
+  timeUsAt(seq: number): number {
+    return this.time.get(seq);
+  }
+
+  taskLowerAt(seq: number): string {
+    return this.task[seq] as string;
+  }
+
+  timestampAt(seq: number): string {
+    return this.oddTimestamps.get(seq) ?? formatTimestampUs(this.time.get(seq));
+  }
+
+  toData(): InvocationTableData {
+    return {
+      words: this.words.toData(),
+      workflows: this.workflows.toData(),
+      sessions: this.sessions.toData(),
+      agent: this.agent.toArray(),
+      agentType: this.agentType.toArray(),
+      taskType: this.taskType.toArray(),
+      workflow: this.workflow.toArray(),
+      session: this.session.toArray(),
+      error: this.error.toArray(),
+      status: this.statusCodes.toArray(),
+      duration: this.duration.toArray(),
+      timeUs: this.time.toArray(),
+      task: this.task,
+      oddTimestamps: [...this.oddTimestamps],
+    };
+  }
+
+  static fromData(data: InvocationTableData): InvocationTable {
+    const table = new InvocationTable();
+    const target = table as unknown as Record<string, unknown>;
+    target.words = StringPool.fromData(data.words);
+    target.workflows = StringPool.fromData(data.workflows);
+    target.sessions = KeyIndex.fromData(data.sessions);
+    table.agent = Int32Column.from(data.agent, -1);
+    table.agentType = Int32Column.from(data.agentType, -1);
+    table.taskType = Int32Column.from(data.taskType, -1);
+    table.workflow = Int32Column.from(data.workflow, -1);
+    table.session = Int32Column.from(data.session, -1);
+    table.error = Int32Column.from(data.error, -1);
+    table.statusCodes = Uint8Column.from(data.status);
+    table.duration = Float64Column.from(data.duration, NaN);
+    table.time = Float64Column.from(data.timeUs, NaN);
+    table.task = [...data.task];
+    for (const [seq, timestamp] of data.oddTimestamps) table.oddTimestamps.set(seq, timestamp);
+    return table;
+  }
+}
+
+/** One row read back as a StoredInvocation (the change handed to projections on a retraction or rating). */
+class StoredRow implements StoredInvocation {
+  readonly timeUs: number;
+  readonly sessionRef: number;
+  readonly workflowRef: number;
+  readonly workflowId: string | null;
+  readonly agentRef: number;
+  readonly agentName: string;
+  readonly agentType: string;
+  readonly taskLower: string;
+  readonly taskType: string | null;
+  readonly status: InvocationStatus;
+  readonly durationSeconds: number | null;
+  readonly errorMessage: string | null;
+
+  constructor(
+    private readonly table: InvocationTable,
+    readonly seq: number,
+  ) {
+    const words = table.words;
+    this.timeUs = table.timeUsAt(seq);
+    this.sessionRef = table.sessionRefAt(seq);
+    this.workflowRef = table.workflowRefAt(seq);
+    this.workflowId = table.workflows.atOrNull(this.workflowRef);
+    this.agentRef = table.agentRefAt(seq);
+    this.agentName = words.at(this.agentRef);
+    this.agentType = words.at(table.agentTypeRefAt(seq));
+    this.taskLower = table.taskLowerAt(seq);
+    this.taskType = words.atOrNull(table.taskTypeRefAt(seq));
+    this.status = STATUSES[table.statusAt(seq)] as InvocationStatus;
+    const duration = table.durationAt(seq);
+    this.durationSeconds = Number.isNaN(duration) ? null : duration;
+    this.errorMessage = words.atOrNull(table.errorRefAt(seq));
+  }
+
+  private kept: string | undefined;
+
+  keepTimestamp(): void {
+    this.kept = this.table.timestampAt(this.seq);
+  }
+
+  get timestamp(): string {
+    return this.kept ?? this.table.timestampAt(this.seq);
+  }
+}
