@@ -24,9 +24,16 @@ export function loadState(
   onSkipped: (count: number) => void = (count) => noteSkipped(dir, count),
   stateDir = path.join(dir, '.oak-telemetry'),
 ): TelemetryState {
-  let loaded: Resumed = source === 'auto' ? resume(stateDir, dir, DEFAULT_MAX_LINE_BYTES, {}) : startFresh(dir, DEFAULT_MAX_LINE_BYTES, {});
+  // The checkpoint is checked in full (every byte before its offsets hashed); a fresh read
+  // keeps no hashes ('quick'): the CLI never writes a checkpoint they could vouch for.
+  const fresh = () => startFresh(dir, DEFAULT_MAX_LINE_BYTES, {}, null, 'quick');
+  let loaded: Resumed = fresh();
+  if (source === 'auto') {
+    const resumed = resume(stateDir, dir, DEFAULT_MAX_LINE_BYTES, {});
+    if (resumed.checkpoint !== null) loaded = resumed;
+  }
   if (!readToEnd(loaded)) {
-    loaded = startFresh(dir, DEFAULT_MAX_LINE_BYTES, {});
+    loaded = fresh();
     readToEnd(loaded);
   }
   if (loaded.ingest.rejectedCount > 0) onSkipped(loaded.ingest.rejectedCount);

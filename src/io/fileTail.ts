@@ -17,7 +17,12 @@ import { LineSplitter, type RawLine } from '../pipeline/splitLines.js';
  * append always grows the file. (Known limit: such a rewrite followed by an append before we
  * look again is not seen.) On resume, a sha1 of every byte read before the checkpoint is
  * compared, so a rewrite while nobody was watching is always seen.
+ *
+ * `quick` tails keep no prefix hash (~1 ms per MB read): for readers whose positions are never
+ * checkpointed (a one-shot CLI replay). A quick resume checks only inode, size and windows, the
+ * checks the live daemon makes on every read; its positions cannot vouch for a later full resume.
  */
+export type ResumeCheck = 'full' | 'quick';
 const WINDOW = 4096;
 const CHUNK = 64 * 1024;
 
@@ -62,13 +67,18 @@ function readAt(fd: number, offset: number, length: number): Buffer {
   return done === length ? buffer : buffer.subarray(0, done);
 }
 
+const HASH_CHUNK = 1024 * 1024;
+let hashBuffer: Buffer | undefined;
+
 /** Feeds bytes [from, to) of the file into `hash`; false if the file ends before `to`. */
 function hashRange(fd: number, from: number, to: number, into: Hash): boolean {
+  // One reused buffer: a fresh zero-filled one per piece cost more than the hashing.
+  hashBuffer ??= Buffer.allocUnsafe(HASH_CHUNK);
   for (let at = from; at < to; ) {
-    const piece = readAt(fd, at, Math.min(CHUNK, to - at));
-    if (piece.length === 0) return false;
-    into.update(piece);
-    at += piece.length;
+    const n = fs.readSync(fd, hashBuffer, 0, Math.min(HASH_CHUNK, to - at), at);
+    if (n === 0) return false;
+    into.update(hashBuffer.subarray(0, n));
+    at += n;
   }
   return true;
 }
@@ -81,8 +91,8 @@ export class FileTail {
   /** Last bytes read, ending at `readOffset` (up to 2 x WINDOW, so a window can end at a line end). */
   private recent: Buffer = Buffer.alloc(0);
   private readOffset: number;
-  /** sha1 of every byte from 0 to `readOffset`. */
-  private prefix: Hash = createHash('sha1');
+  /** sha1 of every byte from 0 to `readOffset`; null after a quick resume (not known). */
+  private prefix: Hash | null = createHash('sha1');
   /** Size and modification time at the last read; null before the first. */
   private seen: { readonly size: number; readonly mtimeMs: number } | null = null;
 
@@ -91,10 +101,12 @@ export class FileTail {
     readonly path: string,
     maxLineBytes: number,
     start: TailPosition = { offset: 0, line: 1, fingerprint: null },
+    private readonly resumeCheck: ResumeCheck = 'full',
   ) {
     this.splitter = new LineSplitter(maxLineBytes, start.offset, start.line);
     this.readOffset = start.offset;
     this.resumeFrom = start;
+    if (resumeCheck === 'quick') this.prefix = null;
   }
 
   /** A checkpointed position not yet verified against the file; checked on the first read. */
@@ -117,8 +129,9 @@ export class FileTail {
         headHash: hash(head),
         tailLength: tail.length,
         tailHash: hash(tail),
-        prefixLength: this.readOffset,
-        prefixHash: this.prefix.copy().digest('hex'),
+        // After a quick resume the prefix is unknown: a length no file has makes a later full check fail safe.
+        prefixLength: this.prefix === null ? -1 : this.readOffset,
+        prefixHash: this.prefix === null ? '' : this.prefix.copy().digest('hex'),
       },
     };
   }
@@ -173,16 +186,22 @@ export class FileTail {
       if (hash(readAt(fd, 0, fp.headLength)) !== fp.headHash) return 'head bytes changed';
       const tail = readAt(fd, resume.offset - fp.tailLength, fp.tailLength);
       if (hash(tail) !== fp.tailHash) return 'bytes before the offset changed';
+      this.head = readAt(fd, 0, Math.min(WINDOW, resume.offset));
+      this.recent = tail;
+      if (this.resumeCheck === 'quick') {
+        this.prefix = null;
+        return null;
+      }
       // Checkpoints written before the prefix hash existed cannot prove the middle unchanged.
-      if (typeof fp.prefixHash !== 'string' || typeof fp.prefixLength !== 'number') return 'no prefix hash in the checkpoint';
+      if (typeof fp.prefixHash !== 'string' || typeof fp.prefixLength !== 'number' || fp.prefixLength < resume.offset) {
+        return 'no prefix hash in the checkpoint';
+      }
       const upToOffset = createHash('sha1');
       if (!hashRange(fd, 0, resume.offset, upToOffset)) return 'file shrank';
       const whole = upToOffset.copy();
       if (!hashRange(fd, resume.offset, fp.prefixLength, whole)) return 'file shrank';
       if (whole.digest('hex') !== fp.prefixHash) return 'bytes read before the checkpoint changed';
       this.prefix = upToOffset;
-      this.head = readAt(fd, 0, Math.min(WINDOW, resume.offset));
-      this.recent = tail;
       return null;
     }
     if (this.ino === -1) {
@@ -204,7 +223,7 @@ export class FileTail {
       this.head = Buffer.concat([this.head, chunk.subarray(0, WINDOW - this.head.length)]);
     }
     const keep = 2 * WINDOW;
-    this.prefix.update(chunk);
+    this.prefix?.update(chunk);
     this.recent =
       chunk.length >= keep ? Buffer.from(chunk.subarray(chunk.length - keep)) : Buffer.concat([this.recent, chunk]).subarray(-keep);
     this.readOffset += chunk.length;

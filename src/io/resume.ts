@@ -2,6 +2,7 @@ import { SOURCE_KINDS } from '../domain/sources.js';
 import { Ingest, type IngestOptions } from '../pipeline/ingest.js';
 import { initialState } from '../projections/telemetryState.js';
 import { type Checkpoint, loadCheckpoint } from './checkpointStore.js';
+import type { ResumeCheck } from './fileTail.js';
 import { SourceSet } from './sourceSet.js';
 
 /** State and file positions to continue from: a checkpoint's, or the beginning. */
@@ -13,8 +14,15 @@ export interface Resumed {
   readonly why: string | null;
 }
 
-export function startFresh(dir: string, maxLineBytes: number, options: IngestOptions, why: string | null = null): Resumed {
-  return { sources: new SourceSet(dir, maxLineBytes), ingest: new Ingest(initialState(), { ...options, maxLineBytes }), checkpoint: null, why };
+export function startFresh(
+  dir: string,
+  maxLineBytes: number,
+  options: IngestOptions,
+  why: string | null = null,
+  check: ResumeCheck = 'full',
+): Resumed {
+  const sources = new SourceSet(dir, maxLineBytes, undefined, check);
+  return { sources, ingest: new Ingest(initialState(), { ...options, maxLineBytes }), checkpoint: null, why };
 }
 
 /**
@@ -23,14 +31,20 @@ export function startFresh(dir: string, maxLineBytes: number, options: IngestOpt
  * "rewritten" and the caller starts fresh. The same code serves a daemon restart and the
  * CLI's `--source auto`.
  */
-export function resume(stateDir: string, dir: string, maxLineBytes: number, options: IngestOptions): Resumed {
+export function resume(
+  stateDir: string,
+  dir: string,
+  maxLineBytes: number,
+  options: IngestOptions,
+  check: ResumeCheck = 'full',
+): Resumed {
   const loaded = loadCheckpoint(stateDir, dir);
-  if (!loaded.ok) return startFresh(dir, maxLineBytes, options, loaded.why);
+  if (!loaded.ok) return startFresh(dir, maxLineBytes, options, loaded.why, check);
   const cp = loaded.checkpoint;
   const ingest = new Ingest(cp.state, { ...options, maxLineBytes });
   for (const kind of SOURCE_KINDS) Object.assign(ingest.totals.perSource[kind], cp.totals.perSource[kind]);
   for (const [reason, count] of cp.totals.skippedByReason) ingest.totals.skippedByReason.set(reason, count);
-  return { sources: new SourceSet(dir, maxLineBytes, cp.positions), ingest, checkpoint: cp, why: null };
+  return { sources: new SourceSet(dir, maxLineBytes, cp.positions, check), ingest, checkpoint: cp, why: null };
 }
 
 /** Reads every file to its end into the ingest; false if a file no longer matches (start fresh). */

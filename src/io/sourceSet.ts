@@ -4,7 +4,7 @@ import path from 'node:path';
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
 import type { RawLine } from '../pipeline/splitLines.js';
 import type { SourceStatus } from '../queries/snapshot.js';
-import { FileTail, type TailPosition } from './fileTail.js';
+import { FileTail, type ResumeCheck, type TailPosition } from './fileTail.js';
 
 export type SourcePositions = Readonly<Record<SourceKind, TailPosition>>;
 
@@ -25,8 +25,9 @@ export class SourceSet {
     readonly dir: string,
     maxLineBytes: number,
     start: SourcePositions = START_POSITIONS,
+    resumeCheck: ResumeCheck = 'full',
   ) {
-    const tail = (kind: SourceKind) => new FileTail(kind, path.join(dir, SOURCE_FILES[kind]), maxLineBytes, start[kind]);
+    const tail = (kind: SourceKind) => new FileTail(kind, path.join(dir, SOURCE_FILES[kind]), maxLineBytes, start[kind], resumeCheck);
     this.tails = { invocations: tail('invocations'), metrics: tail('metrics'), workflow_events: tail('workflow_events') };
   }
 

@@ -45,8 +45,9 @@ abstract class Column<T extends TypedArray> {
     return this.data.slice(0, this.length) as T;
   }
 
+  /** Adopts `rows` (no copy: a restore should not copy megabytes twice); grows on the next write past it. */
   protected restoreFrom(rows: T): void {
-    this.data = grown(this.Kind, rows, rows.length, this.fill);
+    this.data = rows;
     this.length = rows.length;
   }
 }

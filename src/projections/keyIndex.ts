@@ -58,12 +58,15 @@ export interface KeyIndexData {
   readonly words: Uint32Array;
   /** Keys that are not canonical UUIDs, as [ref, key]. */
   readonly others: ReadonlyArray<readonly [number, string]>;
+  /** The hash table as it was (rebuilding it costs more than storing it). */
+  readonly slots: Int32Array;
+  readonly packedCount: number;
 }
 
 export class KeyIndex {
-  private words = new Uint32Array(64);
+  private words: Uint32Array = new Uint32Array(64);
   /** ref + 1 per slot, 0 when empty; at most half full. */
-  private slots = new Int32Array(64);
+  private slots: Int32Array = new Int32Array(64);
   private packedCount = 0;
   private readonly others = new Map<string, number>();
   private readonly otherKeys = new Map<number, string>();
@@ -110,27 +113,30 @@ export class KeyIndex {
   }
 
   toData(): KeyIndexData {
-    return { size: this.size, words: this.words.slice(0, this.size * 4), others: [...this.otherKeys] };
+    return {
+      size: this.size,
+      words: this.words.slice(0, this.size * 4),
+      others: [...this.otherKeys],
+      slots: this.slots.slice(),
+      packedCount: this.packedCount,
+    };
   }
 
   static fromData(data: KeyIndexData): KeyIndex {
     const index = new KeyIndex();
-    index.words = new Uint32Array(Math.max(64, data.words.length));
-    index.words.set(data.words);
+    if (data.words.length >= 64) index.words = data.words;
+    else index.words.set(data.words);
     index.size = data.size;
     for (const [ref, key] of data.others) {
       index.others.set(key, ref);
       index.otherKeys.set(ref, key);
     }
-    let capacity = 64;
-    while (capacity < (data.size - data.others.length) * 2 + 2) capacity *= 2;
-    index.slots = new Int32Array(capacity);
-    const w = index.words;
-    for (let ref = 0; ref < data.size; ref++) {
-      if (index.otherKeys.has(ref)) continue;
-      const at = ref * 4;
-      index.insertSlot(ref, w[at] as number, w[at + 1] as number, w[at + 2] as number, w[at + 3] as number);
+    const capacity = data.slots.length;
+    if (capacity < 64 || (capacity & (capacity - 1)) !== 0 || data.packedCount * 2 > capacity || data.words.length !== data.size * 4) {
+      throw new Error('key index: inconsistent hash table');
     }
+    index.slots = data.slots;
+    index.packedCount = data.packedCount;
     return index;
   }
 

@@ -3,15 +3,25 @@
  * by a dense number, so columns can hold them as integers. -1 stands for null.
  */
 export class StringPool {
-  private readonly refs = new Map<string, number>();
-  private readonly values: string[] = [];
+  /** Built on first lookup: a restored pool that is only read by number never needs it. */
+  private refsByValue: Map<string, number> | undefined = new Map();
+  private values: string[] = [];
+
+  private get refs(): Map<string, number> {
+    if (this.refsByValue === undefined) {
+      this.refsByValue = new Map();
+      for (let ref = 0; ref < this.values.length; ref++) this.refsByValue.set(this.values[ref] as string, ref);
+    }
+    return this.refsByValue;
+  }
 
   ref(value: string): number {
-    let ref = this.refs.get(value);
+    const refs = this.refs;
+    let ref = refs.get(value);
     if (ref === undefined) {
       ref = this.values.length;
       this.values.push(value);
-      this.refs.set(value, ref);
+      refs.set(value, ref);
     }
     return ref;
   }
@@ -43,7 +53,8 @@ export class StringPool {
 
   static fromData(values: readonly string[]): StringPool {
     const pool = new StringPool();
-    for (const value of values) pool.ref(value);
+    pool.values = [...values];
+    pool.refsByValue = undefined;
     return pool;
   }
 }
