@@ -4,7 +4,8 @@ import { Float64Column } from './columns.js';
 /**
  * One exact sum per row (see ExactSum) in two float columns. The exact value of a few
  * durations almost always fits in two non-overlapping doubles; a row whose sum needs more
- * moves to a full ExactSum, so the result is exact either way.
+ * moves to a full ExactSum, so the result is exact either way. (One difference from a bare
+ * ExactSum: a row that only received -0 reads +0.)
  */
 export class ExactSumColumn {
   private hi = new Float64Column();
@@ -49,7 +50,10 @@ export class ExactSumColumn {
 
   /** Whether the row's sum is exactly zero (nothing or everything retracted). */
   isZero(row: number): boolean {
-    return !this.wide.has(row) && this.hi.get(row) === 0 && this.lo.get(row) === 0;
+    // A non-zero exact sum of doubles is at least the smallest subnormal: it never rounds to 0.
+    const wide = this.wide.get(row);
+    if (wide !== undefined) return wide.value() === 0;
+    return this.hi.get(row) === 0 && this.lo.get(row) === 0;
   }
 
   private load(row: number): ExactSum {

@@ -40,11 +40,12 @@ export function resolveChange(ledger: LedgerState, event: TelemetryEvent): Chang
   switch (event.kind) {
     case 'invocation': {
       const ids = ledger.invocationIds;
-      const known = ids.find(event.invocationId);
-      const seq = known >= 0 ? known : ids.ref(event.invocationId);
-      const prev = known >= 0 ? table.read(seq, true) : undefined;
+      const countBefore = ids.size;
+      const seq = ids.ref(event.invocationId);
+      const known = ids.size === countBefore;
+      const prev = known ? table.read(seq, true) : undefined;
       let quality = NO_QUALITY;
-      if (known >= 0) quality = ledger.quality.get(seq);
+      if (known) quality = ledger.quality.get(seq);
       else {
         const pending = ledger.pendingQuality.get(event.invocationId);
         if (pending !== undefined) {
