@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
-import { asyncScheduler, debounceTime, filter, interval, map, merge, type Observable, scan, share, Subject, type Subscription, throttleTime } from 'rxjs';
+import { asyncScheduler, filter, interval, map, merge, type Observable, scan, share, Subject, type Subscription, switchMap, take, throttleTime } from 'rxjs';
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from './domain/sources.js';
 import { stringifyJson } from './domain/jsonText.js';
 import { formatTimestampUs } from './domain/time.js';
 import { saveCheckpoint, saveCheckpointSync } from './io/checkpointStore.js';
 import { resume, startFresh } from './io/resume.js';
-import { writeFileAtomic, writeFileAtomicSync } from './io/atomicFile.js';
+import { replaceFileAtomic, writeFileAtomicSync } from './io/atomicFile.js';
 import { LatestWriter } from './io/latestWriter.js';
 import { acquireLock, type LockHandle } from './io/lockFile.js';
 import type { SourceSet } from './io/sourceSet.js';
@@ -39,9 +39,17 @@ const CATCH_UP_STEP_BYTES = 32 * 1024 * 1024;
 const PERFORMANCE_STATS_INTERVAL_MS = 1000;
 /**
  * chokidar passes at most one change event per file every 50 ms and drops the rest without a
- * trailing one, so a file is read again this long after its last event.
+ * trailing one. So after each event the file is read again every FOLLOW_READ_MS until this long
+ * after the event: a line appended inside chokidar's quiet window waits a few ms, not for the
+ * next event (a debounced read alone never fired while appends kept coming every < 60 ms).
  */
 const TRAILING_READ_MS = 60;
+const FOLLOW_READ_MS = 5;
+
+/** Ticks every FOLLOW_READ_MS for TRAILING_READ_MS after each event; a new event restarts them. */
+function followUps(events$: Observable<unknown>): Observable<unknown> {
+  return events$.pipe(switchMap(() => interval(FOLLOW_READ_MS).pipe(take(Math.ceil(TRAILING_READ_MS / FOLLOW_READ_MS)))));
+}
 
 interface LineBatch {
   readonly lines: Array<readonly [SourceKind, RawLine]>;
@@ -202,7 +210,7 @@ export class Daemon {
     const polls$ = interval(this.settings.pollIntervalMs).pipe(share());
     const perFile: Array<Observable<LineBatch>> = SOURCE_KINDS.map((kind) => {
       const events$ = changes$.pipe(filter((k) => k === kind));
-      return merge(events$, events$.pipe(debounceTime(TRAILING_READ_MS)), polls$).pipe(map(() => this.readBatch([kind])));
+      return merge(events$, followUps(events$), polls$).pipe(map(() => this.readBatch([kind])));
     });
     // scan folds each batch with the same apply the batch replay uses; it emits whether the batch changed anything.
     const changed$ = merge(...perFile).pipe(
@@ -305,7 +313,9 @@ export class Daemon {
 
   private async writeSnapshot(): Promise<void> {
     const snapshot = this.snapshot();
-    const writes = [writeFileAtomic(path.join(this.settings.stateDir, SNAPSHOT_FILE), stringifyJson(snapshot))];
+    // Both files are derived from the state and rewritten after a restart: atomic but not
+    // fsynced, so a snapshot does not wait for the disk (the fsyncs were most of its ~10 ms).
+    const writes = [replaceFileAtomic(path.join(this.settings.stateDir, SNAPSHOT_FILE), stringifyJson(snapshot))];
     // performance_stats.json lives in the watched telemetry dir, where each rewrite makes the
     // watcher rescan the dir: at most once a second (and always at shutdown).
     if (this.stopped || this.clock() - this.lastPerformanceStatsAt >= PERFORMANCE_STATS_INTERVAL_MS) {
@@ -317,7 +327,7 @@ export class Daemon {
 
   private writePerformanceStats(generatedAt: string): Promise<void> {
     const stats = { generated_at: generatedAt, ...q.stats(this.ingest.state) };
-    return writeFileAtomic(path.join(this.settings.dir, PERFORMANCE_STATS_FILE), stringifyJson(stats));
+    return replaceFileAtomic(path.join(this.settings.dir, PERFORMANCE_STATS_FILE), stringifyJson(stats));
   }
 
   private checkpointData() {

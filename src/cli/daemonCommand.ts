@@ -40,7 +40,7 @@ export function buildDaemonCommand(): Command {
     .option('--state-dir <path>', 'where snapshot.json, the checkpoint and logs go (default: <dir>/.oak-telemetry)')
     .option('--config <file>', 'JSON file with any of the settings of config/default.json')
     .option('--poll-interval-ms <n>', 'safety poll interval (default 2000)')
-    .option('--snapshot-interval-ms <n>', 'least time between snapshot writes while changes keep coming (default 50)')
+    .option('--snapshot-interval-ms <n>', 'least time between snapshot writes while changes keep coming (default 25)')
     .option('--checkpoint-interval-ms <n>', 'checkpoint interval while changing (default 5000)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .action(async (opts: DaemonOpts) => {

@@ -27,6 +27,16 @@ export async function writeFileAtomic(filePath: string, data: string | Buffer): 
   await fsyncDirectory(path.dirname(filePath));
 }
 
+/**
+ * Same atomic replace (tmp file + rename: readers see the old file or the new one, never half),
+ * without the two fsyncs. For derived files rewritten many times a second (the snapshot): the
+ * fsyncs cost most of each write, and what a crash can lose (the newest versions, or on some
+ * filesystems the file's content) is rebuilt from the durable checkpoint at the next start.
+ */
+export async function replaceFileAtomic(filePath: string, data: string | Buffer): Promise<void> {
+  await writeFileAtomicPackage(filePath, data, { fsync: false });
+}
+
 /** Same, blocking: for shutdown paths where the event loop may not get another turn. */
 export function writeFileAtomicSync(filePath: string, data: string | Buffer): void {
   writeFileAtomicPackage.sync(filePath, data, { fsync: true });

@@ -211,7 +211,11 @@ export class FileTail {
     if (stat.ino !== this.ino) return 'file replaced (inode changed)';
     if (stat.size < this.readOffset) return 'file shrank';
     if (this.readOffset === 0) return null;
-    if (this.seen !== null && stat.size === this.seen.size && stat.mtimeMs !== this.seen.mtimeMs) return 'modified without growing';
+    if (this.seen !== null && stat.size === this.seen.size && stat.mtimeMs !== this.seen.mtimeMs) {
+      // An append updates the modification time a moment before the size: look once more
+      // before calling it a rewrite (a false call costs a rebuild, never a wrong answer).
+      if (fs.fstatSync(fd).size === stat.size) return 'modified without growing';
+    }
     if (!readAt(fd, 0, this.head.length).equals(this.head)) return 'head bytes changed';
     const window = this.recent.subarray(Math.max(0, this.recent.length - WINDOW));
     if (!readAt(fd, this.readOffset - window.length, window.length).equals(window)) return 'bytes before the offset changed';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic, writeFileAtomicSync } from '../../src/io/atomicFile.js';
+import { replaceFileAtomic, writeFileAtomic, writeFileAtomicSync } from '../../src/io/atomicFile.js';
 
 let dir: string;
 beforeEach(() => {
@@ -48,7 +48,21 @@ describe('writeFileAtomicSync', () => {
   });
 });
 
-describe('a reader in another process while the file is rewritten', () => {
+describe('replaceFileAtomic', () => {
+  it('writes and replaces content, leaving no tmp files', async () => {
+    const file = path.join(dir, 'snapshot.json');
+    await replaceFileAtomic(file, '{"a":1}\n');
+    await replaceFileAtomic(file, Buffer.from('{"a":2}\n'));
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"a":2}\n');
+    expect(fs.readdirSync(dir)).toEqual(['snapshot.json']);
+  });
+});
+
+// Without its fsyncs, replaceFileAtomic must stay just as atomic for readers.
+describe.each([
+  ['writeFileAtomic', writeFileAtomic],
+  ['replaceFileAtomic', replaceFileAtomic],
+])('a reader in another process while %s rewrites the file', (_name, write) => {
   // Two contents of different lengths and bytes: a torn read is shorter than either, a mixed
   // one has bytes of both; either way it equals neither.
   const sizes = { a: 1024 * 1024 + 17, b: 640 * 1024 + 5 };
@@ -89,7 +103,7 @@ describe('a reader in another process while the file is rewritten', () => {
       reader.once('exit', () => reject(new Error(`reader exited early: ${err}`)));
     });
 
-    for (let i = 0; i < 200; i++) await writeFileAtomic(file, i % 2 === 0 ? a : b);
+    for (let i = 0; i < 200; i++) await write(file, i % 2 === 0 ? a : b);
     fs.writeFileSync(stop, '');
     expect(await exited, err).toBe(0);
 
