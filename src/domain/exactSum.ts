@@ -68,4 +68,14 @@ export class ExactSum {
     for (const part of parts) sum.add(part);
     return sum;
   }
+
+  /**
+   * The partials exactly as `toJSON` gave them (a checkpoint), so a restored sum is the same
+   * object state, not just the same value. Only for partials this class produced.
+   */
+  static fromPartials(parts: readonly number[]): ExactSum {
+    const sum = new ExactSum();
+    sum.partials = [...parts];
+    return sum;
+  }
 }

@@ -23,7 +23,7 @@ export class ExactSumColumn {
     sum.add(value);
     const parts = sum.toJSON();
     if (parts.length > 2) {
-      this.wide.set(row, ExactSum.fromParts(parts));
+      this.wide.set(row, ExactSum.fromPartials(parts));
       return;
     }
     this.lo.set(row, parts.length === 2 ? (parts[0] as number) : 0);
@@ -73,7 +73,7 @@ export class ExactSumColumn {
     const column = new ExactSumColumn();
     column.hi = Float64Column.from(data.hi);
     column.lo = Float64Column.from(data.lo);
-    for (const [row, parts] of data.wide) column.wide.set(row, ExactSum.fromParts(parts));
+    for (const [row, parts] of data.wide) column.wide.set(row, ExactSum.fromPartials(parts));
     return column;
   }
 }

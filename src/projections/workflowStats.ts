@@ -144,7 +144,7 @@ export function fromData(data: WorkflowStatsData): WorkflowStatsState {
     groupSeq: Int32Column.from(data.groupSeq, -1),
     patternNames: StringPool.fromData(data.patternNames),
     completedCount: data.completedCount,
-    duration: ExactSum.fromParts(data.duration),
+    duration: ExactSum.fromPartials(data.duration),
     successes: data.successes,
     agentsTotal: data.agentsTotal,
     patterns: FirstSeenCounts.revive(data.patterns),
