@@ -8,6 +8,13 @@ export function pyRound(x: number, digits: number): number {
   const sign = x < 0 ? -1 : 1;
   const a = Math.abs(x);
   if (a >= 1e21) return x;
+  // Far from a tie (judged with a margin far above the error of the product), toFixed is right
+  // as it is; only near a tie is the exact binary value looked at (toFixed(100) is slow).
+  const scaled = a * 10 ** digits;
+  if (scaled < 2 ** 40 && Math.abs(scaled - Math.floor(scaled) - 0.5) > 1e-6) {
+    const result = sign * Number(a.toFixed(digits));
+    return result === 0 ? 0 : result;
+  }
   const exact = a.toFixed(100);
   const dot = exact.indexOf('.');
   const tail = exact.slice(dot + 1 + digits);

@@ -98,3 +98,32 @@ describe('pyRound', () => {
     );
   });
 });
+
+describe('pyRound: the fast path away from ties', () => {
+  /** The exact-binary-value algorithm alone (what pyRound does near a tie), as the reference. */
+  function exactRound(x: number, digits: number): number {
+    if (!Number.isFinite(x) || x === 0) return x === 0 ? 0 : x;
+    const sign = x < 0 ? -1 : 1;
+    const a = Math.abs(x);
+    if (a >= 1e21) return x;
+    const exact = a.toFixed(100);
+    const dot = exact.indexOf('.');
+    const tail = exact.slice(dot + 1 + digits);
+    let text = a.toFixed(digits);
+    if (/^50*$/.test(tail)) {
+      const truncated = exact.slice(0, digits === 0 ? dot : dot + 1 + digits);
+      if (Number(truncated[truncated.length - 1]) % 2 === 0) text = truncated;
+    }
+    const result = sign * Number(text);
+    return result === 0 ? 0 : result;
+  }
+
+  it('agrees with the exact algorithm for any double and 0-6 digits', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ noNaN: true }), fc.integer({ min: -1e9, max: 1e9 }).map((n) => n / 1000)), fc.integer({ min: 0, max: 6 }), (x, digits) => {
+        expect(Object.is(pyRound(x, digits), exactRound(x, digits))).toBe(true);
+      }),
+      { numRuns: 20000 },
+    );
+  });
+});
