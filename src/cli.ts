@@ -4,6 +4,7 @@ import { buildDaemonCommand } from './cli/daemonCommand.js';
 import { buildGenerateCommand } from './cli/generateCommand.js';
 import { buildLogCommand } from './cli/logCommand.js';
 import { buildQueryCommands } from './cli/queryCommands.js';
+import { buildWorkflowViewCommands } from './cli/workflowViewCommands.js';
 import { buildReportCommand } from './cli/reportCommand.js';
 import { buildValidateCommand } from './cli/validateCommand.js';
 import { withConventions } from './cli/common.js';
@@ -23,6 +24,7 @@ function buildProgram(): Command {
         '  oak-telemetry validate --dir ./telemetry\n',
     );
   for (const cmd of buildQueryCommands()) program.addCommand(cmd);
+  for (const cmd of buildWorkflowViewCommands()) program.addCommand(cmd);
   program.addCommand(buildReportCommand());
   program.addCommand(buildValidateCommand());
   program.addCommand(buildLogCommand());

@@ -4,14 +4,23 @@ import * as q from '../queries/telemetryQueries.js';
 import { dirOption, printJson, printLine, resolveDir, sourceOption } from './common.js';
 import { loadState, parseSource, resolveNow } from './loadState.js';
 import * as render from './render.js';
+import * as renderViews from './renderWorkflowViews.js';
+
+/** How many entries each list of the hand-off, gap, estimate and bottleneck sections shows. */
+const REPORT_LIMIT = 5;
 
 export function reportSections(state: TelemetryState, nowUs: number) {
+  const views = { limit: REPORT_LIMIT };
   return {
     stats: q.stats(state),
     workflows: q.workflows(state),
     overhead: q.overhead(state),
     open_workflows: q.open(state, nowUs),
     agents: q.agents(state),
+    handoffs: q.handoffs(state, views),
+    gaps: q.gaps(state, views),
+    estimates: q.estimates(state, views),
+    bottlenecks: q.bottlenecks(state, views),
   };
 }
 
@@ -32,12 +41,26 @@ export function renderReport(title: string, state: TelemetryState, nowUs: number
     '',
     '== Open workflows ==',
     render.renderOpen(sections.open_workflows),
+    '',
+    '== Hand-offs ==',
+    renderViews.renderHandoffs(sections.handoffs),
+    '',
+    '== Coordination gaps ==',
+    renderViews.renderGaps(sections.gaps),
+    '',
+    '== Estimates ==',
+    renderViews.renderEstimates(sections.estimates),
+    '',
+    '== Bottlenecks ==',
+    renderViews.renderBottlenecks(sections.bottlenecks),
   ].join('\n');
 }
 
 export function buildReportCommand(): Command {
   return new Command('report')
-    .description('readable overview: agent table, workflows, coordination overhead with its recommendation, open workflows')
+    .description(
+      'readable overview: agent table, workflows, coordination overhead with its recommendation, open workflows, hand-offs, gaps, estimates, bottlenecks',
+    )
     .addOption(dirOption())
     .addOption(new Option('--now <iso>', 'evaluate as of this time (ISO-8601; default: the clock)'))
     .option('--json', 'print one JSON document with every section')

@@ -9,6 +9,7 @@ import * as rollingSuccess from './rollingSuccess.js';
 import * as statistics from './statistics.js';
 import { StringExtremes } from './stringExtremes.js';
 import type { EventCounts, TelemetryState } from './telemetryState.js';
+import * as workflowDetails from './workflowDetails.js';
 import * as workflowStats from './workflowStats.js';
 
 /**
@@ -46,6 +47,7 @@ const SCHEMAS: Readonly<Record<string, number>> = {
   overhead: coordinationOverhead.schemaVersion,
   open: openWorkflows.schemaVersion,
   rolling: rollingSuccess.schemaVersion,
+  details: workflowDetails.schemaVersion,
 };
 
 /** SHA-1 guards against damage, not attackers, and is several times faster than SHA-256 here. */
@@ -61,6 +63,7 @@ export function encodeState(state: TelemetryState): Buffer {
     overhead: coordinationOverhead.toData(state.overhead),
     open: openWorkflows.toData(state.open),
     rolling: state.rolling,
+    details: workflowDetails.toData(state.details),
     counts: state.counts,
   };
   const payload = serialize(data);
@@ -124,6 +127,7 @@ interface StateData {
   readonly overhead: coordinationOverhead.OverheadData;
   readonly open: openWorkflows.OpenWorkflowsData;
   readonly rolling: rollingSuccess.RollingSuccessState;
+  readonly details: workflowDetails.WorkflowDetailsData;
   readonly counts: EventCounts;
 }
 
@@ -137,6 +141,7 @@ function fromData(data: StateData): TelemetryState {
     overhead: coordinationOverhead.fromData(data.overhead),
     open: openWorkflows.fromData(data.open),
     rolling: data.rolling,
+    details: workflowDetails.fromData(data.details),
     counts: data.counts,
   };
 }

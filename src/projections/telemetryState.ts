@@ -4,6 +4,7 @@ import { initialLedger, type LedgerState, resolveChange } from './ledger.js';
 import * as openWorkflows from './openWorkflows.js';
 import * as rollingSuccess from './rollingSuccess.js';
 import * as statistics from './statistics.js';
+import * as workflowDetails from './workflowDetails.js';
 import * as workflowStats from './workflowStats.js';
 
 /**
@@ -18,6 +19,7 @@ export interface TelemetryState {
   readonly overhead: coordinationOverhead.OverheadState;
   readonly open: openWorkflows.OpenWorkflowsState;
   readonly rolling: rollingSuccess.RollingSuccessState;
+  readonly details: workflowDetails.WorkflowDetailsState;
   readonly counts: EventCounts;
 }
 
@@ -37,6 +39,7 @@ export function initialState(): TelemetryState {
     overhead: coordinationOverhead.initial(),
     open: openWorkflows.initial(),
     rolling: rollingSuccess.initial(),
+    details: workflowDetails.initial(),
     counts: { invocations: 0, metrics: 0, workflowEvents: 0, unknownEventKinds: 0 },
   };
 }
@@ -60,5 +63,6 @@ export function applyEvent(state: TelemetryState, event: TelemetryEvent): Teleme
   coordinationOverhead.apply(state.overhead, change);
   openWorkflows.apply(state.open, change);
   rollingSuccess.apply(state.rolling, change);
+  workflowDetails.apply(state.details, change);
   return state;
 }

@@ -1,11 +1,16 @@
 import * as agentTrends from '../projections/agentTrends.js';
 import * as bestAgent from '../projections/bestAgent.js';
+import * as bottleneckView from '../projections/bottlenecks.js';
+import * as coordinationGaps from '../projections/coordinationGaps.js';
+import * as estimateAccuracy from '../projections/estimateAccuracy.js';
+import * as handoffsView from '../projections/handoffs.js';
 import * as coordinationOverhead from '../projections/coordinationOverhead.js';
 import * as openWorkflows from '../projections/openWorkflows.js';
 import { rankAgents, type RankedAgent } from '../projections/ranking.js';
 import * as rollingSuccess from '../projections/rollingSuccess.js';
 import * as statistics from '../projections/statistics.js';
 import type { TelemetryState } from '../projections/telemetryState.js';
+import type { WorkflowFilter } from '../projections/workflowFilter.js';
 import * as workflowStats from '../projections/workflowStats.js';
 
 /**
@@ -66,4 +71,38 @@ export function open(state: TelemetryState, nowUs: number): openWorkflows.OpenWo
 
 export function agents(state: TelemetryState, window = rollingSuccess.DEFAULT_WINDOW): rollingSuccess.RollingSuccessView[] {
   return rollingSuccess.query(state.rolling, state.ledger, window);
+}
+
+/** The seed promises: hand-offs, coordination gaps, estimate accuracy, bottlenecks. */
+export interface WorkflowViewArgs {
+  readonly filter?: WorkflowFilter | undefined;
+  /** Longest list returned (the full count is given beside it). */
+  readonly limit?: number | undefined;
+}
+
+export function handoffs(state: TelemetryState, args: WorkflowViewArgs = {}): handoffsView.HandoffsView {
+  return handoffsView.query(state.ledger, state.overhead, state.details, args.filter, args.limit);
+}
+
+export function gaps(state: TelemetryState, args: WorkflowViewArgs = {}): coordinationGaps.GapsView {
+  return coordinationGaps.query(state.ledger, state.overhead, state.details, args.filter, args.limit);
+}
+
+export function estimates(state: TelemetryState, args: WorkflowViewArgs = {}): estimateAccuracy.EstimatesView {
+  return estimateAccuracy.query(state.ledger, state.overhead, state.details, args.filter, args.limit);
+}
+
+/** The overhead alert's default threshold, percent. */
+export const DEFAULT_OVERHEAD_THRESHOLD_PCT = 30;
+
+export function bottlenecks(
+  state: TelemetryState,
+  args: WorkflowViewArgs & { readonly thresholdPct?: number | undefined } = {},
+): bottleneckView.BottlenecksView {
+  const figures = coordinationGaps.workflowGapFigures(state.ledger, state.overhead, state.details, args.filter);
+  return bottleneckView.query(state.ledger, state.overhead, state.details, figures, {
+    filter: args.filter ?? {},
+    limit: args.limit ?? Infinity,
+    thresholdPct: args.thresholdPct ?? DEFAULT_OVERHEAD_THRESHOLD_PCT,
+  });
 }

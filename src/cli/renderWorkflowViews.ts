@@ -1,0 +1,164 @@
+import type { BottlenecksView } from '../projections/bottlenecks.js';
+import type { GapsView } from '../projections/coordinationGaps.js';
+import type { EstimatesView } from '../projections/estimateAccuracy.js';
+import type { HandoffsView } from '../projections/handoffs.js';
+import { duration, percent, renderTable } from './table.js';
+
+/** Human-readable renderings of the hand-off, gap, estimate and bottleneck views. */
+
+const agentOrDash = (name: string | null): string => (name === null || name === '' ? '-' : name);
+const ratio = (value: number | null): string => (value === null ? '-' : `${value.toFixed(2)}x`);
+const shareOrDash = (value: number | null): string => (value === null ? '-' : percent(value));
+const more = (shown: number, count: number, what: string): string[] =>
+  count > shown ? [`(${shown} of ${count} ${what} shown; --limit N for more, 0 for all)`] : [];
+
+export function renderHandoffs(view: HandoffsView): string {
+  if (view.handoffs === 0 && view.workflows.count === 0) return 'No hand-offs or agent plans recorded.';
+  const lines = [`${view.handoffs} hand-offs between ${view.pairs.count} agent pairs`];
+  if (view.pairs.items.length > 0) {
+    lines.push(
+      '',
+      renderTable(
+        ['From', 'To', 'Hand-offs', 'Workflows', 'Artifacts', 'Succeeded'],
+        view.pairs.items.map((p) => [agentOrDash(p.from_agent), agentOrDash(p.to_agent), p.handoffs, p.workflows, p.artifacts, shareOrDash(p.success_rate)]),
+      ),
+      ...more(view.pairs.items.length, view.pairs.count, 'pairs'),
+    );
+  }
+  const a = view.adherence;
+  if (a.workflows > 0) {
+    lines.push(
+      '',
+      `Plan adherence over ${a.workflows} completed workflows with a plan: ` +
+        `${a.same_order} as planned, ${a.reordered} reordered, ${a.skipped} skipped agents, ${a.added} added agents, ${a.skipped_and_added} both`,
+    );
+  }
+  if (view.workflows.items.length > 0) {
+    lines.push(
+      '',
+      'Recent workflows:',
+      renderTable(
+        ['Workflow', 'Project', 'Hand-off chain', 'Plan', 'Adherence'],
+        view.workflows.items.map((w) => [
+          w.workflow_id,
+          w.project ?? '-',
+          w.chain.map((h) => `${agentOrDash(h.from_agent)} -> ${agentOrDash(h.to_agent)}`).join(', ') || '-',
+          w.plan.join(', ') || '-',
+          w.adherence === null ? '-' : w.adherence.replaceAll('_', ' '),
+        ]),
+      ),
+      ...more(view.workflows.items.length, view.workflows.count, 'workflows'),
+    );
+  }
+  return lines.join('\n');
+}
+
+export function renderGaps(view: GapsView): string {
+  if (view.workflows_considered === 0) return 'No workflows with invocations.';
+  const c = view.coordination;
+  const lines = [
+    `${view.transitions} transitions in ${view.workflows_considered} workflows`,
+    c.workflows > 0
+      ? `Coordination time: ${c.coordination_pct.toFixed(2)}% of start-to-complete time over ${c.workflows} completed workflows ` +
+        `(gaps ${duration(c.gap_seconds)}, idle before the first agent ${duration(c.idle_before_seconds)}, ` +
+        `after the last ${duration(c.idle_after_seconds)}; parallel work ${duration(c.overlap_seconds)})`
+      : 'Coordination time: no workflow with a start, a complete and invocations yet.',
+  ];
+  if (view.pairs.items.length > 0) {
+    lines.push(
+      '',
+      renderTable(
+        ['From', 'To', 'Transitions', 'Median gap', 'p90 gap', 'Total gap'],
+        view.pairs.items.map((p) => [p.from_agent, p.to_agent, p.count, duration(p.median_seconds), duration(p.p90_seconds), duration(p.total_seconds)]),
+      ),
+      ...more(view.pairs.items.length, view.pairs.count, 'transition pairs'),
+    );
+  }
+  if (view.workflows.items.length > 0) {
+    lines.push(
+      '',
+      'Workflows with the most coordination time:',
+      renderTable(
+        ['Workflow', 'Project', 'Coordination', 'Span', 'Gaps', 'Idle before', 'Idle after'],
+        view.workflows.items.map((w) => [
+          w.workflow_id,
+          w.project ?? '-',
+          duration(w.coordination_seconds),
+          w.span_seconds === null ? '-' : duration(w.span_seconds),
+          duration(w.total_gap_seconds),
+          w.idle_before_seconds === null ? '-' : duration(w.idle_before_seconds),
+          w.idle_after_seconds === null ? '-' : duration(w.idle_after_seconds),
+        ]),
+      ),
+      ...more(view.workflows.items.length, view.workflows.count, 'workflows'),
+    );
+  }
+  return lines.join('\n');
+}
+
+export function renderEstimates(view: EstimatesView): string {
+  const o = view.overall;
+  if (o.workflows === 0) {
+    return `No completed workflow with an estimate (estimated_duration on workflow_start); ${view.completed_without_estimate} completed without one.`;
+  }
+  const lines = [
+    `${o.workflows} completed workflows with an estimate: median ${ratio(o.median_ratio)}, p90 ${ratio(o.p90_ratio)} of the estimate; ` +
+      `${shareOrDash(o.over_estimate_share)} over it, ${o.overruns} at more than 2x`,
+    '',
+    renderTable(
+      ['Project', 'Workflows', 'Median', 'p90', 'Over estimate', 'Over 2x'],
+      view.projects.map((p) => [p.project ?? '-', p.workflows, ratio(p.median_ratio), ratio(p.p90_ratio), shareOrDash(p.over_estimate_share), p.overruns]),
+    ),
+  ];
+  if (view.worst.items.length > 0) {
+    lines.push(
+      '',
+      'Furthest over their estimate:',
+      renderTable(
+        ['Workflow', 'Project', 'Estimate', 'Actual', 'Ratio'],
+        view.worst.items.map((w) => [w.workflow_id, w.project ?? '-', duration(w.estimate_seconds), duration(w.actual_seconds), ratio(w.ratio)]),
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+export function renderBottlenecks(view: BottlenecksView): string {
+  const lines: string[] = [];
+  lines.push('Slowest agents (duration p50 / p90):');
+  lines.push(
+    view.slow_agents.items.length === 0
+      ? '  no invocation with a duration'
+      : renderTable(
+          ['Agent', 'Runs', 'p50', 'p90'],
+          view.slow_agents.items.map((a) => [a.agent_name, a.invocations, duration(a.p50_seconds), duration(a.p90_seconds)]),
+        ),
+  );
+  lines.push('', 'Slowest hand-overs between agents (median gap):');
+  lines.push(
+    view.slow_transitions.items.length === 0
+      ? '  no transitions'
+      : renderTable(
+          ['From', 'To', 'Transitions', 'Median gap', 'p90 gap'],
+          view.slow_transitions.items.map((t) => [t.from_agent, t.to_agent, t.count, duration(t.median_seconds), duration(t.p90_seconds)]),
+        ),
+  );
+  const f = view.failure_enders;
+  lines.push('', `Agents whose failure ended a workflow that completed unsuccessfully (${f.unsuccessful_workflows} such workflows):`);
+  lines.push(
+    f.items.length === 0
+      ? '  none'
+      : renderTable(['Agent', 'Workflows', 'Share'], f.items.map((e) => [e.agent_name, e.workflows, percent(e.share)])),
+  );
+  const o = view.over_threshold;
+  lines.push('', `Workflows over ${o.threshold_pct}% coordination overhead: ${o.count}`);
+  if (o.items.length > 0) {
+    lines.push(
+      renderTable(
+        ['Workflow', 'Project', 'Overhead', 'Workflow time', 'Agent time'],
+        o.items.map((w) => [w.workflow_id, w.project ?? '-', `${w.overhead_pct.toFixed(2)}%`, duration(w.workflow_seconds), duration(w.agent_seconds)]),
+      ),
+    );
+  }
+  return lines.join('\n');
+}

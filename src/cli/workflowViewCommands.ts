@@ -1,0 +1,74 @@
+import { Command, Option } from 'commander';
+import { parseTimestampUs } from '../domain/time.js';
+import { UsageError } from '../errors.js';
+import type { WorkflowFilter } from '../projections/workflowFilter.js';
+import * as q from '../queries/telemetryQueries.js';
+import { dirOption, parseNumber, printJson, printLine, resolveDir, sourceOption } from './common.js';
+import { loadState, parseSource, resolveNow } from './loadState.js';
+import * as render from './renderWorkflowViews.js';
+
+/** handoffs, gaps, estimates, bottlenecks: the workflow views, with --project, --since and --limit. */
+
+interface ViewOpts {
+  dir?: string;
+  now?: string;
+  json?: boolean;
+  source?: string;
+  project?: string;
+  since?: string;
+  limit: string;
+}
+
+export const DEFAULT_LIMIT = 10;
+
+function viewCommand(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
+    .addOption(dirOption())
+    .addOption(new Option('--now <iso>', 'evaluate as of this time (ISO-8601; default: the clock)'))
+    .option('--json', 'print one JSON document instead of tables')
+    .addOption(sourceOption())
+    .option('--project <name>', 'only workflows of this project (project_name of their start)')
+    .option('--since <iso>', 'only workflows started (or, without a start, completed) at or after this time')
+    .option('--limit <n>', 'longest list shown, with the full count beside it (0: all)', String(DEFAULT_LIMIT));
+}
+
+/** The filter and list length a view command was given. */
+export function viewArgs(opts: Pick<ViewOpts, 'project' | 'since' | 'limit'>): { filter: WorkflowFilter; limit: number } {
+  let sinceUs: number | undefined;
+  if (opts.since !== undefined) {
+    sinceUs = parseTimestampUs(opts.since);
+    if (Number.isNaN(sinceUs)) throw new UsageError(`--since must be an ISO-8601 time, got ${JSON.stringify(opts.since)}`);
+  }
+  const limit = parseNumber('--limit', opts.limit);
+  if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit must be a whole number >= 0, got ${opts.limit}`);
+  return { filter: { project: opts.project, sinceUs }, limit: limit === 0 ? Infinity : limit };
+}
+
+function run<T>(opts: ViewOpts, ask: (state: ReturnType<typeof loadState>, args: ReturnType<typeof viewArgs>) => T, show: (view: T) => string): void {
+  resolveNow(opts.now);
+  const args = viewArgs(opts);
+  const view = ask(loadState(resolveDir(opts.dir), parseSource(opts.source)), args);
+  if (opts.json) printJson(view);
+  else printLine(show(view));
+}
+
+export function buildWorkflowViewCommands(): Command[] {
+  const handoffs = viewCommand('handoffs', 'hand-offs between agents per pair, each workflow\'s chain, and plan adherence').action((opts: ViewOpts) =>
+    run(opts, (state, args) => q.handoffs(state, args), render.renderHandoffs),
+  );
+  const gaps = viewCommand('gaps', 'coordination gaps: time between one agent ending and the next starting, per transition and workflow').action(
+    (opts: ViewOpts) => run(opts, (state, args) => q.gaps(state, args), render.renderGaps),
+  );
+  const estimates = viewCommand('estimates', 'workflow duration against its estimate: overall, per project, the worst').action((opts: ViewOpts) =>
+    run(opts, (state, args) => q.estimates(state, args), render.renderEstimates),
+  );
+  const bottlenecks = viewCommand('bottlenecks', 'slow agents, slow hand-overs, failures that end workflows, workflows over the overhead threshold')
+    .option('--threshold <pct>', 'coordination overhead threshold, percent', String(q.DEFAULT_OVERHEAD_THRESHOLD_PCT))
+    .action((opts: ViewOpts & { threshold: string }) => {
+      const thresholdPct = parseNumber('--threshold', opts.threshold);
+      if (thresholdPct < 0 || thresholdPct > 100) throw new UsageError(`--threshold must be between 0 and 100, got ${opts.threshold}`);
+      run(opts, (state, args) => q.bottlenecks(state, { ...args, thresholdPct }), render.renderBottlenecks);
+    });
+  return [handoffs, gaps, estimates, bottlenecks];
+}

@@ -1,0 +1,125 @@
+import { pyRound } from '../domain/pyRound.js';
+import type { OverheadState } from './coordinationOverhead.js';
+import type { LedgerState } from './ledger.js';
+import { medianOfSorted, quantileOfSorted, sortedCopy } from './quantiles.js';
+import { byText, topBy } from './topBy.js';
+import { projectOf, type WorkflowDetailsState } from './workflowDetails.js';
+import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
+
+/**
+ * Estimate accuracy: for workflows whose start gave an estimated_duration (> 0) and that
+ * completed, ratio = the complete's duration_seconds / the estimate. Overall and per project:
+ * how many, the median and p90 ratio (exact), the share over estimate (ratio > 1), and the
+ * worst workflows.
+ */
+
+/** A workflow that finishes at more than this many times its estimate is an overrun. */
+export const OVERRUN_RATIO = 2;
+
+export interface RatioSummary {
+  workflows: number;
+  median_ratio: number | null;
+  p90_ratio: number | null;
+  over_estimate_share: number | null;
+  overruns: number;
+}
+
+export interface EstimatedWorkflow {
+  workflow_id: string;
+  project: string | null;
+  estimate_seconds: number;
+  actual_seconds: number;
+  ratio: number;
+}
+
+export interface EstimatesView {
+  overall: RatioSummary;
+  projects: Array<{ project: string | null } & RatioSummary>;
+  worst: { count: number; items: EstimatedWorkflow[] };
+  /** Completed workflows without a usable estimate (none, or not above 0). */
+  completed_without_estimate: number;
+}
+
+interface Estimated {
+  readonly ref: number;
+  readonly estimate: number;
+  readonly actual: number;
+  readonly ratio: number;
+}
+
+/** Every completed workflow with an estimate > 0 that passes the filter. */
+export function estimatedWorkflows(
+  overhead: OverheadState,
+  details: WorkflowDetailsState,
+  workflows: number,
+  filter: WorkflowFilter = {},
+): { estimated: Estimated[]; withoutEstimate: number } {
+  const keep = workflowPredicate(filter, details, overhead);
+  const estimated: Estimated[] = [];
+  let withoutEstimate = 0;
+  for (let ref = 0; ref < workflows; ref++) {
+    const actual = overhead.completeDuration.get(ref);
+    if (Number.isNaN(actual) || !keep(ref)) continue;
+    const estimate = details.estimate.get(ref);
+    if (!(estimate > 0)) {
+      withoutEstimate++;
+      continue;
+    }
+    estimated.push({ ref, estimate, actual, ratio: actual / estimate });
+  }
+  return { estimated, withoutEstimate };
+}
+
+function summary(ratios: readonly number[]): RatioSummary {
+  if (ratios.length === 0) return { workflows: 0, median_ratio: null, p90_ratio: null, over_estimate_share: null, overruns: 0 };
+  const sorted = sortedCopy(ratios);
+  let over = 0;
+  let overruns = 0;
+  for (const ratio of ratios) {
+    if (ratio > 1) over++;
+    if (ratio > OVERRUN_RATIO) overruns++;
+  }
+  return {
+    workflows: ratios.length,
+    median_ratio: pyRound(medianOfSorted(sorted), 3),
+    p90_ratio: pyRound(quantileOfSorted(sorted, 0.9), 3),
+    over_estimate_share: pyRound(over / ratios.length, 3),
+    overruns,
+  };
+}
+
+export function query(
+  ledger: LedgerState,
+  overhead: OverheadState,
+  details: WorkflowDetailsState,
+  filter: WorkflowFilter = {},
+  limit = Infinity,
+): EstimatesView {
+  const { estimated, withoutEstimate } = estimatedWorkflows(overhead, details, ledger.table.workflows.size, filter);
+  const byProject = new Map<string | null, number[]>();
+  for (const wf of estimated) {
+    const project = projectOf(details, wf.ref);
+    let ratios = byProject.get(project);
+    if (ratios === undefined) {
+      ratios = [];
+      byProject.set(project, ratios);
+    }
+    ratios.push(wf.ratio);
+  }
+  const projects = [...byProject].map(([project, ratios]) => ({ project, ...summary(ratios) }));
+  projects.sort((a, b) => b.workflows - a.workflows || byText(a.project ?? '', b.project ?? ''));
+  const ids = ledger.table.workflows;
+  const worst = topBy(estimated, limit, (wf) => wf.ratio, (wf) => ids.at(wf.ref)).map((wf) => ({
+    workflow_id: ids.at(wf.ref),
+    project: projectOf(details, wf.ref),
+    estimate_seconds: wf.estimate,
+    actual_seconds: wf.actual,
+    ratio: pyRound(wf.ratio, 3),
+  }));
+  return {
+    overall: summary(estimated.map((wf) => wf.ratio)),
+    projects,
+    worst: { count: estimated.length, items: worst },
+    completed_without_estimate: withoutEstimate,
+  };
+}
