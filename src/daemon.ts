@@ -16,7 +16,10 @@ import type { Logger } from './log.js';
 import type { Ingest, IngestOptions } from './pipeline/ingest.js';
 import type { RawLine } from './pipeline/splitLines.js';
 import { type ActiveAlert, type AlertSettings, checkAlerts, transition } from './queries/alerts.js';
-import { buildSnapshot } from './queries/snapshot.js';
+import type { TelemetryEvent } from './domain/events.js';
+import { OVERRUN_RATIO } from './projections/estimateAccuracy.js';
+import { projectOf } from './projections/workflowDetails.js';
+import { buildSnapshot, type WorkflowViews, workflowViews } from './queries/snapshot.js';
 import * as q from './queries/telemetryQueries.js';
 
 /** Everything the daemon needs to know, already validated (see config.ts). */
@@ -44,6 +47,11 @@ const PERFORMANCE_STATS_INTERVAL_MS = 1000;
  * next event (a debounced read alone never fired while appends kept coming every < 60 ms).
  */
 const TRAILING_READ_MS = 60;
+/**
+ * The hand-off, gap, estimate and bottleneck sections walk every invocation (~0.1-0.3 s at 30k
+ * workflows): the snapshot recomputes them at most this often and carries their `as_of`.
+ */
+const WORKFLOW_VIEWS_INTERVAL_MS = 1000;
 const FOLLOW_READ_MS = 5;
 
 /** Ticks every FOLLOW_READ_MS for TRAILING_READ_MS after each event; a new event restarts them. */
@@ -65,6 +73,10 @@ export class Daemon {
   private sources: SourceSet;
   private ingest: Ingest;
   private rebuilds = 0;
+  /** Goes true once the start-up catch-up is done: live-only notices (estimate overruns) start there. */
+  private live = false;
+  private views: { views: WorkflowViews; applied: number; atMs: number } | null = null;
+  private viewsTimer: NodeJS.Timeout | null = null;
   private activeAlerts = new Map<string, ActiveAlert>();
   private lastEventAt: string | null = null;
   private readonly startedAt: string;
@@ -110,6 +122,7 @@ export class Daemon {
     await this.writeSnapshot();
     await this.checkpoint();
     this.startLive();
+    this.live = true;
     this.log.info({ dir: this.settings.dir, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
   }
 
@@ -120,6 +133,7 @@ export class Daemon {
     // Stopped before the state was even restored: nothing of ours to save.
     if (this.lock === null) return;
     for (const s of this.subscriptions) s.unsubscribe();
+    if (this.viewsTimer !== null) clearTimeout(this.viewsTimer);
     await this.watcher?.close();
     await this.snapshots.flush();
     await this.checkpointInFlight;
@@ -137,11 +151,54 @@ export class Daemon {
   private ingestOptions(): IngestOptions {
     return {
       maxLineBytes: this.settings.maxLineBytes,
+      onEvent: (event) => {
+        if (this.live && event.kind === 'workflow_complete') this.checkEstimate(event.workflowId, event.durationSeconds);
+      },
       onRejection: (rejection, bytes, whole) => {
         this.rejected.append(rejectedRecord(rejection, bytes, whole, this.isoNow()));
         this.log.warn({ file: SOURCE_FILES[rejection.file], line: rejection.line, byte_offset: rejection.byteOffset, reason: rejection.reason }, 'line rejected');
       },
     };
+  }
+
+  /** A workflow that completes live at more than OVERRUN_RATIO times its estimate: one info line. */
+  private checkEstimate(workflowId: string, actualSeconds: number): void {
+    const state = this.ingest.state;
+    const ref = state.ledger.table.workflows.find(workflowId);
+    const estimate = ref < 0 ? NaN : state.details.estimate.get(ref);
+    if (!(estimate > 0) || !(actualSeconds / estimate > OVERRUN_RATIO)) return;
+    this.log.info(
+      {
+        alert: 'estimate_overrun',
+        workflow_id: workflowId,
+        project: projectOf(state.details, ref),
+        estimate_seconds: estimate,
+        actual_seconds: actualSeconds,
+        ratio: Math.round((actualSeconds / estimate) * 1000) / 1000,
+      },
+      'alert: estimate_overrun',
+    );
+  }
+
+  /** The workflow views, recomputed when the state moved and the last ones are old enough. */
+  private currentWorkflowViews(nowMs: number): WorkflowViews {
+    const applied = this.eventsApplied() + this.rebuilds * 1e12;
+    const cached = this.views;
+    if (cached !== null && cached.applied === applied) return cached.views;
+    const due = cached === null || this.stopped || nowMs - cached.atMs >= WORKFLOW_VIEWS_INTERVAL_MS;
+    if (!due) {
+      // Stale for now: come back when they may be recomputed, so the last change is not left out.
+      if (this.viewsTimer === null) {
+        this.viewsTimer = setTimeout(() => {
+          this.viewsTimer = null;
+          this.snapshots.request();
+        }, WORKFLOW_VIEWS_INTERVAL_MS - (nowMs - cached.atMs));
+      }
+      return cached.views;
+    }
+    const views = workflowViews(this.ingest.state, nowMs * 1000, this.settings.snapshotListLimit, this.settings.alerts.overhead.thresholdPct);
+    this.views = { views, applied, atMs: nowMs };
+    return views;
   }
 
   /** Continues from the checkpoint when it matches the files; otherwise starts from scratch. */
@@ -292,9 +349,11 @@ export class Daemon {
 
   snapshot() {
     this.sources.refreshSizes();
+    const nowMs = this.clock();
     return buildSnapshot({
       state: this.ingest.state,
-      nowUs: this.clock() * 1000,
+      nowUs: nowMs * 1000,
+      workflowViews: this.currentWorkflowViews(nowMs),
       dir: this.settings.dir,
       sources: this.sources.statuses(),
       health: {

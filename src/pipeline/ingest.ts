@@ -1,6 +1,7 @@
 import type { SourceKind } from '../domain/sources.js';
 import { decodeBytes, decodeText, DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import type { Rejection } from '../decode/rejection.js';
+import type { TelemetryEvent } from '../domain/events.js';
 import { applyEvent, type TelemetryState } from '../projections/telemetryState.js';
 import type { RawLine } from './splitLines.js';
 
@@ -25,6 +26,8 @@ export interface IngestOptions {
    * first bytes only (`whole` false).
    */
   readonly onRejection?: (rejection: Rejection, bytes: Buffer | null, whole: boolean) => void;
+  /** Called after each event is folded (the state already includes it). */
+  readonly onEvent?: (event: TelemetryEvent) => void;
 }
 
 function emptyTally(): SourceTally {
@@ -62,6 +65,7 @@ export class Ingest {
       case 'event':
         applyEvent(this.state, outcome.event);
         tally.applied++;
+        this.options.onEvent?.(outcome.event);
         return;
       case 'blank':
         tally.blank++;

@@ -33,7 +33,23 @@ export interface SnapshotInput {
   /** Longest list kept in the snapshot; the full count is given beside it. */
   readonly listLimit: number;
   readonly rollingWindow: number;
+  /** The hand-off, gap, estimate and bottleneck sections (see workflowViews), computed when fresh enough. */
+  readonly workflowViews: WorkflowViews;
 }
+
+/** The four workflow views as the snapshot carries them, with the moment they describe. */
+export function workflowViews(state: TelemetryState, nowUs: number, listLimit: number, thresholdPct: number) {
+  const args = { limit: listLimit };
+  return {
+    as_of: formatTimestampUs(nowUs),
+    handoffs: q.handoffs(state, args),
+    gaps: q.gaps(state, args),
+    estimates: q.estimates(state, args),
+    bottlenecks: q.bottlenecks(state, { ...args, thresholdPct }),
+  };
+}
+
+export type WorkflowViews = ReturnType<typeof workflowViews>;
 
 export function buildSnapshot(input: SnapshotInput) {
   const { state, nowUs, listLimit } = input;
@@ -51,6 +67,11 @@ export function buildSnapshot(input: SnapshotInput) {
     open_workflows: { count: open.length, items: open.slice(0, listLimit) },
     agents: { count: agents.length, items: agents.slice(0, listLimit) },
     alerts: { active: [...input.alerts] },
+    workflow_views_as_of: input.workflowViews.as_of,
+    handoffs: input.workflowViews.handoffs,
+    gaps: input.workflowViews.gaps,
+    estimates: input.workflowViews.estimates,
+    bottlenecks: input.workflowViews.bottlenecks,
   };
 }
 
