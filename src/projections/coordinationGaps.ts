@@ -207,8 +207,9 @@ export function query(
   details: WorkflowDetailsState,
   filter: WorkflowFilter = {},
   limit = Infinity,
+  /** Already worked out for the same filter (the snapshot shares them with bottlenecks). */
+  figures: GapFigures = workflowGapFigures(ledger, overhead, details, filter),
 ): GapsView {
-  const figures = workflowGapFigures(ledger, overhead, details, filter);
   let counted = 0;
   const totals = {
     coordination: new ExactSum(),

@@ -83,17 +83,20 @@ export function query(
 ): HandoffsView {
   const keep = workflowPredicate(filter, details, overhead);
   const names = details.names;
-  const pairs = new Map<string, HandoffPair & { refs: Set<number> }>();
+  const pairs = new Map<number, HandoffPair & { refs: Set<number> }>();
   let handoffs = 0;
   for (let row = 0; row < details.handoffCount; row++) {
     const ref = details.handoffWorkflow.get(row);
     if (!keep(ref)) continue;
     handoffs++;
-    const from = names.atOrNull(details.handoffFrom.get(row));
-    const to = names.atOrNull(details.handoffTo.get(row));
-    const key = JSON.stringify([from, to]);
+    const fromRef = details.handoffFrom.get(row);
+    const toRef = details.handoffTo.get(row);
+    // Name numbers (-1 for null) stay far below 2^26: the pair fits one exact double.
+    const key = (fromRef + 1) * 67_108_864 + (toRef + 1);
     let pair = pairs.get(key);
     if (pair === undefined) {
+      const from = names.atOrNull(fromRef);
+      const to = names.atOrNull(toRef);
       pair = { from_agent: from, to_agent: to, handoffs: 0, workflows: 0, artifacts: 0, completed: 0, success_rate: null, refs: new Set() };
       pairs.set(key, pair);
     }

@@ -84,8 +84,13 @@ export function handoffs(state: TelemetryState, args: WorkflowViewArgs = {}): ha
   return handoffsView.query(state.ledger, state.overhead, state.details, args.filter, args.limit);
 }
 
-export function gaps(state: TelemetryState, args: WorkflowViewArgs = {}): coordinationGaps.GapsView {
-  return coordinationGaps.query(state.ledger, state.overhead, state.details, args.filter, args.limit);
+/** The per-workflow gap figures gaps and bottlenecks are built from (to share between them). */
+export function gapFigures(state: TelemetryState, filter?: WorkflowFilter): coordinationGaps.GapFigures {
+  return coordinationGaps.workflowGapFigures(state.ledger, state.overhead, state.details, filter);
+}
+
+export function gaps(state: TelemetryState, args: WorkflowViewArgs = {}, figures?: coordinationGaps.GapFigures): coordinationGaps.GapsView {
+  return coordinationGaps.query(state.ledger, state.overhead, state.details, args.filter, args.limit, figures);
 }
 
 export function estimates(state: TelemetryState, args: WorkflowViewArgs = {}): estimateAccuracy.EstimatesView {
@@ -98,8 +103,8 @@ export const DEFAULT_OVERHEAD_THRESHOLD_PCT = 30;
 export function bottlenecks(
   state: TelemetryState,
   args: WorkflowViewArgs & { readonly thresholdPct?: number | undefined } = {},
+  figures: coordinationGaps.GapFigures = coordinationGaps.workflowGapFigures(state.ledger, state.overhead, state.details, args.filter),
 ): bottleneckView.BottlenecksView {
-  const figures = coordinationGaps.workflowGapFigures(state.ledger, state.overhead, state.details, args.filter);
   return bottleneckView.query(state.ledger, state.overhead, state.details, figures, {
     filter: args.filter ?? {},
     limit: args.limit ?? Infinity,
