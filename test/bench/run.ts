@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only replay,query]`: the performance figures of the README.
+ * `npm run bench [-- --quick] [-- --only replay,query [--merge]]`: the performance figures of the README.
  * Each figure is the median of several runs beside a baseline measured in the same run on the
  * same files. Results go to bench/results.json and to the README's table. Benchmarks measure;
  * tests assert: nothing here fails on a missed target, it reports it.
@@ -106,11 +106,25 @@ async function main(): Promise<void> {
   const meta = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine.cores} cores (${machine.cpu}), ${machine.memory_gb} GiB, Node ${machine.node}; ${quick ? 'quick mode (3k workflows)' : '30k workflows unless stated'}.`;
   const table = renderTable(rows);
   process.stdout.write(`${meta}\n\n${table}\n`);
-  if (!quick && only === null) {
-    fs.mkdirSync(path.join(root, 'bench'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'bench/results.json'), JSON.stringify({ machine, measured_at: new Date().toISOString(), rows }, null, 2) + '\n');
-    updateReadme(table, meta);
-  }
+  if (quick) return;
+  // A full run replaces the results; `--only` re-measures its sections in place (with --merge),
+  // keeping the other rows, e.g. after a run whose baseline a background job disturbed.
+  const merge = only !== null && argv.includes('--merge');
+  if (only !== null && !merge) return;
+  const resultsPath = path.join(root, 'bench/results.json');
+  const merged = merge ? mergeRows(resultsPath, rows) : rows;
+  fs.mkdirSync(path.join(root, 'bench'), { recursive: true });
+  fs.writeFileSync(resultsPath, JSON.stringify({ machine, measured_at: new Date().toISOString(), rows: merged }, null, 2) + '\n');
+  updateReadme(renderTable(merged), merge ? `${meta} Sections ${[...(only ?? [])].join(', ')} re-measured on their own.` : meta);
+}
+
+/** The stored rows with those measured now in their place (same name), new ones at the end. */
+function mergeRows(resultsPath: string, fresh: readonly BenchRow[]): BenchRow[] {
+  const stored = fs.existsSync(resultsPath) ? (JSON.parse(fs.readFileSync(resultsPath, 'utf8')) as { rows: BenchRow[] }).rows : [];
+  const byName = new Map(fresh.map((row) => [row.name, row]));
+  const out = stored.map((row) => byName.get(row.name) ?? row);
+  for (const row of fresh) if (!stored.some((s) => s.name === row.name)) out.push(row);
+  return out;
 }
 
 await main();
