@@ -5,9 +5,9 @@ import { taskKeywords } from './taskKeywords.js';
 
 /**
  * query_best_agent(): which agent did best on tasks like this one. Relevance depends on the
- * question, so nothing is folded ahead: a query walks the invocation columns once (task texts
- * are stored lower-cased, agent and task types are pooled, so a row costs a few substring
- * checks). The ledger's table is the only state it reads.
+ * question, so nothing is folded ahead: a query searches the lower-cased task texts once per
+ * keyword, then walks the invocation columns once (agent and task types are pooled). The
+ * ledger's table is the only state it reads.
  */
 
 export interface AgentMatch {
@@ -56,14 +56,15 @@ export function query(ledger: LedgerState, q: BestAgentQuery): AgentMatch[] {
     return value;
   };
   const emptyAgent = words.find('');
+  // Keyword hits per invocation, one native search per keyword over the task-text blocks.
+  const hits = new Float64Array(table.size);
+  for (const keyword of keywords) table.forEachTaskContaining(keyword, (seq) => (hits[seq] = (hits[seq] as number) + 1));
   const tallies = new Map<number, AgentTally>();
   for (let seq = 0; seq < table.size; seq++) {
     const agentRef = table.agentRefAt(seq);
     // The reference skips invocations without an agent name when it picks an agent.
     if (agentRef === emptyAgent) continue;
-    let relevance = 0;
-    const task = table.taskLowerAt(seq);
-    for (const keyword of keywords) if (task.includes(keyword)) relevance += 1;
+    let relevance = hits[seq] as number;
     if (domain !== '') {
       relevance += boost(typeBoost, table.agentTypeRefAt(seq), 2.0);
       // A missing task type reads as "", which holds the domain only when it is empty.

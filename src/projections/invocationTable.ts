@@ -4,6 +4,7 @@ import { Float64Column, Int32Column, Uint8Column } from './columns.js';
 import type { StoredInvocation } from './changes.js';
 import { KeyIndex, type KeyIndexData } from './keyIndex.js';
 import { StringPool } from './stringPool.js';
+import { TaskTexts, type TaskTextsData } from './taskTexts.js';
 
 /**
  * The current record of every invocation, one row per invocation (its first-seen position),
@@ -47,7 +48,7 @@ export interface InvocationTableData {
   readonly status: Uint8Array;
   readonly duration: Float64Array;
   readonly timeUs: Float64Array;
-  readonly task: readonly string[];
+  readonly task: TaskTextsData;
   readonly oddTimestamps: ReadonlyArray<readonly [number, string]>;
 }
 
@@ -64,12 +65,12 @@ export class InvocationTable {
   private statusCodes = new Uint8Column();
   private duration = new Float64Column(NaN);
   private time = new Float64Column(NaN);
-  private task: string[] = [];
+  private task = new TaskTexts();
   /** Timestamps that are not the canonical form of their microseconds (formatTimestampUs). */
   private readonly oddTimestamps = new Map<number, string>();
 
   get size(): number {
-    return this.task.length;
+    return this.task.size;
   }
 
   write(inv: StoredInvocation): void {
@@ -83,7 +84,7 @@ export class InvocationTable {
     this.statusCodes.set(seq, statusCode(inv.status));
     this.duration.set(seq, inv.durationSeconds ?? NaN);
     this.time.set(seq, inv.timeUs);
-    this.task[seq] = inv.taskLower;
+    this.task.set(seq, inv.taskLower);
     if (!isCanonicalTimestamp(inv.timestamp, inv.timeUs)) this.oddTimestamps.set(seq, inv.timestamp);
     else this.oddTimestamps.delete(seq);
   }
@@ -136,7 +137,12 @@ export class InvocationTable {
   }
 
   taskLowerAt(seq: number): string {
-    return this.task[seq] as string;
+    return this.task.at(seq);
+  }
+
+  /** Calls `hit(seq)` once for each invocation whose lower-cased task text contains `needle`. */
+  forEachTaskContaining(needle: string, hit: (seq: number) => void): void {
+    this.task.forEachContaining(needle, hit);
   }
 
   timestampAt(seq: number): string {
@@ -157,7 +163,7 @@ export class InvocationTable {
       status: this.statusCodes.toArray(),
       duration: this.duration.toArray(),
       timeUs: this.time.toArray(),
-      task: this.task,
+      task: this.task.toData(),
       oddTimestamps: [...this.oddTimestamps],
     };
   }
@@ -177,7 +183,7 @@ export class InvocationTable {
     table.statusCodes = Uint8Column.from(data.status);
     table.duration = Float64Column.from(data.duration, NaN);
     table.time = Float64Column.from(data.timeUs, NaN);
-    table.task = [...data.task];
+    table.task = TaskTexts.fromData(data.task);
     for (const [seq, timestamp] of data.oddTimestamps) table.oddTimestamps.set(seq, timestamp);
     return table;
   }
