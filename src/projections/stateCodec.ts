@@ -20,7 +20,7 @@ import * as workflowStats from './workflowStats.js';
  * Anything unexpected throws StateCodecError: the caller's answer is always a full replay,
  * never a state that is slightly wrong.
  */
-export const CODEC_VERSION = 2;
+export const CODEC_VERSION = 3;
 
 const MAGIC = Buffer.from('OAKS', 'latin1');
 const PREFIX_BYTES = MAGIC.length + 4;
