@@ -48,10 +48,12 @@ const PERFORMANCE_STATS_INTERVAL_MS = 1000;
  */
 const TRAILING_READ_MS = 60;
 /**
- * The hand-off, gap, estimate and bottleneck sections walk every invocation (~0.1-0.3 s at 30k
- * workflows): the snapshot recomputes them at most this often and carries their `as_of`.
+ * The hand-off, gap, estimate and bottleneck sections walk every invocation (~0.25 s at 30k
+ * workflows): the snapshot recomputes them at most this often, and never more than a tenth of
+ * the time (an interval of at least 10x the last computation), and carries their `as_of`.
  */
 const WORKFLOW_VIEWS_INTERVAL_MS = 1000;
+const WORKFLOW_VIEWS_MAX_SHARE = 0.1;
 const FOLLOW_READ_MS = 5;
 
 /** Ticks every FOLLOW_READ_MS for TRAILING_READ_MS after each event; a new event restarts them. */
@@ -75,7 +77,7 @@ export class Daemon {
   private rebuilds = 0;
   /** Goes true once the start-up catch-up is done: live-only notices (estimate overruns) start there. */
   private live = false;
-  private views: { views: WorkflowViews; applied: number; atMs: number } | null = null;
+  private views: { views: WorkflowViews; applied: number; atMs: number; tookMs: number } | null = null;
   private viewsTimer: NodeJS.Timeout | null = null;
   private activeAlerts = new Map<string, ActiveAlert>();
   private lastEventAt: string | null = null;
@@ -185,19 +187,21 @@ export class Daemon {
     const applied = this.eventsApplied() + this.rebuilds * 1e12;
     const cached = this.views;
     if (cached !== null && cached.applied === applied) return cached.views;
-    const due = cached === null || this.stopped || nowMs - cached.atMs >= WORKFLOW_VIEWS_INTERVAL_MS;
+    const interval = cached === null ? 0 : Math.max(WORKFLOW_VIEWS_INTERVAL_MS, cached.tookMs / WORKFLOW_VIEWS_MAX_SHARE);
+    const due = cached === null || this.stopped || nowMs - cached.atMs >= interval;
     if (!due) {
       // Stale for now: come back when they may be recomputed, so the last change is not left out.
       if (this.viewsTimer === null) {
         this.viewsTimer = setTimeout(() => {
           this.viewsTimer = null;
           this.snapshots.request();
-        }, WORKFLOW_VIEWS_INTERVAL_MS - (nowMs - cached.atMs));
+        }, interval - (nowMs - cached.atMs));
       }
       return cached.views;
     }
+    const began = performance.now();
     const views = workflowViews(this.ingest.state, nowMs * 1000, this.settings.snapshotListLimit, this.settings.alerts.overhead.thresholdPct);
-    this.views = { views, applied, atMs: nowMs };
+    this.views = { views, applied, atMs: nowMs, tookMs: performance.now() - began };
     return views;
   }
 
