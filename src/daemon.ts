@@ -5,6 +5,7 @@ import { asyncScheduler, filter, interval, map, merge, type Observable, scan, sh
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from './domain/sources.js';
 import { stringifyJson } from './domain/jsonText.js';
 import { formatTimestampUs } from './domain/time.js';
+import { pyRound } from './domain/pyRound.js';
 import { saveCheckpoint, saveCheckpointSync } from './io/checkpointStore.js';
 import { resume, startFresh } from './io/resume.js';
 import { replaceFileAtomic, writeFileAtomicSync } from './io/atomicFile.js';
@@ -176,7 +177,7 @@ export class Daemon {
         project: projectOf(state.details, ref),
         estimate_seconds: estimate,
         actual_seconds: actualSeconds,
-        ratio: Math.round((actualSeconds / estimate) * 1000) / 1000,
+        ratio: pyRound(actualSeconds / estimate, 3), // as the estimates view rounds it
       },
       'alert: estimate_overrun',
     );
@@ -319,10 +320,17 @@ export class Daemon {
 
   /** After a rebuild: everything present now, read at once (the files are usually small then). */
   private readAllNow(): void {
-    for (;;) {
-      const outcome = this.sources.readAll((kind, line) => this.apply(kind, line));
-      if (outcome.kind !== 'rewritten') return;
-      this.rebuild(outcome.file, outcome.why);
+    // The files are history again: their overruns were noticed when they completed (or were
+    // read at start-up), so the re-read must not announce every one of them a second time.
+    this.live = false;
+    try {
+      for (;;) {
+        const outcome = this.sources.readAll((kind, line) => this.apply(kind, line));
+        if (outcome.kind !== 'rewritten') return;
+        this.rebuild(outcome.file, outcome.why);
+      }
+    } finally {
+      this.live = true;
     }
   }
 

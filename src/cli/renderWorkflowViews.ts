@@ -124,6 +124,11 @@ export function renderEstimates(view: EstimatesView): string {
 }
 
 export function renderBottlenecks(view: BottlenecksView): string {
+  const o = view.over_threshold;
+  // One line, like the other views, instead of four headers each saying "none".
+  if (view.slow_agents.count === 0 && view.slow_transitions.count === 0 && view.failure_enders.unsuccessful_workflows === 0 && o.count === 0) {
+    return `No bottlenecks: no timed invocations, transitions, unsuccessful workflows or workflows over ${o.threshold_pct}% coordination overhead.`;
+  }
   const lines: string[] = [];
   lines.push('Slowest agents (duration p50 / p90):');
   lines.push(
@@ -150,7 +155,6 @@ export function renderBottlenecks(view: BottlenecksView): string {
       ? '  none'
       : renderTable(['Agent', 'Workflows', 'Share'], f.items.map((e) => [e.agent_name, e.workflows, percent(e.share)])),
   );
-  const o = view.over_threshold;
   lines.push('', `Workflows over ${o.threshold_pct}% coordination overhead: ${o.count}`);
   if (o.items.length > 0) {
     lines.push(

@@ -41,7 +41,8 @@ export interface OverThreshold {
 export interface BottlenecksView {
   slow_agents: { count: number; items: SlowAgent[] };
   slow_transitions: { count: number; items: TransitionGaps[] };
-  failure_enders: { unsuccessful_workflows: number; items: FailureEnder[] };
+  /** `count`: agents whose failure ended at least one such workflow (a capped list, like the others). */
+  failure_enders: { unsuccessful_workflows: number; count: number; items: FailureEnder[] };
   over_threshold: { threshold_pct: number; count: number; items: OverThreshold[] };
 }
 
@@ -132,7 +133,7 @@ export function query(
   return {
     slow_agents: { count: agents.length, items: agents.slice(0, limit) },
     slow_transitions: { count: transitions.length, items: transitions.slice(0, limit) },
-    failure_enders: { unsuccessful_workflows: enders.unsuccessful, items: [...enders].slice(0, limit) },
+    failure_enders: { unsuccessful_workflows: enders.unsuccessful, count: enders.length, items: [...enders].slice(0, limit) },
     over_threshold: { threshold_pct: args.thresholdPct, count: over.length, items: over.slice(0, limit).map(({ pct: _pct, ...wf }) => wf) },
   };
 }

@@ -25,6 +25,8 @@ export interface WorkflowSpec {
   readonly failEvery?: number;
   /** Leave the workflow open: no workflow_complete line. */
   readonly open?: boolean;
+  /** estimated_duration of the start line, in seconds (default: none). */
+  readonly estimateSeconds?: number;
 }
 
 export class Workload {
@@ -60,7 +62,7 @@ export class Workload {
     const agentCount = spec.agents ?? 3;
     const plan = Array.from({ length: agentCount }, (_, i) => AGENTS[(n + i) % AGENTS.length] as (typeof AGENTS)[number]);
     const began = this.clockMs;
-    logger.logWorkflowStart({ workflowId, projectName: `Project ${n % 7}`, agentPlan: plan.map((a) => a[0]) });
+    logger.logWorkflowStart({ workflowId, projectName: `Project ${n % 7}`, agentPlan: plan.map((a) => a[0]), estimatedDuration: spec.estimateSeconds ?? null });
     let agentTotal = 0;
     plan.forEach(([agentName, agentType, taskType], i) => {
       this.clockMs += 1000;

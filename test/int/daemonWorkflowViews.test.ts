@@ -1,0 +1,186 @@
+/**
+ * The workflow views of the live daemon (snapshot sections handoffs, gaps, estimates and
+ * bottlenecks, recomputed at most once a second) and its estimate_overrun notice. The real
+ * daemon runs as a process on a temp dir; every check waits on the snapshot or the log.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SOURCE_FILES } from '../../src/domain/sources.js';
+import { parseTimestampUs } from '../../src/domain/time.js';
+import { replayDirectory } from '../../src/io/replayFiles.js';
+import type { Snapshot } from '../../src/queries/snapshot.js';
+import * as q from '../../src/queries/telemetryQueries.js';
+import {
+  type DaemonProcess,
+  delay,
+  fixtureDir,
+  INFO,
+  killAllDaemons,
+  startDaemon,
+  tempDir,
+  WaitFailed,
+  waitForReplayParity,
+} from '../support/daemonHarness.js';
+import { Workload } from '../support/telemetryWorkload.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await killAllDaemons();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function track(dir: string): string {
+  dirs.push(dir);
+  return dir;
+}
+
+// Not the defaults (50, 30%): a daemon that ignored its settings would not match the replay.
+const LIST_LIMIT = 4;
+const THRESHOLD_PCT = 25;
+const CONFIG = { snapshotListLimit: LIST_LIMIT, alerts: { overhead: { thresholdPct: THRESHOLD_PCT } } };
+
+const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const viewsOf = (s: Snapshot) => ({ handoffs: s.handoffs, gaps: s.gaps, estimates: s.estimates, bottlenecks: s.bottlenecks });
+
+/** The four views of a batch replay of the files as they are now, as the daemon is configured. */
+function replayViews(dir: string) {
+  const { state } = replayDirectory(dir);
+  const args = { limit: LIST_LIMIT };
+  return json({
+    handoffs: q.handoffs(state, args),
+    gaps: q.gaps(state, args),
+    estimates: q.estimates(state, args),
+    bottlenecks: q.bottlenecks(state, { ...args, thresholdPct: THRESHOLD_PCT }),
+  });
+}
+
+/**
+ * Waits until the snapshot's views were computed at or after `sinceUs` and equal a replay of
+ * the files. The views may trail the other figures by up to a second; on timeout, the diff.
+ */
+async function waitForViewsParity(daemon: DaemonProcess, sinceUs: number): Promise<Snapshot> {
+  const expected = replayViews(daemon.dir);
+  const fresh = (s: Snapshot) => parseTimestampUs(s.workflow_views_as_of) >= sinceUs;
+  try {
+    return await daemon.waitFor((s) => fresh(s) && isDeepStrictEqual(viewsOf(s), expected), 10_000, 'workflow views == batch replay');
+  } catch (error) {
+    if (error instanceof WaitFailed && error.lastSnapshot !== null) {
+      expect(viewsOf(error.lastSnapshot), error.message).toEqual(expected);
+      expect(fresh(error.lastSnapshot), `workflow_views_as_of ${error.lastSnapshot.workflow_views_as_of} is before the last append`).toBe(true);
+    }
+    throw error;
+  }
+}
+
+const overrunNotices = (d: DaemonProcess) => d.logs.filter((l) => l.alert === 'estimate_overrun');
+
+describe('daemon: hand-offs, gaps, estimates and bottlenecks in the snapshot', () => {
+  it('equal a batch replay, for data present at start and after a live burst; recomputed at most once a second', async () => {
+    const dir = track(fixtureDir());
+    const startedUs = Date.now() * 1000;
+    const daemon = await startDaemon({ dir, config: CONFIG });
+    const atStart = await waitForViewsParity(daemon, startedUs);
+    // The fixture fills every section, and the lists are cut at the configured limit.
+    expect(atStart.handoffs.pairs.count).toBeGreaterThan(LIST_LIMIT);
+    expect(atStart.handoffs.pairs.items).toHaveLength(LIST_LIMIT);
+    expect(atStart.estimates.worst.count).toBeGreaterThan(LIST_LIMIT);
+    expect(atStart.gaps.transitions).toBeGreaterThan(0);
+    expect(atStart.bottlenecks.over_threshold.threshold_pct).toBe(THRESHOLD_PCT);
+
+    // A burst of ~2.5 s: workflows with plans, hand-offs and estimates (some overrun them),
+    // sampling the snapshot as it goes.
+    const work = new Workload(dir, 'burst');
+    const asOfSeen = new Set<string>([atStart.workflow_views_as_of]);
+    const BURST = 30;
+    let lastAppendUs = 0;
+    for (let i = 0; i < BURST; i++) {
+      // Taken as the last append begins: views computed from then on may already hold it all.
+      if (i === BURST - 1) lastAppendUs = Date.now() * 1000;
+      work.workflow({ agents: 2 + (i % 3), estimateSeconds: 40 + (i % 6) * 20, failEvery: 3 });
+      const s = daemon.readSnapshot();
+      if (s !== null) asOfSeen.add(s.workflow_views_as_of);
+      if (i < BURST - 1) await delay(80); // the pace of the writers, not a wait for the daemon
+    }
+    // No append follows: only the daemon's own follow-up can bring the views up to date.
+    const caughtUp = await waitForViewsParity(daemon, lastAppendUs);
+    await waitForReplayParity(daemon);
+    expect(caughtUp.handoffs.handoffs).toBeGreaterThan(atStart.handoffs.handoffs);
+    expect(caughtUp.estimates.worst.count).toBe(atStart.estimates.worst.count + BURST);
+
+    // Each recomputation is at least a second after the one before (by the daemon's clock).
+    asOfSeen.add(caughtUp.workflow_views_as_of);
+    const times = [...asOfSeen].map(parseTimestampUs).sort((a, b) => a - b);
+    expect(times.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `as_of ${i}`).toBeGreaterThanOrEqual(1_000_000);
+
+    await daemon.stop();
+    // The final snapshot at shutdown carries views of the final state.
+    expect(viewsOf(daemon.readSnapshot()!)).toEqual(replayViews(dir));
+  });
+});
+
+describe('daemon: estimate_overrun notice', () => {
+  it('one info line for a workflow completing live at more than 2x its estimate; none at 1.5x or 2x, none for history', async () => {
+    const dir = track(tempDir());
+    // History: an overrun (4x) and one on time, both before the daemon starts.
+    const history = new Workload(dir, 'history');
+    history.workflow({ estimateSeconds: 50, workflowSeconds: 200 });
+    history.workflow({ estimateSeconds: 200, workflowSeconds: 200 });
+    const daemon = await startDaemon({ dir });
+    await waitForReplayParity(daemon);
+    expect(overrunNotices(daemon)).toEqual([]);
+
+    const live = new Workload(dir, 'live');
+    live.workflow({ estimateSeconds: 100, workflowSeconds: 150 }); // 1.5x
+    live.workflow({ estimateSeconds: 100, workflowSeconds: 200 }); // 2x: not more than 2x
+    live.workflow({ estimateSeconds: 100, workflowSeconds: 99 }); // under
+    live.workflow({ workflowSeconds: 5000 }); // no estimate
+    const over = live.workflow({ estimateSeconds: 80, workflowSeconds: 200 }); // 2.5x, written last
+    // Notices are logged in file order, so once this one is out, any for the others would be too.
+    await daemon.waitForLog((l) => l.alert === 'estimate_overrun' && l.workflow_id === over, 10_000, 'the overrun notice');
+    await waitForReplayParity(daemon);
+    // The batch view of the same workflow (the snapshot's views may still trail by a second).
+    const seen = q.estimates(replayDirectory(dir).state).worst.items.find((w) => w.workflow_id === over);
+    expect(overrunNotices(daemon)).toEqual([
+      expect.objectContaining({
+        level: INFO,
+        msg: 'alert: estimate_overrun',
+        alert: 'estimate_overrun',
+        workflow_id: over,
+        project: seen?.project,
+        estimate_seconds: 80,
+        actual_seconds: 200,
+        ratio: 2.5,
+      }),
+    ]);
+    expect(seen?.ratio).toBe(2.5);
+
+    // A rebuild reads the files from the start again: history, not news.
+    const invocations = path.join(dir, SOURCE_FILES.invocations);
+    const lines = fs.readFileSync(invocations, 'utf8').split('\n');
+    const edited = lines[0]!.replace(/"duration_seconds": (null|[0-9.]+)/, '"duration_seconds": 1234.5');
+    expect(edited).not.toBe(lines[0]);
+    lines[0] = edited;
+    fs.writeFileSync(invocations, lines.join('\n'));
+    await waitForReplayParity(daemon, { extra: (s) => s.health.rebuilds > 0 });
+    // ...and notices go on after it.
+    const afterRebuild = live.workflow({ estimateSeconds: 60, workflowSeconds: 180 }); // 3x
+    await daemon.waitForLog((l) => l.alert === 'estimate_overrun' && l.workflow_id === afterRebuild, 10_000, 'the notice after the rebuild');
+    await waitForReplayParity(daemon);
+    expect(overrunNotices(daemon).map((l) => [l.workflow_id, l.ratio])).toEqual([
+      [over, 2.5],
+      [afterRebuild, 3],
+    ]);
+    await daemon.stop();
+
+    // Written while no daemon ran: a restart catches up on it silently (from the checkpoint).
+    live.workflow({ estimateSeconds: 10, workflowSeconds: 100 });
+    const restarted = await startDaemon({ dir });
+    await waitForReplayParity(restarted);
+    expect(restarted.logsWith('resuming from checkpoint')).toHaveLength(1);
+    expect(overrunNotices(restarted)).toEqual([]);
+    await restarted.stop();
+  });
+});
