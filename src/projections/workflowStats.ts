@@ -2,11 +2,10 @@ import { ExactSum } from '../domain/exactSum.js';
 import { pyRound } from '../domain/pyRound.js';
 import { Float64Column, Int32Column, Uint8Column } from './columns.js';
 import type { Change } from './changes.js';
-import { FirstSeenCounts } from './firstSeenCounts.js';
 import { StringPool } from './stringPool.js';
 
 /** analyze_workflows(): totals over completed workflows and their most common agent patterns. */
-export const schemaVersion = 2;
+export const schemaVersion = 3;
 
 /** The pattern separator the reference uses (U+2192). */
 export const PATTERN_ARROW = '\u2192';
@@ -28,8 +27,6 @@ export interface WorkflowStatsState {
   readonly duration: ExactSum;
   successes: number;
   agentsTotal: number;
-  /** Patterns ordered by the group position of the workflows that show them. */
-  readonly patterns: FirstSeenCounts<string>;
 }
 
 export function initial(): WorkflowStatsState {
@@ -44,7 +41,6 @@ export function initial(): WorkflowStatsState {
     duration: new ExactSum(),
     successes: 0,
     agentsTotal: 0,
-    patterns: new FirstSeenCounts(),
   };
 }
 
@@ -53,9 +49,6 @@ function contribute(state: WorkflowStatsState, ref: number, sign: 1 | -1): void 
   state.successes += sign * state.completeSuccess.get(ref);
   state.agentsTotal += sign * state.agentsExecuted.get(ref);
   state.completedCount += sign;
-  const pattern = state.patternNames.at(state.pattern.get(ref));
-  if (sign === 1) state.patterns.add(pattern, state.groupSeq.get(ref));
-  else state.patterns.remove(pattern, state.groupSeq.get(ref));
 }
 
 export function apply(state: WorkflowStatsState, change: Change): WorkflowStatsState {
@@ -77,6 +70,27 @@ export function isCompleted(state: WorkflowStatsState, ref: number): boolean {
   return !Number.isNaN(state.completeDuration.get(ref));
 }
 
+/**
+ * The `limit` most frequent patterns over completed workflows, by count descending, ties by
+ * the group position of the first workflow that shows them. Counted when asked: one pass over
+ * the workflows and a sort of the distinct patterns (what keeping counts would sort anyway).
+ */
+function mostCommonPatterns(state: WorkflowStatsState, limit: number): Array<{ pattern: string; count: number }> {
+  const patterns = state.patternNames.size;
+  const count = new Int32Array(patterns);
+  const first = new Float64Array(patterns).fill(Infinity);
+  for (let ref = 0; ref < state.completeDuration.length; ref++) {
+    if (!isCompleted(state, ref)) continue;
+    const p = state.pattern.get(ref);
+    count[p] = (count[p] as number) + 1;
+    first[p] = Math.min(first[p] as number, state.groupSeq.get(ref));
+  }
+  const seen: number[] = [];
+  for (let p = 0; p < patterns; p++) if ((count[p] as number) > 0) seen.push(p);
+  seen.sort((a, b) => (count[b] as number) - (count[a] as number) || (first[a] as number) - (first[b] as number));
+  return seen.slice(0, limit).map((p) => ({ pattern: state.patternNames.at(p), count: count[p] as number }));
+}
+
 export interface WorkflowsView {
   total_workflows: number;
   avg_duration_minutes: number;
@@ -90,17 +104,12 @@ export function query(state: WorkflowStatsState): WorkflowsView {
   if (total === 0) {
     return { total_workflows: 0, avg_duration_minutes: 0, success_rate: 0, avg_agents_per_workflow: 0, most_common_patterns: [] };
   }
-  state.patterns.refresh((visit) => {
-    for (let ref = 0; ref < state.completeDuration.length; ref++) {
-      if (isCompleted(state, ref)) visit(state.patternNames.at(state.pattern.get(ref)), state.groupSeq.get(ref));
-    }
-  });
   return {
     total_workflows: total,
     avg_duration_minutes: pyRound(state.duration.value() / total / 60, 2),
     success_rate: pyRound(state.successes / total, 3),
     avg_agents_per_workflow: pyRound(state.agentsTotal / total, 2),
-    most_common_patterns: state.patterns.mostCommon(5).map(({ key, count }) => ({ pattern: key, count })),
+    most_common_patterns: mostCommonPatterns(state, 5),
   };
 }
 
@@ -115,7 +124,6 @@ export interface WorkflowStatsData {
   readonly duration: readonly number[];
   readonly successes: number;
   readonly agentsTotal: number;
-  readonly patterns: FirstSeenCounts<string>;
 }
 
 export function toData(state: WorkflowStatsState): WorkflowStatsData {
@@ -130,11 +138,9 @@ export function toData(state: WorkflowStatsState): WorkflowStatsData {
     duration: state.duration.toJSON(),
     successes: state.successes,
     agentsTotal: state.agentsTotal,
-    patterns: state.patterns,
   };
 }
 
-/** `patterns` arrives without its prototype (v8 serialization); FirstSeenCounts.revive puts it back. */
 export function fromData(data: WorkflowStatsData): WorkflowStatsState {
   return {
     completeDuration: Float64Column.from(data.completeDuration, NaN),
@@ -147,6 +153,5 @@ export function fromData(data: WorkflowStatsData): WorkflowStatsState {
     duration: ExactSum.fromPartials(data.duration),
     successes: data.successes,
     agentsTotal: data.agentsTotal,
-    patterns: FirstSeenCounts.revive(data.patterns),
   };
 }

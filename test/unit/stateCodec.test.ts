@@ -229,7 +229,6 @@ describe('stateCodec: restore then fold on == fold from scratch', () => {
     expect(after.statistics.agentOrder.needsRefresh).toBe(true);
     expect(after.statistics.timestamps.needsRefresh).toBe(true);
     expect(after.statistics.agents.get('alpha')?.taskTypes.needsRefresh).toBe(true);
-    expect(after.workflows.patterns.needsRefresh).toBe(true);
     expect(after.rolling.seen.get('alpha')?.times.needsRefresh).toBe(true);
     expect(after.rolling.order.needsRefresh).toBe(true);
     // when checkpointed in that state (and asked right away, and folded on)
@@ -261,7 +260,6 @@ describe('stateCodec: classes come back', () => {
   it('ExactSum, FirstSeenCounts, StringExtremes and the ledger classes are instances again', () => {
     const restored = restore(fold(events));
     expect(restored.workflows.duration).toBeInstanceOf(ExactSum);
-    expect(restored.workflows.patterns).toBeInstanceOf(FirstSeenCounts);
     expect(restored.statistics.agentOrder).toBeInstanceOf(FirstSeenCounts);
     expect(restored.statistics.timestamps).toBeInstanceOf(StringExtremes);
     expect(restored.statistics.agents.get('__proto__')?.duration).toBeInstanceOf(ExactSum);
