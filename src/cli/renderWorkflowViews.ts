@@ -149,7 +149,8 @@ export function renderBottlenecks(view: BottlenecksView): string {
         ),
   );
   const f = view.failure_enders;
-  lines.push('', `Agents whose failure ended a workflow that completed unsuccessfully (${f.unsuccessful_workflows} such workflows):`);
+  const such = f.unsuccessful_workflows === 1 ? '1 such workflow' : `${f.unsuccessful_workflows} such workflows`;
+  lines.push('', `Agents whose failure ended a workflow that completed unsuccessfully (${such}):`);
   lines.push(
     f.items.length === 0
       ? '  none'

@@ -79,13 +79,20 @@ function slowAgents(ledger: LedgerState, keep: ((ref: number) => boolean) | null
   return agents.map(({ p50, p90, ...agent }) => ({ ...agent, p50_seconds: pyRound(p50, 3), p90_seconds: pyRound(p90, 3) }));
 }
 
-function failureEnders(ledger: LedgerState, details: WorkflowDetailsState, figures: GapFigures): FailureEnder[] & { unsuccessful: number } {
+function failureEnders(
+  ledger: LedgerState,
+  details: WorkflowDetailsState,
+  figures: GapFigures,
+  keep: (ref: number) => boolean,
+): FailureEnder[] & { unsuccessful: number } {
   const table = ledger.table;
+  // Counted over every workflow, not only those in `figures`: a failed workflow without a start
+  // and without invocations of its own is still one that completed unsuccessfully.
   let unsuccessful = 0;
+  for (let ref = 0; ref < table.workflows.size; ref++) if (details.success.get(ref) === FAILED && keep(ref)) unsuccessful++;
   const counts = new Map<number, number>();
   for (let i = 0; i < figures.count; i++) {
     if (details.success.get(figures.refs[i] as number) !== FAILED) continue;
-    unsuccessful++;
     const last = figures.lastRow[i] as number;
     if (last < 0 || table.statusAt(last) !== FAILURE) continue;
     const agent = table.agentRefAt(last);
@@ -112,13 +119,15 @@ export function query(
   const transitions = transitionGaps(ledger, figures).sort(
     (a, b) => b.median_seconds - a.median_seconds || b.count - a.count || byText(a.from_agent, b.from_agent) || byText(a.to_agent, b.to_agent),
   );
-  const enders = failureEnders(ledger, details, figures);
+  const enders = failureEnders(ledger, details, figures, keep);
   const ids = ledger.table.workflows;
   const over: Array<OverThreshold & { pct: number }> = [];
   for (const wf of countedWorkflows(overhead, ledger)) {
     const ref = ids.find(wf.workflowId);
     if (!keep(ref)) continue;
-    const pct = ((wf.workflowSeconds - wf.agentSeconds) / wf.workflowSeconds) * 100;
+    // x 100 before the division: 28 of 100 s is then exactly 28 (0.28 x 100 is 28.000000000000004,
+    // which would pass a threshold of 28 while showing 28.00).
+    const pct = ((wf.workflowSeconds - wf.agentSeconds) * 100) / wf.workflowSeconds;
     if (!(pct > args.thresholdPct)) continue;
     over.push({
       workflow_id: wf.workflowId,

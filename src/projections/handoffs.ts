@@ -123,8 +123,11 @@ export function query(
   const adherence = { workflows: 0, same_order: 0, reordered: 0, skipped: 0, added: 0, skipped_and_added: 0 };
   // Workflows with hand-offs or a plan, most recent first (by their first line in workflow_events.jsonl).
   const considered: Array<{ ref: number; groupSeq: number }> = [];
+  // A start with `agent_plan: []` planned nothing: such a workflow without hand-offs has no row here.
+  const emptyPlan = names.find('[]');
   for (let ref = 0; ref < ledger.table.workflows.size; ref++) {
-    const planned = details.plan.get(ref) >= 0;
+    const planRef = details.plan.get(ref);
+    const planned = planRef >= 0 && planRef !== emptyPlan;
     if ((!planned && details.firstHandoff.get(ref) < 0) || !keep(ref)) continue;
     considered.push({ ref, groupSeq: ledger.groupSeq.get(ref) });
     const executed = executedOf(details, ref);

@@ -5,6 +5,8 @@ export function byText(a: string, b: string): number {
 
 /** The `limit` entries with the largest key (ties: smaller id first), without sorting them all. */
 export function topBy<T>(items: readonly T[], limit: number, key: (item: T) => number, id: (item: T) => string): T[] {
+  // The scan below compares with the last kept entry, which a limit of 0 never has.
+  if (!(limit > 0)) return [];
   const before = (a: { key: number; id: string }, b: { key: number; id: string }) => b.key - a.key || byText(a.id, b.id);
   if (limit >= items.length / 8) {
     return items

@@ -130,6 +130,9 @@ const workflowLineArb = fc.record({
   success: fc.boolean(),
   agents: fc.array(fc.constantFrom(...AGENTS), { maxLength: 4 }),
   project: fc.constantFrom('shop', 'Café – résumé', null),
+  /** estimated_duration of a start: mostly one, so estimate accuracy has ratios to work on. */
+  estimate: fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 3, arbitrary: fc.constantFrom(0, 60, 600, 3600, 1234.5) }),
+  artifacts: fc.array(fc.constantFrom('design.md', 'api.md', 'Données.md'), { maxLength: 3 }),
 });
 type WorkflowLine = typeof workflowLineArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -189,7 +192,7 @@ function workflowRecords(lines: readonly WorkflowLine[]): Record<string, unknown
       case 'workflow_start': {
         record.project_name = line.project;
         record.agent_plan = line.agents;
-        record.estimated_duration = null;
+        record.estimated_duration = line.estimate;
         const us = parseTimestampUs(line.stamp.text);
         if (line.workflow !== null && !Number.isNaN(us)) lastStart.set(line.workflow, us);
         break;
@@ -197,7 +200,7 @@ function workflowRecords(lines: readonly WorkflowLine[]): Record<string, unknown
       case 'agent_handoff':
         record.from_agent = line.agents[0] ?? null;
         record.to_agent = line.agents[1] ?? null;
-        record.artifacts = ['design.md'];
+        record.artifacts = line.artifacts;
         break;
       case 'workflow_complete': {
         const us = parseTimestampUs(line.stamp.text);
@@ -296,6 +299,13 @@ const TREND_DAYS = [1, 7, 8, 14, 30, 45];
 const BEST_TASKS = ['build api endpoint', 'fix the login bug', 'API development', 'write documentation', 'résumé données', 'prototype'];
 const DOMAINS = [undefined, 'backend', 'development', 'doc', 'bug'];
 const MIN_CONFIDENCES = [0, 0.3, 0.5];
+/** The workflow views without and with each filter and a limit (the lists cut, the counts not). */
+const VIEW_ARGS: ReadonlyArray<readonly [string, q.WorkflowViewArgs & { thresholdPct?: number }]> = [
+  ['all', {}],
+  ['shop, threshold 0', { filter: { project: 'shop' }, thresholdPct: 0 }],
+  ['since day 33, limit 1', { filter: { sinceUs: BASE_US + 33 * US_PER_DAY }, limit: 1 }],
+  ['café since day 10, limit 2', { filter: { project: 'Café – résumé', sinceUs: BASE_US + 10 * US_PER_DAY }, limit: 2 }],
+];
 
 /** Every question every surface can ask, as exact JSON, by a label naming the question. */
 function answers(state: TelemetryState): Record<string, string> {
@@ -323,6 +333,12 @@ function answers(state: TelemetryState): Record<string, string> {
   for (const now of NOWS) out[`open ${now}`] = exactJson(q.open(state, now));
   out.agents = exactJson(q.agents(state));
   out['agents 3'] = exactJson(q.agents(state, 3));
+  for (const [label, args] of VIEW_ARGS) {
+    out[`handoffs ${label}`] = exactJson(q.handoffs(state, args));
+    out[`gaps ${label}`] = exactJson(q.gaps(state, args));
+    out[`estimates ${label}`] = exactJson(q.estimates(state, args));
+    out[`bottlenecks ${label}`] = exactJson(q.bottlenecks(state, args));
+  }
   out.counts = exactJson(state.counts);
   return out;
 }
@@ -362,7 +378,21 @@ describe('incremental == batch', () => {
   it('the generator writes what it should (ids repeat, metrics may come first, unknown kinds...)', () => {
     // Guards the generator itself: a property over lines that never exercise replacement or
     // cross-file joins would pass for the wrong reason.
-    const seen = { replaced: 0, agentChanged: 0, orphanMetric: 0, unknownKind: 0, noWorkflowId: 0, loose: 0, proto: 0 };
+    const seen = {
+      replaced: 0,
+      agentChanged: 0,
+      orphanMetric: 0,
+      unknownKind: 0,
+      noWorkflowId: 0,
+      loose: 0,
+      proto: 0,
+      // cases (not events) where the workflow views have something to say
+      estimateRatios: 0,
+      gapTransitions: 0,
+      gapCoordination: 0,
+      adherenceJudged: 0,
+      handoffFromNobody: 0,
+    };
     fc.assert(
       fc.property(telemetryArb, (files) => {
         const [invs, metrics, wf] = batchEvents(files) as [TelemetryEvent[], TelemetryEvent[], TelemetryEvent[]];
@@ -379,6 +409,12 @@ describe('incremental == batch', () => {
         for (const e of metrics) if (e.kind === 'metric' && !byId.has(e.invocationId)) seen.orphanMetric++;
         for (const e of wf) if (e.kind === 'unknown_workflow_event') seen.unknownKind++;
         seen.noWorkflowId += files.lines.workflow_events.length - wf.length;
+        const state = fold([...invs, ...metrics, ...wf]);
+        if (q.estimates(state).overall.workflows > 0) seen.estimateRatios++;
+        if (q.gaps(state).transitions > 0) seen.gapTransitions++;
+        if (q.gaps(state).coordination.workflows > 0) seen.gapCoordination++;
+        if (q.handoffs(state).adherence.workflows > 0) seen.adherenceJudged++;
+        if (wf.some((e) => e.kind === 'agent_handoff' && e.fromAgent === null)) seen.handoffFromNobody++;
       }),
       { numRuns: 100, seed: 1 },
     );

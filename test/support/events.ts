@@ -84,8 +84,9 @@ export function workflowStart(overrides: WorkflowFields & Partial<Pick<WorkflowS
 export function handoff(overrides: WorkflowFields & Partial<Pick<AgentHandoffEvent, 'fromAgent' | 'toAgent' | 'artifacts'>> = {}): AgentHandoffEvent {
   return {
     kind: 'agent_handoff',
-    fromAgent: overrides.fromAgent ?? 'agent-a',
-    toAgent: overrides.toAgent ?? 'agent-b',
+    // `=== undefined`, not `??`: a hand-off from nobody (from_agent null) is legal input.
+    fromAgent: overrides.fromAgent === undefined ? 'agent-a' : overrides.fromAgent,
+    toAgent: overrides.toAgent === undefined ? 'agent-b' : overrides.toAgent,
     artifacts: overrides.artifacts ?? [],
     ...base(overrides),
   };

@@ -62,16 +62,37 @@ function base(workflowId: string, timestamp: string, sessionId: string | null) {
   return { workflowId, sessionId, timestamp, timeUs: parseTimestampUs(timestamp) };
 }
 
-function start(workflowId: string, timestamp: string, sessionId: string | null = 's1', plan: string[] = []): WorkflowEvent {
-  return { kind: 'workflow_start', ...base(workflowId, timestamp, sessionId), projectName: 'P', agentPlan: plan, estimatedDuration: 3600 };
+function start(
+  workflowId: string,
+  timestamp: string,
+  sessionId: string | null = 's1',
+  plan: string[] = [],
+  projectName: string | null = 'P',
+  estimatedDuration: number | null = 3600,
+): WorkflowEvent {
+  return { kind: 'workflow_start', ...base(workflowId, timestamp, sessionId), projectName, agentPlan: plan, estimatedDuration };
 }
 
-function handoff(workflowId: string, timestamp: string, sessionId: string | null = 's1'): WorkflowEvent {
-  return { kind: 'agent_handoff', ...base(workflowId, timestamp, sessionId), fromAgent: 'alpha', toAgent: 'beta', artifacts: ['a.md'] };
+function handoff(
+  workflowId: string,
+  timestamp: string,
+  sessionId: string | null = 's1',
+  fromAgent: string | null = 'alpha',
+  toAgent: string | null = 'beta',
+  artifacts: string[] = ['a.md'],
+): WorkflowEvent {
+  return { kind: 'agent_handoff', ...base(workflowId, timestamp, sessionId), fromAgent, toAgent, artifacts };
 }
 
-function complete(workflowId: string, timestamp: string, agents: string[], durationSeconds = 600, sessionId: string | null = 's1'): WorkflowEvent {
-  return { kind: 'workflow_complete', ...base(workflowId, timestamp, sessionId), durationSeconds, success: true, agentsExecuted: agents };
+function complete(
+  workflowId: string,
+  timestamp: string,
+  agents: string[],
+  durationSeconds = 600,
+  sessionId: string | null = 's1',
+  success = true,
+): WorkflowEvent {
+  return { kind: 'workflow_complete', ...base(workflowId, timestamp, sessionId), durationSeconds, success, agentsExecuted: agents };
 }
 
 function unknownEvent(workflowId: string, timestamp: string): WorkflowEvent {
@@ -131,13 +152,29 @@ const workflowArb = fc
     fc.constantFrom(...SESSIONS),
     fc.subarray(AGENTS),
     fc.constantFrom(0, 30, 600, 86_400),
+    // what the hand-off, estimate and bottleneck views read: projects, estimates, who handed to whom, success
+    fc.record({
+      project: fc.constantFrom('P', 'Q', '__proto__', null),
+      estimate: fc.constantFrom(null, 0, 600, 3600),
+      from: fc.constantFrom(...AGENTS, null),
+      to: fc.constantFrom(...AGENTS, null),
+      artifacts: fc.subarray(['a.md', 'b.md']),
+      success: fc.boolean(),
+    }),
   )
-  .map(([kind, id, ts, session, agents, seconds]): WorkflowEvent => {
-    if (kind === 'start') return start(id, ts, session, agents);
-    if (kind === 'handoff') return handoff(id, ts, session);
-    if (kind === 'complete') return complete(id, ts, agents, seconds, session);
+  .map(([kind, id, ts, session, agents, seconds, more]): WorkflowEvent => {
+    if (kind === 'start') return start(id, ts, session, agents, more.project, more.estimate);
+    if (kind === 'handoff') return handoff(id, ts, session, more.from, more.to, more.artifacts);
+    if (kind === 'complete') return complete(id, ts, agents, seconds, session, more.success);
     return unknownEvent(id, ts);
   });
+
+const VIEW_ARGS: q.WorkflowViewArgs[] = [
+  {},
+  { filter: { project: 'P' } },
+  { filter: { sinceUs: DAY0 + 10 * US_PER_DAY } },
+  { filter: { project: '__proto__', sinceUs: DAY0 + 3 * US_PER_DAY }, limit: 1 },
+];
 
 const eventsArb = fc.array(
   fc.oneof({ weight: 5, arbitrary: invocationArb }, { weight: 2, arbitrary: metricArb }, { weight: 3, arbitrary: workflowArb }),
@@ -159,6 +196,13 @@ function answers(state: TelemetryState) {
     ),
     open: NOWS.map((now) => q.open(state, now)),
     agents: [1, 3, 20].map((window) => q.agents(state, window)),
+    // the workflow views, without and with each filter, and with a limit
+    views: VIEW_ARGS.map((args) => ({
+      handoffs: q.handoffs(state, args),
+      gaps: q.gaps(state, args),
+      estimates: q.estimates(state, args),
+      bottlenecks: q.bottlenecks(state, args),
+    })),
   };
 }
 
