@@ -13,8 +13,9 @@ import { LineSplitter, type RawLine } from '../pipeline/splitLines.js';
  *
  * The windows cannot see a change in the middle that keeps the size (the reference's
  * update_invocation turning "unknown"/null into "success"/12.5, or "success" into "failure").
- * Live, a file whose modification time moved while its size did not is taken as rewritten: an
- * append always grows the file. (Known limit: such a rewrite followed by an append before we
+ * Live, a file whose modification time moved while its size did not, on two reads in a row, is
+ * taken as rewritten: an append always grows the file (one read may fall between an append's
+ * mtime and size updates). (Known limit: such a rewrite followed by an append before we
  * look again is not seen.) On resume, a sha1 of every byte read before the checkpoint is
  * compared, so a rewrite while nobody was watching is always seen.
  *
@@ -95,6 +96,8 @@ export class FileTail {
   private prefix: Hash | null = createHash('sha1');
   /** Size and modification time at the last read; null before the first. */
   private seen: { readonly size: number; readonly mtimeMs: number } | null = null;
+  /** Set when a read found a newer modification time at the same size (see verify). */
+  private suspectMtimeMs: number | null = null;
 
   constructor(
     readonly kind: SourceKind,
@@ -166,7 +169,8 @@ export class FileTail {
         this.splitter.push(chunk, onLine);
         remaining -= chunk.length;
       }
-      this.seen = { size: stat.size, mtimeMs: stat.mtimeMs };
+      // Under suspicion the last state stays the reference, so the next look compares with it.
+      if (this.suspectMtimeMs === null) this.seen = { size: stat.size, mtimeMs: stat.mtimeMs };
       return { kind: 'ok', size: stat.size, more: this.readOffset < stat.size };
     } finally {
       fs.closeSync(fd);
@@ -212,9 +216,13 @@ export class FileTail {
     if (stat.size < this.readOffset) return 'file shrank';
     if (this.readOffset === 0) return null;
     if (this.seen !== null && stat.size === this.seen.size && stat.mtimeMs !== this.seen.mtimeMs) {
-      // An append updates the modification time a moment before the size: look once more
-      // before calling it a rewrite (a false call costs a rebuild, never a wrong answer).
-      if (fs.fstatSync(fd).size === stat.size) return 'modified without growing';
+      // An append updates the modification time a moment before the size, and reads come every
+      // few ms: only a second look at a file still the same size convicts it of a rewrite (a
+      // false call would cost a rebuild, never a wrong answer).
+      if (this.suspectMtimeMs !== null) return 'modified without growing';
+      this.suspectMtimeMs = stat.mtimeMs;
+    } else {
+      this.suspectMtimeMs = null;
     }
     if (!readAt(fd, 0, this.head.length).equals(this.head)) return 'head bytes changed';
     const window = this.recent.subarray(Math.max(0, this.recent.length - WINDOW));

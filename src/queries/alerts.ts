@@ -36,7 +36,9 @@ export function checkAlerts(state: TelemetryState, settings: AlertSettings, nowU
     key: 'coordination_overhead',
     alert: 'coordination_overhead',
     raise: counted && pct > thresholdPct,
-    clear: !counted || pct < thresholdPct - hysteresisPct,
+    // A window whose completes have no agent time yet (their invocations not read yet) says
+    // nothing: hold. Only the absence of any completed workflow clears without a figure.
+    clear: counted ? pct < thresholdPct - hysteresisPct : state.workflows.completedCount === 0,
     details: {
       overhead_pct: pct,
       threshold_pct: thresholdPct,
