@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const config = path.join(dir, 'demo-config.json');
   fs.writeFileSync(config, JSON.stringify({ pollIntervalMs: 500, alerts: { overhead: { window: 5 } } }));
   process.stdout.write(`oak-telemetry live demo: telemetry in ${dir}\n\n`);
-  const daemon = spawn(process.execPath, [cli, 'daemon', '--dir', dir, '--config', config, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const daemon = spawn(process.execPath, [cli, 'daemon', '--dir', dir, '--config', config, '--log-level', 'info', '--http', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let buffered = '';
   daemon.stdout.on('data', (chunk: Buffer) => {
     buffered += chunk.toString('utf8');
@@ -82,7 +82,9 @@ async function main(): Promise<void> {
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
       try {
-        const entry = JSON.parse(line) as { msg: string; alert?: string; overhead_pct?: number; resolved?: boolean };
+        const entry = JSON.parse(line) as { msg: string; alert?: string; overhead_pct?: number; resolved?: boolean; url?: string };
+        // A free port, so the demo runs beside a daemon already on 7467.
+        if (entry.msg === 'http listening') process.stdout.write(`  >> daemon: HTTP API at ${entry.url}api/v1/stats (and /api/v1/events)\n`);
         if (entry.alert === 'coordination_overhead') {
           process.stdout.write(`  >> daemon: ${entry.msg}${entry.overhead_pct !== undefined ? ` (overhead ${entry.overhead_pct}% over the last 5 workflows)` : ''}\n`);
         }

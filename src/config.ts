@@ -38,6 +38,10 @@ export interface DaemonConfig {
     agentSuccess: { floor: number; minRuns: number };
   };
   logLevel: LogLevel;
+  /** The HTTP API: HOST:PORT, or "off". */
+  http: string;
+  /** Bearer token the API requires (on every route but /healthz); null: none. */
+  httpToken: string | null;
 }
 
 /**
@@ -60,6 +64,8 @@ export const CONFIG_ENV_VARS = [
   { name: 'OAK_TELEMETRY_AGENT_SUCCESS_FLOOR', field: 'alerts.agentSuccess.floor', kind: 'number' },
   { name: 'OAK_TELEMETRY_AGENT_SUCCESS_MIN_RUNS', field: 'alerts.agentSuccess.minRuns', kind: 'number' },
   { name: 'OAK_TELEMETRY_LOG_LEVEL', field: 'logLevel', kind: 'string' },
+  { name: 'OAK_TELEMETRY_HTTP', field: 'http', kind: 'string' },
+  { name: 'OAK_TELEMETRY_HTTP_TOKEN', field: 'httpToken', kind: 'string' },
 ] as const satisfies ReadonlyArray<{ name: string; field: string; kind: 'path' | 'number' | 'string' }>;
 
 // ---- schema ---------------------------------------------------------------------------------
@@ -90,6 +96,8 @@ const topShape = {
   rollingWindow: intAtLeast1,
   snapshotListLimit: intAtLeast1,
   logLevel,
+  http: z.string({ error: 'must be HOST:PORT or "off"' }).regex(/^(off|\[[^\]]+\]:\d{1,5}|[^:\s]+:\d{1,5})$/, { error: 'must be HOST:PORT or "off"' }),
+  httpToken: z.string({ error: 'must be a string or null' }).min(1, { error: 'must not be empty' }).nullable(),
 };
 
 /** The defaults file must give every field. */
@@ -183,6 +191,8 @@ export function loadDaemonConfig(options: LoadDaemonConfigOptions = {}): DaemonC
       agentSuccess: { ...merged.alerts.agentSuccess },
     },
     logLevel: merged.logLevel,
+    http: merged.http,
+    httpToken: merged.httpToken,
   };
 }
 

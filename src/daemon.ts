@@ -21,6 +21,10 @@ import type { TelemetryEvent } from './domain/events.js';
 import { OVERRUN_RATIO } from './projections/estimateAccuracy.js';
 import { projectOf } from './projections/workflowDetails.js';
 import { buildSnapshot, type WorkflowViews, workflowViews } from './queries/snapshot.js';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from './http/apiServer.js';
+import { EventStream } from './http/eventStream.js';
+import type { ListenAddress } from './http/listenAddress.js';
 import * as q from './queries/telemetryQueries.js';
 
 /** Everything the daemon needs to know, already validated (see config.ts). */
@@ -34,6 +38,9 @@ export interface DaemonSettings {
   readonly rollingWindow: number;
   readonly snapshotListLimit: number;
   readonly alerts: AlertSettings;
+  /** Where the HTTP API listens; null: no API. */
+  readonly http?: ListenAddress;
+  readonly httpToken?: string | null;
 }
 
 export const SNAPSHOT_FILE = 'snapshot.json';
@@ -80,6 +87,8 @@ export class Daemon {
   private live = false;
   private views: { views: WorkflowViews; applied: number; atMs: number; tookMs: number } | null = null;
   private viewsTimer: NodeJS.Timeout | null = null;
+  private api: FastifyInstance | null = null;
+  private readonly events = new EventStream();
   private activeAlerts = new Map<string, ActiveAlert>();
   private lastEventAt: string | null = null;
   private readonly startedAt: string;
@@ -119,6 +128,14 @@ export class Daemon {
     fs.mkdirSync(this.settings.stateDir, { recursive: true });
     this.lock = acquireLock(this.settings.stateDir);
     this.restore();
+    // Serving from the start of the catch-up: /readyz says 503 with the lag until it is done.
+    try {
+      await this.listen();
+    } catch (error) {
+      this.lock.release();
+      this.lock = null;
+      throw error;
+    }
     await this.catchUp();
     if (this.stopRequested) return;
     this.evaluateAlerts(true);
@@ -129,6 +146,37 @@ export class Daemon {
     this.log.info({ dir: this.settings.dir, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
   }
 
+  /** The HTTP API, when configured; its address is logged ("http listening"). */
+  private async listen(): Promise<void> {
+    const address = this.settings.http ?? null;
+    if (address === null) return;
+    this.api = buildApi({
+      source: {
+        state: () => this.ingest.state,
+        snapshot: () => this.snapshot(),
+        readiness: () => {
+          this.sources.refreshSizes();
+          return { ready: this.live, lag_bytes: this.sources.lagBytes() };
+        },
+        clock: this.clock,
+      },
+      events: this.events,
+      token: this.settings.httpToken ?? null,
+      log: this.log,
+    });
+    try {
+      await this.api.listen({ host: address.host, port: address.port });
+    } catch (error) {
+      this.api = null;
+      const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is in use' : (error as Error).message;
+      throw new Error(`cannot serve HTTP on ${address.host}:${address.port}: ${reason} (choose another with --http HOST:PORT, or --http off)`, { cause: error });
+    }
+    const bound = this.api.server.address();
+    const port = typeof bound === 'object' && bound !== null ? bound.port : address.port;
+    const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+    this.log.info({ url: `http://${host}:${port}/`, host: address.host, port, token: this.settings.httpToken ? 'required' : 'none' }, 'http listening');
+  }
+
   /** Final snapshot and checkpoint, then the lock is released. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -137,6 +185,8 @@ export class Daemon {
     if (this.lock === null) return;
     for (const s of this.subscriptions) s.unsubscribe();
     if (this.viewsTimer !== null) clearTimeout(this.viewsTimer);
+    this.events.close();
+    await this.api?.close();
     await this.watcher?.close();
     await this.snapshots.flush();
     await this.checkpointInFlight;
@@ -342,10 +392,12 @@ export class Daemon {
     for (const alert of result.raised) {
       this.log.warn({ alert: alert.alert, key: alert.key, ...alert.details, start_up: startUp || undefined }, `alert: ${alert.alert}`);
       this.alertLog.append({ at: alert.since, event: 'raised', ...alert });
+      this.events.alert('alert', stringifyJson(alert));
     }
     for (const alert of result.resolved) {
       this.log.info({ alert: alert.alert, key: alert.key, resolved: true, ...alert.details }, `resolved: ${alert.alert}`);
       this.alertLog.append({ at: formatTimestampUs(nowUs), event: 'resolved', ...alert });
+      this.events.alert('resolved', stringifyJson({ ...alert, resolved_at: formatTimestampUs(nowUs) }));
     }
     return result.raised.length > 0 || result.resolved.length > 0;
   }
@@ -384,9 +436,11 @@ export class Daemon {
 
   private async writeSnapshot(): Promise<void> {
     const snapshot = this.snapshot();
+    const text = stringifyJson(snapshot);
+    this.events.snapshot(text);
     // Both files are derived from the state and rewritten after a restart: atomic but not
     // fsynced, so a snapshot does not wait for the disk (the fsyncs were most of its ~10 ms).
-    const writes = [replaceFileAtomic(path.join(this.settings.stateDir, SNAPSHOT_FILE), stringifyJson(snapshot))];
+    const writes = [replaceFileAtomic(path.join(this.settings.stateDir, SNAPSHOT_FILE), text)];
     // performance_stats.json lives in the watched telemetry dir, where each rewrite makes the
     // watcher rescan the dir: at most once a second (and always at shutdown).
     if (this.stopped || this.clock() - this.lastPerformanceStatsAt >= PERFORMANCE_STATS_INTERVAL_MS) {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { DaemonConfig } from '../config.js';
 import type { DaemonSettings } from '../daemon.js';
+import { parseListenAddress, requireTokenBeyondLoopback } from '../http/listenAddress.js';
 import { parseNumber } from './common.js';
 
 interface DaemonOpts {
@@ -11,13 +12,19 @@ interface DaemonOpts {
   snapshotIntervalMs?: string;
   checkpointIntervalMs?: string;
   logLevel?: string;
+  http?: string;
+  httpToken?: string;
 }
 
 /** How long shutdown may take before the process exits anyway. */
 const SHUTDOWN_LIMIT_MS = 2000;
 
 export function settingsFrom(config: DaemonConfig): DaemonSettings {
+  const http = parseListenAddress(config.http);
+  requireTokenBeyondLoopback(http, config.httpToken);
   return {
+    http,
+    httpToken: config.httpToken,
     dir: config.dir,
     stateDir: config.stateDir,
     pollIntervalMs: config.pollIntervalMs,
@@ -43,6 +50,8 @@ export function buildDaemonCommand(): Command {
     .option('--snapshot-interval-ms <n>', 'least time between snapshot writes while changes keep coming (default 25)')
     .option('--checkpoint-interval-ms <n>', 'checkpoint interval while changing (default 5000)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
+    .option('--http <host:port>', 'serve the read-only HTTP API here, or "off" (default 127.0.0.1:7467; port 0 picks a free one)')
+    .option('--http-token <token>', 'bearer token the API requires (required to listen beyond loopback; default: $OAK_TELEMETRY_HTTP_TOKEN)')
     .action(async (opts: DaemonOpts) => {
       // Loaded here, not at start-up: the query commands should not pay for the daemon's modules.
       const [{ loadDaemonConfig }, { Daemon }, { createLogger }] = await Promise.all([
@@ -60,6 +69,8 @@ export function buildDaemonCommand(): Command {
           snapshotIntervalMs: number('--snapshot-interval-ms', opts.snapshotIntervalMs),
           checkpointIntervalMs: number('--checkpoint-interval-ms', opts.checkpointIntervalMs),
           logLevel: opts.logLevel as DaemonConfig['logLevel'] | undefined,
+          http: opts.http,
+          httpToken: opts.httpToken,
         },
       });
       const log = createLogger(config.logLevel);

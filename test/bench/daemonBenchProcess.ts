@@ -80,7 +80,7 @@ export class DaemonProcess {
 
   constructor(cli: string, dir: string, extraArgs: readonly string[] = [], nodeFlags: readonly string[] = []) {
     this.startedAt = wallNow();
-    this.child = spawn(process.execPath, [...nodeFlags, cli, 'daemon', '--dir', dir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...nodeFlags, cli, 'daemon', '--dir', dir, '--http', 'off', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => {
       const at = wallNow();

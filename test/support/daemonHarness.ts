@@ -41,6 +41,9 @@ export interface DaemonOptions {
   readonly config?: Record<string, unknown>;
   /** Wait for "daemon ready" before returning (default true). */
   readonly waitReady?: boolean;
+  /** --http (default "off"); e.g. "127.0.0.1:0" for a free port, logged as "http listening". */
+  readonly http?: string;
+  readonly httpToken?: string;
 }
 
 export interface Exit {
@@ -209,6 +212,9 @@ export function daemonArgs(options: DaemonOptions): string[] {
   if (options.stateDir !== undefined) args.push('--state-dir', options.stateDir);
   if (options.snapshotIntervalMs !== undefined) args.push('--snapshot-interval-ms', String(options.snapshotIntervalMs));
   if (options.checkpointIntervalMs !== undefined) args.push('--checkpoint-interval-ms', String(options.checkpointIntervalMs));
+  // Tests run daemons side by side: no API unless asked for (then on a free loopback port).
+  args.push('--http', options.http ?? 'off');
+  if (options.httpToken !== undefined) args.push('--http-token', options.httpToken);
   if (options.config !== undefined) {
     const file = path.join(options.dir, 'daemon-test-config.json');
     fs.writeFileSync(file, JSON.stringify(options.config));

@@ -106,7 +106,8 @@ describe('loadDaemonConfig: paths', () => {
 
 describe('loadDaemonConfig: every env var in the documented list is read', () => {
   it.each(CONFIG_ENV_VARS.map((v) => [v.name, v.field, v.kind] as const))('%s sets %s', (name, field, kind) => {
-    const raw = kind === 'path' ? '/x/y' : kind === 'string' ? 'debug' : field.endsWith('floor') ? '0.75' : '3';
+    const strings: Record<string, string> = { logLevel: 'debug', http: '127.0.0.1:9', httpToken: 'tok' };
+    const raw = kind === 'path' ? '/x/y' : kind === 'string' ? (strings[field] as string) : field.endsWith('floor') ? '0.75' : '3';
     const config = loadDaemonConfig({ cwd: tmp, env: { [name]: raw } });
     const value = field.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
     expect(value).toBe(kind === 'number' ? Number(raw) : raw);
@@ -182,5 +183,17 @@ describe('loadDaemonConfig: bad values name their source and field', () => {
     const err = usageErrorOf({ env: { OAK_TELEMETRY_ROLLING_WINDOW: '0', OAK_TELEMETRY_SNAPSHOT_LIST_LIMIT: '-1' } });
     expect(err.message).toContain('env OAK_TELEMETRY_ROLLING_WINDOW: rollingWindow must be >= 1, got 0');
     expect(err.message).toContain('env OAK_TELEMETRY_SNAPSHOT_LIST_LIMIT: snapshotListLimit must be >= 1, got -1');
+  });
+});
+
+describe('loadDaemonConfig: the HTTP API settings', () => {
+  it('listens on 127.0.0.1:7467 without a token by default; "off" and [v6]:port are accepted', () => {
+    expect(loadDaemonConfig({ cwd: tmp, env: {} })).toMatchObject({ http: '127.0.0.1:7467', httpToken: null });
+    expect(loadDaemonConfig({ cwd: tmp, env: {}, flags: { http: 'off' } }).http).toBe('off');
+    expect(loadDaemonConfig({ cwd: tmp, env: {}, flags: { http: '[::1]:0' } }).http).toBe('[::1]:0');
+  });
+
+  it('refuses an address that is not HOST:PORT, naming the flag', () => {
+    expect(usageErrorOf({ flags: { http: '7467' } }).message).toMatch(/--http.*HOST:PORT/);
   });
 });

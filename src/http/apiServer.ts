@@ -1,0 +1,122 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { stringifyJson } from '../domain/jsonText.js';
+import type { TelemetryState } from '../projections/telemetryState.js';
+import * as q from '../queries/telemetryQueries.js';
+import type { Logger } from '../log.js';
+import { bearerMatches } from './bearerToken.js';
+import type { EventStream } from './eventStream.js';
+import { BadParameter, QUERY_SCHEMAS, timeParam, type WorkflowViewQuery } from './queryParams.js';
+
+/** What the API reads from the running daemon. */
+export interface ApiSource {
+  state(): TelemetryState;
+  /** The snapshot document as the daemon would write it now. */
+  snapshot(): unknown;
+  readiness(): { ready: boolean; lag_bytes: number };
+  /** Epoch milliseconds. */
+  clock(): number;
+}
+
+export interface ApiOptions {
+  readonly source: ApiSource;
+  readonly events: EventStream;
+  readonly token: string | null;
+  readonly log: Logger;
+}
+
+/** The CLI's default list length for the workflow views, so both answer the same question alike. */
+const DEFAULT_VIEW_LIMIT = 10;
+
+/**
+ * The read-only HTTP API: every body is the JSON document the CLI's --json prints for the same
+ * question (same query functions, same serializer, same trailing newline). No request bodies.
+ */
+export function buildApi(options: ApiOptions): FastifyInstance {
+  const { source, events, token } = options;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1,
+    maxParamLength: 2048,
+    // Unknown query parameters are an error to report, not something to drop quietly.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+  });
+  app.removeAllContentTypeParsers();
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (token === null || request.url === '/healthz') return;
+    if (!bearerMatches(request.headers.authorization, token)) {
+      await reply.code(401).header('www-authenticate', 'Bearer').type('application/json; charset=utf-8').send(json({ error: 'unauthorized', message: 'a valid bearer token is required' }));
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error instanceof BadParameter) return reply.code(400).type('application/json; charset=utf-8').send(json({ error: 'bad_request', parameter: error.parameter, message: error.message }));
+    if (error.validation !== undefined) {
+      const first = error.validation[0];
+      const params = (first?.params ?? {}) as { missingProperty?: string; additionalProperty?: string };
+      const parameter = params.missingProperty ?? params.additionalProperty ?? (first?.instancePath ?? '').replace(/^\//, '');
+      const message = params.additionalProperty !== undefined ? 'unknown parameter' : `${parameter} ${first?.message ?? 'is not valid'}`;
+      return reply.code(400).type('application/json; charset=utf-8').send(json({ error: 'bad_request', parameter, message }));
+    }
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.code(error.statusCode).type('application/json; charset=utf-8').send(json({ error: 'bad_request', message: 'request not accepted (read-only API, no bodies)' }));
+    }
+    options.log.error({ err: error }, 'http request failed');
+    return reply.code(500).type('application/json; charset=utf-8').send(json({ error: 'internal', message: 'the request failed; see the daemon log' }));
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('application/json; charset=utf-8').send(json({ error: 'not_found', message: 'no such route; see GET /api/v1/ routes in the README' })));
+
+  const nowOf = (raw: string | undefined) => timeParam('now', raw, () => source.clock() * 1000);
+  const send = (value: unknown) => json(value);
+  const route = <Q>(path: string, schema: object, answer: (query: Q, params: Record<string, string>) => unknown) => {
+    app.get(path, { schema: { querystring: schema } }, async (request, reply) => {
+      const body = send(answer(request.query as Q, request.params as Record<string, string>));
+      return reply.type('application/json; charset=utf-8').send(body);
+    });
+  };
+
+  app.get('/healthz', async (_request, reply) => reply.type('application/json; charset=utf-8').send(json({ status: 'ok' })));
+  app.get('/readyz', async (_request, reply) => {
+    const readiness = source.readiness();
+    return reply.code(readiness.ready ? 200 : 503).type('application/json; charset=utf-8').send(json(readiness));
+  });
+
+  route('/api/v1/snapshot', QUERY_SCHEMAS.none, () => source.snapshot());
+  route<{ now?: string }>('/api/v1/stats', QUERY_SCHEMAS.none, (query) => (nowOf(query.now), q.stats(source.state())));
+  route<{ now?: string }>('/api/v1/workflows', QUERY_SCHEMAS.none, (query) => (nowOf(query.now), q.workflows(source.state())));
+  route<{ now?: string }>('/api/v1/overhead', QUERY_SCHEMAS.none, (query) => (nowOf(query.now), q.overhead(source.state())));
+  route<{ now?: string }>('/api/v1/open', QUERY_SCHEMAS.none, (query) => q.open(source.state(), nowOf(query.now)));
+  route<{ now?: string; window?: number }>('/api/v1/agents', QUERY_SCHEMAS.agents, (query) => (nowOf(query.now), q.agents(source.state(), query.window)));
+  route<{ now?: string; days?: number }>('/api/v1/trends/:agent', QUERY_SCHEMAS.trends, (query, params) =>
+    q.trends(source.state(), params.agent as string, query.days ?? q.DEFAULT_TREND_DAYS, nowOf(query.now)),
+  );
+  route<{ now?: string; task_type?: string }>('/api/v1/ranking', QUERY_SCHEMAS.ranking, (query) => (nowOf(query.now), q.ranking(source.state(), query.task_type)));
+  route<{ now?: string; task: string; domain?: string; min_confidence?: number; all?: string }>('/api/v1/best-agent', QUERY_SCHEMAS.bestAgent, (query) => {
+    const matches = q.bestAgents(source.state(), { task: query.task, domain: query.domain, minConfidence: query.min_confidence, nowUs: nowOf(query.now) });
+    return query.all === '1' || query.all === 'true' ? matches : (matches[0] ?? null);
+  });
+  const viewArgs = (query: WorkflowViewQuery) => {
+    nowOf(query.now);
+    const sinceUs = query.since === undefined ? undefined : timeParam('since', query.since, () => 0);
+    const limit = query.limit === undefined ? DEFAULT_VIEW_LIMIT : query.limit === 0 ? Infinity : query.limit;
+    return { filter: { project: query.project, sinceUs }, limit };
+  };
+  route<WorkflowViewQuery>('/api/v1/handoffs', QUERY_SCHEMAS.workflowViews, (query) => q.handoffs(source.state(), viewArgs(query)));
+  route<WorkflowViewQuery>('/api/v1/gaps', QUERY_SCHEMAS.workflowViews, (query) => q.gaps(source.state(), viewArgs(query)));
+  route<WorkflowViewQuery>('/api/v1/estimates', QUERY_SCHEMAS.workflowViews, (query) => q.estimates(source.state(), viewArgs(query)));
+  route<WorkflowViewQuery>('/api/v1/bottlenecks', QUERY_SCHEMAS.workflowViews, (query) =>
+    q.bottlenecks(source.state(), { ...viewArgs(query), thresholdPct: query.threshold }),
+  );
+
+  app.get('/api/v1/events', async (request, reply) => {
+    reply.hijack();
+    events.attach(reply.raw);
+    request.raw.on('close', () => reply.raw.end());
+  });
+
+  return app;
+}
+
+function json(value: unknown): string {
+  return `${stringifyJson(value)}\n`;
+}

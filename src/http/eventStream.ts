@@ -1,0 +1,64 @@
+import type { ServerResponse } from 'node:http';
+
+/** How often an idle stream gets a comment line, so proxies and clients see it is alive. */
+export const HEARTBEAT_MS = 15_000;
+
+/**
+ * Server-Sent Events for /api/v1/events: `snapshot` whenever the daemon writes one, `alert`
+ * and `resolved` as they happen, a heartbeat comment when idle. Every event has an id; a
+ * client that connects (or reconnects with Last-Event-ID) gets the current snapshot at once.
+ */
+export class EventStream {
+  private readonly clients = new Set<ServerResponse>();
+  private nextId = 1;
+  private latestSnapshot: string | null = null;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor() {
+    this.heartbeat = setInterval(() => this.writeAll(': heartbeat\n\n'), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Takes over a response: headers, the current snapshot, then every event until it closes. */
+  attach(res: ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    if (this.latestSnapshot !== null) res.write(this.frame('snapshot', this.latestSnapshot));
+    this.clients.add(res);
+    res.on('close', () => this.clients.delete(res));
+  }
+
+  snapshot(json: string): void {
+    this.latestSnapshot = json;
+    this.writeAll(this.frame('snapshot', json));
+  }
+
+  alert(event: 'alert' | 'resolved', json: string): void {
+    this.writeAll(this.frame(event, json));
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const res of this.clients) res.end();
+    this.clients.clear();
+  }
+
+  private frame(event: string, json: string): string {
+    // One data line per line of the (indented) JSON; clients join them back with newlines.
+    const data = json.replace(/\n$/, '').split('\n').map((line) => `data: ${line}`).join('\n');
+    return `id: ${this.nextId++}\nevent: ${event}\n${data}\n\n`;
+  }
+
+  private writeAll(text: string): void {
+    for (const res of this.clients) res.write(text);
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The daemon's HTTP API against the real daemon process: every body equals what the CLI's
+ * --json prints for the same question (byte for byte), bad requests are 400s that name the
+ * parameter, tokens guard everything but /healthz, and /api/v1/events streams snapshots.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { appendLine } from '../../src/io/appendOnlyWriter.js';
+import { CLI, type DaemonProcess, fixtureDir, killAllDaemons, startDaemon } from '../support/daemonHarness.js';
+import { Workload } from '../support/telemetryWorkload.js';
+
+const run = promisify(execFile);
+const NOW = '2026-11-20T00:00:00Z';
+const dirs: string[] = [];
+
+afterEach(async () => {
+  await killAllDaemons();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function track(dir: string): string {
+  dirs.push(dir);
+  return dir;
+}
+
+function baseUrl(daemon: DaemonProcess): string {
+  const line = daemon.logsWith('http listening')[0];
+  expect(line, 'the daemon logs where it listens').toBeDefined();
+  return String(line?.url).replace(/\/$/, '');
+}
+
+async function cliJson(dir: string, args: readonly string[]): Promise<string> {
+  return (await run(process.execPath, [CLI, ...args, '--json', '--dir', dir, '--source', 'replay'])).stdout;
+}
+
+async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; type: string | null }> {
+  const response = await fetch(url, { headers });
+  return { status: response.status, body: await response.text(), type: response.headers.get('content-type') };
+}
+
+describe('HTTP API: the same answers as the CLI', () => {
+  it('every query route returns exactly what the CLI prints with --json', async () => {
+    // given a daemon on the 150-workflow fixture plus agents named "__proto__" and with unicode and a slash
+    const dir = track(fixtureDir());
+    for (const agent of ['__proto__', 'ünïcødé ✓', 'a/b']) {
+      for (let i = 0; i < 2; i++) {
+        appendLine(`${dir}/agent_invocations.jsonl`, JSON.stringify({
+          timestamp: `2026-11-1${i}T10:00:00.000000Z`, session_id: 's', invocation_id: `odd-${agent}-${i}`, agent_name: agent,
+          agent_type: 'general', task_description: 'write tests', outcome: { status: 'success' }, duration_seconds: 5,
+        }));
+      }
+    }
+    const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
+    const base = baseUrl(daemon);
+    const task = 'write tests for the payment api';
+    const cases: Array<[string, string[]]> = [
+      ['/api/v1/stats', ['stats']],
+      ['/api/v1/workflows', ['workflows']],
+      ['/api/v1/overhead', ['overhead']],
+      [`/api/v1/open?now=${NOW}`, ['open', '--now', NOW]],
+      ['/api/v1/agents?window=5', ['agents', '--window', '5']],
+      [`/api/v1/trends/backend-architect?days=14&now=${NOW}`, ['trends', 'backend-architect', '--days', '14', '--now', NOW]],
+      [`/api/v1/trends/__proto__?now=${NOW}`, ['trends', '__proto__', '--now', NOW]],
+      [`/api/v1/trends/${encodeURIComponent('ünïcødé ✓')}?now=${NOW}`, ['trends', 'ünïcødé ✓', '--now', NOW]],
+      [`/api/v1/trends/a%2Fb?now=${NOW}`, ['trends', 'a/b', '--now', NOW]],
+      ['/api/v1/ranking?task_type=testing', ['ranking', '--task-type', 'testing']],
+      [`/api/v1/best-agent?task=${encodeURIComponent(task)}&now=${NOW}`, ['best-agent', '--task', task, '--now', NOW]],
+      [`/api/v1/best-agent?task=${encodeURIComponent(task)}&all=1&min_confidence=0.1&now=${NOW}`, ['best-agent', '--task', task, '--all', '--min-confidence', '0.1', '--now', NOW]],
+      ['/api/v1/handoffs?limit=3', ['handoffs', '--limit', '3']],
+      ['/api/v1/gaps?limit=0&project=Project%207', ['gaps', '--limit', '0', '--project', 'Project 7']],
+      ['/api/v1/estimates?since=2026-11-05T00:00:00Z', ['estimates', '--since', '2026-11-05T00:00:00Z']],
+      ['/api/v1/bottlenecks?threshold=25', ['bottlenecks', '--threshold', '25']],
+    ];
+    for (const [route, args] of cases) {
+      const [answer, expected] = await Promise.all([get(base + route), cliJson(dir, args)]);
+      expect(answer.status, route).toBe(200);
+      expect(answer.type, route).toBe('application/json; charset=utf-8');
+      expect(answer.body, route).toBe(expected);
+    }
+    // the snapshot document is the daemon's own
+    const snapshot = JSON.parse((await get(`${base}/api/v1/snapshot`)).body) as { schema_version: number; stats: unknown };
+    expect(snapshot.schema_version).toBe(1);
+    expect(`${JSON.stringify(snapshot.stats)}`).toBe(JSON.stringify(JSON.parse(await cliJson(dir, ['stats']))));
+    expect(await get(`${base}/healthz`)).toMatchObject({ status: 200 });
+    const ready = await get(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.body)).toEqual({ ready: true, lag_bytes: 0 });
+    await daemon.stop();
+  });
+
+  it('bad requests are 400s naming the parameter; unknown routes are 404s; nothing is echoed', async () => {
+    const dir = track(fixtureDir());
+    const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
+    const base = baseUrl(daemon);
+    const bad: Array<[string, string]> = [
+      ['/api/v1/trends/x?days=abc', 'days'],
+      ['/api/v1/trends/x?days=0', 'days'],
+      ['/api/v1/stats?nosuch=1', 'nosuch'],
+      ['/api/v1/open?now=yesterday', 'now'],
+      ['/api/v1/best-agent', 'task'],
+      ['/api/v1/best-agent?task=x&min_confidence=2', 'min_confidence'],
+      [`/api/v1/best-agent?task=${'long'.repeat(2000)}`, 'task'],
+      ['/api/v1/gaps?since=%3Cscript%3E', 'since'],
+      ['/api/v1/handoffs?limit=-1', 'limit'],
+    ];
+    for (const [route, parameter] of bad) {
+      const answer = await get(base + route);
+      expect(answer.status, route).toBe(400);
+      expect(JSON.parse(answer.body), route).toMatchObject({ error: 'bad_request', parameter });
+      expect(answer.body).not.toContain('<script>');
+    }
+    const missing = await get(`${base}/api/v1/nothing-here/%3Cb%3E`);
+    expect(missing.status).toBe(404);
+    expect(missing.type).toBe('application/json; charset=utf-8');
+    expect(missing.body).not.toContain('<b>');
+    // read-only: a body is refused
+    const posted = await fetch(`${base}/api/v1/stats`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    expect(posted.status).toBeGreaterThanOrEqual(400);
+    expect(posted.status).toBeLessThan(500);
+    await daemon.stop();
+  });
+});
+
+describe('HTTP API: tokens', () => {
+  it('beyond loopback the daemon refuses to start without a token, naming the fix', async () => {
+    const dir = track(fixtureDir());
+    const daemon = await startDaemon({ dir, http: '0.0.0.0:0', waitReady: false });
+    const exit = await daemon.exited;
+    expect(exit.code).toBe(2);
+    expect(daemon.stderr).toMatch(/refusing to serve HTTP on 0\.0\.0\.0:0 without a token.*--http-token/);
+  });
+
+  it('with a token every route but /healthz needs it', async () => {
+    const dir = track(fixtureDir());
+    const daemon = await startDaemon({ dir, http: '127.0.0.1:0', httpToken: 's3cret-token' });
+    const base = baseUrl(daemon);
+    expect((await get(`${base}/api/v1/stats`)).status).toBe(401);
+    expect((await get(`${base}/api/v1/stats`, { authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await get(`${base}/api/v1/stats`, { authorization: 's3cret-token' })).status).toBe(401);
+    expect((await get(`${base}/readyz`)).status).toBe(401);
+    expect((await get(`${base}/api/v1/stats`, { authorization: 'Bearer s3cret-token' })).status).toBe(200);
+    expect((await get(`${base}/healthz`)).status).toBe(200);
+    await daemon.stop();
+  });
+});
+
+/** Reads SSE frames from a GET until `enough` says stop. */
+function readEvents(url: string, headers: Record<string, string>, enough: (events: Array<{ id: string; event: string; data: string }>) => boolean): Promise<Array<{ id: string; event: string; data: string }>> {
+  return new Promise((resolve, reject) => {
+    const events: Array<{ id: string; event: string; data: string }> = [];
+    const request = http.get(url, { headers }, (response) => {
+      expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      let pending = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        pending += chunk;
+        let end: number;
+        while ((end = pending.indexOf('\n\n')) !== -1) {
+          const frame = pending.slice(0, end);
+          pending = pending.slice(end + 2);
+          // As the EventSource spec reads a frame: data lines join with newlines.
+          const fields = new Map<string, string[]>();
+          for (const line of frame.split('\n')) {
+            if (line.startsWith(':') || !line.includes(': ')) continue;
+            const name = line.slice(0, line.indexOf(': '));
+            fields.set(name, [...(fields.get(name) ?? []), line.slice(line.indexOf(': ') + 2)]);
+          }
+          const event = fields.get('event')?.[0];
+          if (event !== undefined) events.push({ id: fields.get('id')?.[0] ?? '', event, data: (fields.get('data') ?? []).join('\n') });
+          if (enough(events)) {
+            request.destroy();
+            resolve(events);
+            return;
+          }
+        }
+      });
+    });
+    request.on('error', (error) => (events.length > 0 && enough(events) ? resolve(events) : reject(error)));
+    setTimeout(() => {
+      request.destroy();
+      reject(new Error(`timed out with ${events.length} events`));
+    }, 10_000).unref();
+  });
+}
+
+describe('HTTP API: /api/v1/events', () => {
+  it('streams the current snapshot at once, then each new one; a reconnect gets the current one again', async () => {
+    const dir = track(fixtureDir());
+    const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
+    const base = baseUrl(daemon);
+    const work = new Workload(dir, 'sse');
+    const events = await readEvents(`${base}/api/v1/events`, {}, (seen) => {
+      if (seen.length === 1) work.workflows(2);
+      return seen.filter((e) => e.event === 'snapshot').length >= 2;
+    });
+    const [first, second] = events.map((e) => JSON.parse(e.data) as { health: { events_applied: number } });
+    expect(events[0]?.event).toBe('snapshot');
+    expect(second!.health.events_applied).toBeGreaterThan(first!.health.events_applied);
+    expect(Number(events[1]?.id)).toBeGreaterThan(Number(events[0]?.id));
+    const again = await readEvents(`${base}/api/v1/events`, { 'last-event-id': events[1]!.id }, (seen) => seen.length >= 1);
+    expect(again[0]?.event).toBe('snapshot');
+    await daemon.stop();
+  });
+});
