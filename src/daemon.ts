@@ -24,6 +24,7 @@ import { buildSnapshot, type WorkflowViews, workflowViews } from './queries/snap
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from './http/apiServer.js';
 import { EventStream } from './http/eventStream.js';
+import { DaemonMetrics } from './http/metrics.js';
 import type { ListenAddress } from './http/listenAddress.js';
 import * as q from './queries/telemetryQueries.js';
 
@@ -44,6 +45,10 @@ export interface DaemonSettings {
 }
 
 export const SNAPSHOT_FILE = 'snapshot.json';
+
+function lagOf(status: { readonly size: number; readonly offset: number }): number {
+  return Math.max(0, status.size - status.offset);
+}
 export const PERFORMANCE_STATS_FILE = 'performance_stats.json';
 /** Bytes read per step while catching up, between which progress is logged and I/O can run. */
 const CATCH_UP_STEP_BYTES = 32 * 1024 * 1024;
@@ -89,6 +94,7 @@ export class Daemon {
   private viewsTimer: NodeJS.Timeout | null = null;
   private api: FastifyInstance | null = null;
   private readonly events = new EventStream();
+  private metrics: DaemonMetrics | null = null;
   private activeAlerts = new Map<string, ActiveAlert>();
   private lastEventAt: string | null = null;
   private readonly startedAt: string;
@@ -150,7 +156,20 @@ export class Daemon {
   private async listen(): Promise<void> {
     const address = this.settings.http ?? null;
     if (address === null) return;
+    this.metrics = new DaemonMetrics({
+      state: () => this.ingest.state,
+      totals: () => this.ingest.totals,
+      lagBytes: () => {
+        this.sources.refreshSizes();
+        const statuses = this.sources.statuses();
+        return { invocations: lagOf(statuses.invocations), metrics: lagOf(statuses.metrics), workflow_events: lagOf(statuses.workflow_events) };
+      },
+      activeAlertNames: () => [...this.activeAlerts.values()].map((alert) => alert.alert),
+      overheadWindow: this.settings.alerts.overhead.window,
+      rollingWindow: this.settings.rollingWindow,
+    });
     this.api = buildApi({
+      metrics: this.metrics,
       source: {
         state: () => this.ingest.state,
         snapshot: () => this.snapshot(),
@@ -435,6 +454,7 @@ export class Daemon {
   }
 
   private async writeSnapshot(): Promise<void> {
+    const began = performance.now();
     const snapshot = this.snapshot();
     const text = stringifyJson(snapshot);
     this.events.snapshot(text);
@@ -448,6 +468,7 @@ export class Daemon {
       writes.push(this.writePerformanceStats(snapshot.generated_at));
     }
     await Promise.all(writes);
+    this.metrics?.snapshotWritten((performance.now() - began) / 1000);
   }
 
   private writePerformanceStats(generatedAt: string): Promise<void> {

@@ -14,3 +14,14 @@ export interface Rejection extends LinePosition {
 
 /** Thrown inside field readers and caught by decodeLine; never escapes the decode layer. */
 export class FieldError extends Error {}
+
+/** A rejection's reason as a small fixed set (a metric label; the text itself varies). */
+export type RejectionKind = 'not_json' | 'not_object' | 'too_long' | 'invalid_utf8' | 'bad_field';
+
+export function rejectionKind(reason: string): RejectionKind {
+  if (reason.startsWith('not JSON')) return 'not_json';
+  if (reason === 'not a JSON object') return 'not_object';
+  if (reason.startsWith('line longer than')) return 'too_long';
+  if (reason === 'invalid UTF-8') return 'invalid_utf8';
+  return 'bad_field';
+}

@@ -5,6 +5,7 @@ import * as q from '../queries/telemetryQueries.js';
 import type { Logger } from '../log.js';
 import { bearerMatches } from './bearerToken.js';
 import type { EventStream } from './eventStream.js';
+import type { DaemonMetrics } from './metrics.js';
 import { BadParameter, QUERY_SCHEMAS, timeParam, type WorkflowViewQuery } from './queryParams.js';
 
 /** What the API reads from the running daemon. */
@@ -22,6 +23,7 @@ export interface ApiOptions {
   readonly events: EventStream;
   readonly token: string | null;
   readonly log: Logger;
+  readonly metrics?: DaemonMetrics | undefined;
 }
 
 /** The CLI's default list length for the workflow views, so both answer the same question alike. */
@@ -107,6 +109,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   route<WorkflowViewQuery>('/api/v1/bottlenecks', QUERY_SCHEMAS.workflowViews, (query) =>
     q.bottlenecks(source.state(), { ...viewArgs(query), thresholdPct: query.threshold }),
   );
+
+  const metrics = options.metrics;
+  if (metrics !== undefined) {
+    app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.exposition()));
+  }
 
   app.get('/api/v1/events', async (request, reply) => {
     reply.hijack();

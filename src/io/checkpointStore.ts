@@ -35,7 +35,12 @@ export interface Checkpoint extends CheckpointMeta {
 
 interface HeaderJson extends Omit<CheckpointMeta, 'totals'> {
   readonly format: number;
-  readonly totals: { perSource: Record<string, SourceTally>; skippedByReason: Array<[string, number]> };
+  readonly totals: {
+    perSource: Record<string, SourceTally>;
+    skippedByReason: Array<[string, number]>;
+    /** Absent in checkpoints written before it existed. */
+    rejectedByKind?: Array<[string, number]>;
+  };
 }
 
 function encode(checkpoint: Checkpoint): Buffer {
@@ -43,7 +48,11 @@ function encode(checkpoint: Checkpoint): Buffer {
     format: FORMAT,
     dir: checkpoint.dir,
     positions: checkpoint.positions,
-    totals: { perSource: checkpoint.totals.perSource, skippedByReason: [...checkpoint.totals.skippedByReason] },
+    totals: {
+      perSource: checkpoint.totals.perSource,
+      skippedByReason: [...checkpoint.totals.skippedByReason],
+      rejectedByKind: [...checkpoint.totals.rejectedByKind],
+    },
     rebuilds: checkpoint.rebuilds,
     rejectedFileSize: checkpoint.rejectedFileSize,
     alertsFileSize: checkpoint.alertsFileSize,
@@ -88,6 +97,7 @@ export function loadCheckpoint(stateDir: string, dir: string): LoadResult {
     const totals = emptyTotals();
     for (const kind of SOURCE_KINDS) Object.assign(totals.perSource[kind], header.totals.perSource[kind]);
     for (const [reason, count] of header.totals.skippedByReason) totals.skippedByReason.set(reason, count);
+    for (const [key, count] of header.totals.rejectedByKind ?? []) totals.rejectedByKind.set(key, count);
     const state = decodeState(bytes.subarray(8 + headerLength));
     return { ok: true, checkpoint: { ...header, totals, state } };
   } catch (error) {

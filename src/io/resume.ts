@@ -44,6 +44,7 @@ export function resume(
   const ingest = new Ingest(cp.state, { ...options, maxLineBytes });
   for (const kind of SOURCE_KINDS) Object.assign(ingest.totals.perSource[kind], cp.totals.perSource[kind]);
   for (const [reason, count] of cp.totals.skippedByReason) ingest.totals.skippedByReason.set(reason, count);
+  for (const [key, count] of cp.totals.rejectedByKind) ingest.totals.rejectedByKind.set(key, count);
   return { sources: new SourceSet(dir, maxLineBytes, cp.positions, check), ingest, checkpoint: cp, why: null };
 }
 

@@ -1,6 +1,6 @@
 import type { SourceKind } from '../domain/sources.js';
 import { decodeBytes, decodeText, DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
-import type { Rejection } from '../decode/rejection.js';
+import { type Rejection, rejectionKind } from '../decode/rejection.js';
 import type { TelemetryEvent } from '../domain/events.js';
 import { applyEvent, type TelemetryState } from '../projections/telemetryState.js';
 import type { RawLine } from './splitLines.js';
@@ -17,6 +17,8 @@ export interface IngestTotals {
   readonly perSource: Record<SourceKind, SourceTally>;
   /** Skipped (valid but unused) lines by reason, e.g. no_workflow_id. */
   readonly skippedByReason: Map<string, number>;
+  /** Rejected lines per "file/kind" (see rejectionKind): what the metrics break them down by. */
+  readonly rejectedByKind: Map<string, number>;
 }
 
 export interface IngestOptions {
@@ -38,6 +40,7 @@ export function emptyTotals(): IngestTotals {
   return {
     perSource: { invocations: emptyTally(), metrics: emptyTally(), workflow_events: emptyTally() },
     skippedByReason: new Map(),
+    rejectedByKind: new Map(),
   };
 }
 
@@ -76,6 +79,10 @@ export class Ingest {
         return;
       case 'rejected':
         tally.rejected++;
+        {
+          const key = `${kind}/${rejectionKind(outcome.reason)}`;
+          this.totals.rejectedByKind.set(key, (this.totals.rejectedByKind.get(key) ?? 0) + 1);
+        }
         this.options.onRejection?.({ file: kind, line: raw.line, byteOffset: raw.byteOffset, reason: outcome.reason }, raw.bytes ?? raw.head ?? null, raw.bytes !== null);
         return;
     }

@@ -205,3 +205,69 @@ describe('HTTP API: /api/v1/events', () => {
     await daemon.stop();
   });
 });
+
+interface ParsedFamily {
+  readonly name: string;
+  readonly type: string;
+  readonly metrics: ReadonlyArray<{ readonly value?: string; readonly count?: string; readonly labels?: Record<string, string> }>;
+}
+
+describe('HTTP API: /metrics', () => {
+  it('parses as Prometheus text, and every figure agrees with the snapshot of the same moment', async () => {
+    // given a daemon on the fixture, plus a bad line and an open workflow
+    const dir = track(fixtureDir());
+    appendLine(`${dir}/success_metrics.jsonl`, '{not json');
+    const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
+    const base = baseUrl(daemon);
+    // when /metrics and the snapshot are read with nothing written in between
+    const response = await fetch(`${base}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const { default: parse } = (await import('parse-prometheus-text-format')) as unknown as { default: (text: string) => ParsedFamily[] };
+    const families = new Map(parse(await response.text()).map((f) => [f.name, f]));
+    const snapshot = JSON.parse((await get(`${base}/api/v1/snapshot`)).body) as {
+      health: { events_applied: number; lines_rejected: number };
+      sources: Record<string, { file: string; size: number; offset: number }>;
+      overhead: { coordination_overhead_pct: number };
+      workflows: { total_workflows: number; success_rate: number };
+      open_workflows: { count: number };
+      stats: { agents: Record<string, { invocation_count: number }> };
+      agents: { items: Array<{ agent_name: string; rolling_success_rate: number | null }> };
+      alerts: { active: Array<{ alert: string }> };
+    };
+    const values = (name: string) => families.get(name)?.metrics ?? [];
+    const sum = (name: string) => values(name).reduce((total, m) => total + Number(m.value), 0);
+    const one = (name: string, labels: Record<string, string>) =>
+      Number(values(name).find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value);
+
+    // then
+    expect(families.get('oak_events_applied_total')?.type).toBe('COUNTER');
+    expect(sum('oak_events_applied_total')).toBe(snapshot.health.events_applied);
+    expect(sum('oak_lines_rejected_total')).toBe(snapshot.health.lines_rejected);
+    expect(one('oak_lines_rejected_total', { file: 'success_metrics.jsonl', reason: 'not_json' })).toBe(1);
+    for (const source of Object.values(snapshot.sources)) expect(one('oak_source_lag_bytes', { file: source.file })).toBe(source.size - source.offset);
+    expect(one('oak_coordination_overhead_ratio', { window: 'all' })).toBeCloseTo(snapshot.overhead.coordination_overhead_pct / 100, 10);
+    expect(values('oak_coordination_overhead_ratio')).toHaveLength(2);
+    expect(sum('oak_workflows_open')).toBe(snapshot.open_workflows.count);
+    expect(sum('oak_workflows_completed_total')).toBe(snapshot.workflows.total_workflows);
+    expect(one('oak_workflows_completed_total', { success: 'true' }) / snapshot.workflows.total_workflows).toBeCloseTo(snapshot.workflows.success_rate, 3);
+    expect(Number(families.get('oak_workflow_duration_seconds')?.metrics[0]?.count)).toBe(snapshot.workflows.total_workflows);
+    for (const [agent, stats] of Object.entries(snapshot.stats.agents)) {
+      const perStatus = values('oak_agent_invocations_total').filter((m) => m.labels?.agent === agent);
+      expect(perStatus.reduce((total, m) => total + Number(m.value), 0), agent).toBe(stats.invocation_count);
+    }
+    for (const agent of snapshot.agents.items) {
+      if (agent.rolling_success_rate !== null) expect(one('oak_agent_rolling_success_ratio', { agent: agent.agent_name })).toBe(agent.rolling_success_rate);
+    }
+    for (const name of ['coordination_overhead', 'open_workflow_too_long', 'agent_success_low']) {
+      expect(one('oak_alert_active', { alert: name }), name).toBe(snapshot.alerts.active.filter((a) => a.alert === name).length);
+    }
+    expect(sum('oak_snapshot_writes_total')).toBeGreaterThan(0);
+    expect(families.has('process_cpu_seconds_total')).toBe(true);
+    // and the shipped Grafana dashboard asks only for metrics that exist
+    const dashboard = fs.readFileSync(new URL('../../config/grafana-dashboard.json', import.meta.url), 'utf8');
+    const asked = new Set([...dashboard.matchAll(/\b((?:oak|process)_[a-z_]+)/g)].map((m) => (m[1] as string).replace(/_(bucket|count|sum)$/, '')));
+    expect([...asked].filter((name) => !families.has(name))).toEqual([]);
+    expect(asked.size).toBeGreaterThan(10);
+    await daemon.stop();
+  });
+});

@@ -1,0 +1,183 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
+import { pyRound } from '../domain/pyRound.js';
+import type { IngestTotals } from '../pipeline/ingest.js';
+import { recentOverhead } from '../projections/coordinationOverhead.js';
+import type { TelemetryState } from '../projections/telemetryState.js';
+import { isCompleted } from '../projections/workflowStats.js';
+import * as q from '../queries/telemetryQueries.js';
+
+/** What /metrics reads from the running daemon, at scrape time. */
+export interface MetricsSource {
+  state(): TelemetryState;
+  totals(): IngestTotals;
+  lagBytes(): Record<SourceKind, number>;
+  activeAlertNames(): readonly string[];
+  readonly overheadWindow: number;
+  readonly rollingWindow: number;
+}
+
+const ALERT_NAMES = ['coordination_overhead', 'open_workflow_too_long', 'agent_success_low'] as const;
+const STATUSES = ['success', 'failure', 'partial', 'unknown'] as const;
+const DURATION_BUCKETS = [60, 300, 600, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600];
+
+/**
+ * The Prometheus exposition (prom-client): every figure is read from the state when scraped,
+ * with the same queries and rounding as the snapshot, so the two agree at the same moment.
+ * Base units, `_total` for counters, `_ratio` for 0-1 values.
+ */
+export class DaemonMetrics {
+  readonly registry = new Registry();
+  private readonly snapshotWrites: Counter;
+  private readonly snapshotWriteSeconds: Histogram;
+
+  constructor(source: MetricsSource) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    new Counter({
+      name: 'oak_events_applied_total',
+      help: 'Telemetry lines folded into the state, per file.',
+      labelNames: ['file'],
+      registers,
+      collect() {
+        this.reset();
+        const perSource = source.totals().perSource;
+        for (const kind of SOURCE_KINDS) this.inc({ file: SOURCE_FILES[kind] }, perSource[kind].applied);
+      },
+    });
+    new Counter({
+      name: 'oak_lines_rejected_total',
+      help: 'Bad lines reported and kept in rejected.jsonl, per file and kind of reason.',
+      labelNames: ['file', 'reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [key, count] of source.totals().rejectedByKind) {
+          const [kind, reason] = key.split('/') as [SourceKind, string];
+          this.inc({ file: SOURCE_FILES[kind], reason }, count);
+        }
+      },
+    });
+    new Gauge({
+      name: 'oak_source_lag_bytes',
+      help: 'Bytes in each file beyond the last complete line folded.',
+      labelNames: ['file'],
+      registers,
+      collect() {
+        const lag = source.lagBytes();
+        for (const kind of SOURCE_KINDS) this.set({ file: SOURCE_FILES[kind] }, lag[kind]);
+      },
+    });
+    new Gauge({
+      name: 'oak_coordination_overhead_ratio',
+      help: 'Share of workflow time outside agents: over all completed workflows, and over the alert window (as the snapshot rounds it).',
+      labelNames: ['window'],
+      registers,
+      collect() {
+        this.reset();
+        const state = source.state();
+        this.set({ window: 'all' }, pyRound(q.overhead(state).coordination_overhead_pct / 100, 4));
+        const recent = recentOverhead(state.overhead, state.ledger, source.overheadWindow).view;
+        this.set({ window: String(source.overheadWindow) }, pyRound(recent.coordination_overhead_pct / 100, 4));
+      },
+    });
+    new Gauge({
+      name: 'oak_workflows_open',
+      help: 'Workflows started and not completed.',
+      registers,
+      collect() {
+        this.set(source.state().open.open.size);
+      },
+    });
+    new Counter({
+      name: 'oak_workflows_completed_total',
+      help: 'Completed workflows (the last complete line of each), by success.',
+      labelNames: ['success'],
+      registers,
+      collect() {
+        this.reset();
+        const workflows = source.state().workflows;
+        this.inc({ success: 'true' }, workflows.successes);
+        this.inc({ success: 'false' }, workflows.completedCount - workflows.successes);
+      },
+    });
+    new Histogram({
+      name: 'oak_workflow_duration_seconds',
+      help: 'duration_seconds of completed workflows.',
+      buckets: DURATION_BUCKETS,
+      registers,
+      collect() {
+        this.reset();
+        const workflows = source.state().workflows;
+        for (let ref = 0; ref < workflows.completeDuration.length; ref++) {
+          if (isCompleted(workflows, ref)) this.observe(workflows.completeDuration.get(ref));
+        }
+      },
+    });
+    new Counter({
+      name: 'oak_agent_invocations_total',
+      help: 'Invocations (current records) per agent and status.',
+      labelNames: ['agent', 'status'],
+      registers,
+      collect() {
+        this.reset();
+        const table = source.state().ledger.table;
+        const counts = new Map<number, number[]>();
+        for (let seq = 0; seq < table.size; seq++) {
+          const agent = table.agentRefAt(seq);
+          let row = counts.get(agent);
+          if (row === undefined) {
+            row = [0, 0, 0, 0];
+            counts.set(agent, row);
+          }
+          row[table.statusAt(seq)] = (row[table.statusAt(seq)] as number) + 1;
+        }
+        for (const [agent, row] of counts) {
+          STATUSES.forEach((status, code) => this.inc({ agent: table.words.at(agent), status }, row[code] as number));
+        }
+      },
+    });
+    new Gauge({
+      name: 'oak_agent_rolling_success_ratio',
+      help: "Each agent's success rate over its last decided invocations (the snapshot's rolling_success_rate).",
+      labelNames: ['agent'],
+      registers,
+      collect() {
+        this.reset();
+        for (const agent of q.agents(source.state(), source.rollingWindow)) {
+          if (agent.rolling_success_rate !== null) this.set({ agent: agent.agent_name }, agent.rolling_success_rate);
+        }
+      },
+    });
+    new Gauge({
+      name: 'oak_alert_active',
+      help: 'Alerts firing now, per alert (agent_success_low counts the agents it fires for).',
+      labelNames: ['alert'],
+      registers,
+      collect() {
+        const active = source.activeAlertNames();
+        for (const name of ALERT_NAMES) this.set({ alert: name }, active.filter((a) => a === name).length);
+      },
+    });
+    this.snapshotWrites = new Counter({ name: 'oak_snapshot_writes_total', help: 'snapshot.json writes.', registers });
+    this.snapshotWriteSeconds = new Histogram({
+      name: 'oak_snapshot_write_seconds',
+      help: 'Time to build and write snapshot.json.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+  }
+
+  snapshotWritten(seconds: number): void {
+    this.snapshotWrites.inc();
+    this.snapshotWriteSeconds.observe(seconds);
+  }
+
+  exposition(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
