@@ -206,7 +206,7 @@ export function defaultConfigPath(): string {
 }
 
 let cachedRoot: string | undefined;
-function packageRoot(): string {
+export function packageRoot(): string {
   if (cachedRoot !== undefined) return cachedRoot;
   const start = path.dirname(fileURLToPath(import.meta.url));
   for (let dir = start; ; dir = path.dirname(dir)) {

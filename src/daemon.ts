@@ -437,6 +437,7 @@ export class Daemon {
       state: this.ingest.state,
       nowUs: nowMs * 1000,
       workflowViews: this.currentWorkflowViews(nowMs),
+      overheadAlert: { window: this.settings.alerts.overhead.window, thresholdPct: this.settings.alerts.overhead.thresholdPct },
       dir: this.settings.dir,
       sources: this.sources.statuses(),
       health: {

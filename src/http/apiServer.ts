@@ -4,6 +4,7 @@ import type { TelemetryState } from '../projections/telemetryState.js';
 import * as q from '../queries/telemetryQueries.js';
 import type { Logger } from '../log.js';
 import { bearerMatches } from './bearerToken.js';
+import { dashboardAssets } from './dashboardAssets.js';
 import type { EventStream } from './eventStream.js';
 import type { DaemonMetrics } from './metrics.js';
 import { BadParameter, QUERY_SCHEMAS, timeParam, type WorkflowViewQuery } from './queryParams.js';
@@ -44,8 +45,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
   app.removeAllContentTypeParsers();
 
+  const assets = dashboardAssets();
   app.addHook('onRequest', async (request, reply) => {
-    if (token === null || request.url === '/healthz') return;
+    // The page and its scripts hold no data (the page sends the token itself, from #token=...).
+    if (token === null || request.url === '/healthz' || assets.has(request.url)) return;
     if (!bearerMatches(request.headers.authorization, token)) {
       await reply.code(401).header('www-authenticate', 'Bearer').type('application/json; charset=utf-8').send(json({ error: 'unauthorized', message: 'a valid bearer token is required' }));
     }
@@ -77,6 +80,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     });
   };
 
+  for (const [url, asset] of assets) {
+    app.get(url, async (_request, reply) =>
+      reply.type(asset.type).header('cache-control', 'no-cache').header('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'").send(asset.body),
+    );
+  }
   app.get('/healthz', async (_request, reply) => reply.type('application/json; charset=utf-8').send(json({ status: 'ok' })));
   app.get('/readyz', async (_request, reply) => {
     const readiness = source.readiness();

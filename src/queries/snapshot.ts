@@ -2,6 +2,7 @@ import type { SourceKind } from '../domain/sources.js';
 import { formatTimestampUs } from '../domain/time.js';
 import type { TelemetryState } from '../projections/telemetryState.js';
 import type { ActiveAlert } from './alerts.js';
+import { recentOverhead } from '../projections/coordinationOverhead.js';
 import * as q from './telemetryQueries.js';
 
 /** The small document agents and tools read for instant answers (config/snapshot.schema.json). */
@@ -33,6 +34,8 @@ export interface SnapshotInput {
   /** Longest list kept in the snapshot; the full count is given beside it. */
   readonly listLimit: number;
   readonly rollingWindow: number;
+  /** The overhead alert's window and threshold: the snapshot carries the windowed figure too. */
+  readonly overheadAlert?: { readonly window: number; readonly thresholdPct: number };
   /** The hand-off, gap, estimate and bottleneck sections (see workflowViews), computed when fresh enough. */
   readonly workflowViews: WorkflowViews;
 }
@@ -65,6 +68,7 @@ export function buildSnapshot(input: SnapshotInput) {
     stats: q.stats(state),
     workflows: q.workflows(state),
     overhead: q.overhead(state),
+    overhead_window: overheadWindow(state, input.overheadAlert ?? { window: 50, thresholdPct: 30 }),
     open_workflows: { count: open.length, items: open.slice(0, listLimit) },
     agents: { count: agents.length, items: agents.slice(0, listLimit) },
     alerts: { active: [...input.alerts] },
@@ -74,6 +78,12 @@ export function buildSnapshot(input: SnapshotInput) {
     estimates: input.workflowViews.estimates,
     bottlenecks: input.workflowViews.bottlenecks,
   };
+}
+
+/** Overhead over the alert's window of recent completed workflows, as the alert sees it. */
+function overheadWindow(state: TelemetryState, alert: { readonly window: number; readonly thresholdPct: number }) {
+  const { view } = recentOverhead(state.overhead, state.ledger, alert.window);
+  return { window: alert.window, threshold_pct: alert.thresholdPct, ...view };
 }
 
 export type Snapshot = ReturnType<typeof buildSnapshot>;

@@ -1,0 +1,112 @@
+/**
+ * The dashboard at / in a real headless Chromium (Debian's package, driven by playwright-core;
+ * `npm test` installs it when missing): it renders every section from the live event stream,
+ * updates without a reload, loads nothing from outside the daemon, shows an empty state that
+ * says what to do, and stays readable in a narrow window.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type DaemonProcess, fixtureDir, killAllDaemons, ROOT, startDaemon, tempDir } from '../support/daemonHarness.js';
+import { Workload } from '../support/telemetryWorkload.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+// The flags a closed network needs (no background connections, no sandbox as root).
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let browser: Browser;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  expect(fs.existsSync(CHROMIUM), `${CHROMIUM} (npm test installs Debian's chromium when missing)`).toBe(true);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  await killAllDaemons();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function baseUrl(daemon: DaemonProcess): string {
+  return String(daemon.logsWith('http listening')[0]?.url);
+}
+
+describe('dashboard', () => {
+  it('shows every section from the live stream, updates without reloading, and fetches only from the daemon', async () => {
+    const dir = fixtureDir();
+    dirs.push(dir);
+    const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
+    const base = baseUrl(daemon);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const foreign: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(base)) foreign.push(request.url());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(base);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('live'));
+
+    const snapshot = (await (await fetch(`${base}api/v1/snapshot`)).json()) as {
+      overhead: { coordination_overhead_pct: number };
+      stats: { agents: Record<string, unknown> };
+      health: { events_applied: number };
+    };
+    expect(await page.textContent('#overhead-all')).toBe(`${snapshot.overhead.coordination_overhead_pct.toFixed(2)}%`);
+    expect(await page.textContent('#overhead-threshold')).toBe('30%');
+    expect(await page.locator('#agents tbody tr').count()).toBe(Object.keys(snapshot.stats.agents).length);
+    expect(await page.locator('#patterns tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('#handoffs svg line').count()).toBeGreaterThan(0);
+    expect(await page.locator('#open tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.textContent('#estimates')).toMatch(/workflows: median [\d.]+x/);
+    expect(await page.textContent('#bottlenecks')).toMatch(/Slowest hand-overs/);
+    expect(await page.isHidden('#empty')).toBe(true);
+
+    // when more workflows arrive, the page follows without a reload
+    const before = Number((await page.textContent('#status'))?.match(/(\d+) events/)?.[1]);
+    new Workload(dir, 'live').workflows(3);
+    await page.waitForFunction((n) => Number(document.getElementById('status')?.textContent?.match(/(\d+) events/)?.[1]) > n, before);
+    // The README's picture, when asked for (OAK_DASHBOARD_SCREENSHOT=1): tests leave the checkout as it was.
+    if (process.env.OAK_DASHBOARD_SCREENSHOT === '1') await page.screenshot({ path: path.join(ROOT, 'docs', 'dashboard.png') });
+
+    // a narrow window: no sideways scrolling of the page itself (wide tables scroll in their card)
+    await page.setViewportSize({ width: 400, height: 800 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
+
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+    await daemon.stop();
+  });
+
+  it('an empty directory says what to do', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
+    const page = await browser.newPage();
+    await page.goto(baseUrl(daemon));
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('live'));
+    expect(await page.isVisible('#empty')).toBe(true);
+    expect(await page.textContent('#empty')).toContain("point --dir at your agents' telemetry directory");
+    await page.close();
+    await daemon.stop();
+  });
+
+  it('with a token, the page passes it from #token= and shows the data', async () => {
+    const dir = fixtureDir();
+    dirs.push(dir);
+    const daemon = await startDaemon({ dir, http: '127.0.0.1:0', httpToken: 'dash-token' });
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl(daemon)}#token=dash-token`);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('live'));
+    expect(await page.locator('#agents tbody tr').count()).toBeGreaterThan(0);
+    await page.close();
+    await daemon.stop();
+  });
+});
