@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       try {
         const entry = JSON.parse(line) as { msg: string; alert?: string; overhead_pct?: number; resolved?: boolean; url?: string };
         // A free port, so the demo runs beside a daemon already on 7467.
-        if (entry.msg === 'http listening') process.stdout.write(`  >> daemon: HTTP API at ${entry.url}api/v1/stats (and /api/v1/events)\n`);
+        if (entry.msg === 'http listening') process.stdout.write(`  >> daemon: live dashboard at ${entry.url} (API under ${entry.url}api/v1/)\n`);
         if (entry.alert === 'coordination_overhead') {
           process.stdout.write(`  >> daemon: ${entry.msg}${entry.overhead_pct !== undefined ? ` (overhead ${entry.overhead_pct}% over the last 5 workflows)` : ''}\n`);
         }

@@ -5,6 +5,7 @@ import { buildGenerateCommand } from './cli/generateCommand.js';
 import { buildLogCommand } from './cli/logCommand.js';
 import { buildQueryCommands } from './cli/queryCommands.js';
 import { buildWorkflowViewCommands } from './cli/workflowViewCommands.js';
+import { buildMcpCommand } from './cli/mcpCommand.js';
 import { buildReportCommand } from './cli/reportCommand.js';
 import { buildValidateCommand } from './cli/validateCommand.js';
 import { withConventions } from './cli/common.js';
@@ -29,6 +30,7 @@ function buildProgram(): Command {
   program.addCommand(buildValidateCommand());
   program.addCommand(buildLogCommand());
   program.addCommand(buildDaemonCommand());
+  program.addCommand(buildMcpCommand('0.1.0'));
   program.addCommand(buildGenerateCommand());
   return withConventions(program);
 }

@@ -9,9 +9,15 @@ import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DaemonProcess, fixtureDir, killAllDaemons, ROOT, startDaemon, tempDir } from '../support/daemonHarness.js';
-import { Workload } from '../support/telemetryWorkload.js';
+import { Workload, type WorkflowSpec } from '../support/telemetryWorkload.js';
+
+/** All the time inside agents, and 95% outside them. */
+const EFFICIENT: WorkflowSpec = { agents: 2, workflowSeconds: 100, agentSeconds: 50, failEvery: 0 };
+const SLOW: WorkflowSpec = { agents: 2, workflowSeconds: 1000, agentSeconds: 50, failEvery: 0 };
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots of each run (ignored by git). */
+const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 // The flags a closed network needs (no background connections, no sandbox as root).
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -72,7 +78,9 @@ describe('dashboard', () => {
     const before = Number((await page.textContent('#status'))?.match(/(\d+) events/)?.[1]);
     new Workload(dir, 'live').workflows(3);
     await page.waitForFunction((n) => Number(document.getElementById('status')?.textContent?.match(/(\d+) events/)?.[1]) > n, before);
-    // The README's picture, when asked for (OAK_DASHBOARD_SCREENSHOT=1): tests leave the checkout as it was.
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png') });
+    // The README's picture, when asked for (OAK_DASHBOARD_SCREENSHOT=1).
     if (process.env.OAK_DASHBOARD_SCREENSHOT === '1') await page.screenshot({ path: path.join(ROOT, 'docs', 'dashboard.png') });
 
     // a narrow window: no sideways scrolling of the page itself (wide tables scroll in their card)
@@ -81,6 +89,29 @@ describe('dashboard', () => {
 
     expect(foreign).toEqual([]);
     expect(errors).toEqual([]);
+    await page.close();
+    await daemon.stop();
+  });
+
+  it('shows the overhead alert within 2 s of the telemetry that raises it, without a reload', async () => {
+    // given a daemon watching efficient workflows, alert window 5
+    const dir = tempDir();
+    dirs.push(dir);
+    const work = new Workload(dir, 'dash');
+    work.workflows(2, EFFICIENT);
+    const daemon = await startDaemon({ dir, http: '127.0.0.1:0', config: { alerts: { overhead: { window: 5 } } } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(baseUrl(daemon));
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('live'));
+    expect(await page.textContent('#alerts')).toContain('none firing');
+    // when slow workflows arrive (90% of their time outside agents)
+    work.workflows(3, SLOW);
+    // then the page shows the alert within 2 s, in words, without a reload
+    await page.waitForFunction(() => document.getElementById('alerts')?.textContent?.includes('coordination overhead'), undefined, { timeout: 2000 });
+    expect(await page.textContent('#alerts')).toMatch(/% of workflow time outside agents over the last 5 workflows \(threshold 30%\)/);
+    expect(await page.getAttribute('#overhead-window', 'class')).toContain('over');
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-alert.png') });
     await page.close();
     await daemon.stop();
   });
