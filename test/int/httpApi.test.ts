@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { promisify } from 'node:util';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendLine } from '../../src/io/appendOnlyWriter.js';
 import { CLI, type DaemonProcess, fixtureDir, killAllDaemons, startDaemon } from '../support/daemonHarness.js';
@@ -79,6 +80,26 @@ describe('HTTP API: the same answers as the CLI', () => {
       expect(answer.status, route).toBe(200);
       expect(answer.type, route).toBe('application/json; charset=utf-8');
       expect(answer.body, route).toBe(expected);
+    }
+    // and the bodies follow the snapshot schema's definitions of the same documents
+    const schema = JSON.parse(fs.readFileSync(new URL('../../config/snapshot.schema.json', import.meta.url), 'utf8')) as { $id: string };
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    ajv.addSchema(schema);
+    const documents: Array<[string, string]> = [
+      ['/api/v1/snapshot', ''],
+      ['/api/v1/stats', '#/properties/stats'],
+      ['/api/v1/workflows', '#/properties/workflows'],
+      ['/api/v1/overhead', '#/properties/overhead'],
+      ['/api/v1/handoffs', '#/properties/handoffs'],
+      ['/api/v1/gaps', '#/properties/gaps'],
+      ['/api/v1/estimates', '#/properties/estimates'],
+      ['/api/v1/bottlenecks', '#/properties/bottlenecks'],
+    ];
+    for (const [route, pointer] of documents) {
+      const validate = ajv.getSchema(`${schema.$id}${pointer}`);
+      expect(validate, pointer).toBeDefined();
+      const body = JSON.parse((await get(base + route)).body) as unknown;
+      expect(validate?.(body), `${route}: ${JSON.stringify(validate?.errors)}`).toBe(true);
     }
     // the snapshot document is the daemon's own
     const snapshot = JSON.parse((await get(`${base}/api/v1/snapshot`)).body) as { schema_version: number; stats: unknown };
