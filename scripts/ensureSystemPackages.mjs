@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// Installs the Debian packages the tests run for real (Chromium for the dashboard test) when
-// they are missing, so `npm ci && npm test` passes on a fresh machine. Nothing is downloaded
-// while a test runs. Plain JavaScript: it runs before the TypeScript build.
+// Installs the Debian packages the tests run for real when they are missing (Chromium for the
+// dashboard test, nats-server for the scale-out tests), so `npm ci && npm test` passes on a
+// fresh machine. Nothing is downloaded while a test runs. Plain JavaScript: it runs before the
+// TypeScript build.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 
-const PACKAGES = [{ name: 'chromium', binary: '/usr/bin/chromium' }];
+const PACKAGES = [
+  { name: 'chromium', binary: '/usr/bin/chromium' },
+  { name: 'nats-server', binary: '/usr/sbin/nats-server' },
+];
 
 const missing = PACKAGES.filter((p) => !fs.existsSync(p.binary));
 if (missing.length === 0) process.exit(0);

@@ -7,6 +7,7 @@ import { buildQueryCommands } from './cli/queryCommands.js';
 import { buildWorkflowViewCommands } from './cli/workflowViewCommands.js';
 import { buildMcpCommand } from './cli/mcpCommand.js';
 import { buildReportCommand } from './cli/reportCommand.js';
+import { buildShipCommand } from './cli/shipCommand.js';
 import { buildValidateCommand } from './cli/validateCommand.js';
 import { withConventions } from './cli/common.js';
 import { OakError } from './errors.js';
@@ -31,6 +32,7 @@ function buildProgram(): Command {
   program.addCommand(buildLogCommand());
   program.addCommand(buildDaemonCommand());
   program.addCommand(buildMcpCommand('0.1.0'));
+  program.addCommand(buildShipCommand());
   program.addCommand(buildGenerateCommand());
   return withConventions(program);
 }

@@ -62,3 +62,11 @@ export function withConventions(cmd: Command): Command {
   for (const sub of cmd.commands) withConventions(sub);
   return cmd;
 }
+
+/** --nats and --stream: answer from the JetStream stream the shippers fill instead of the files. */
+export function natsOptions(): Option[] {
+  return [
+    new Option('--nats <url>', 'replay from this NATS JetStream server (the stream `oak-telemetry ship` fills) instead of the files'),
+    new Option('--stream <name>', 'JetStream stream, with --nats').default('OAK'),
+  ];
+}

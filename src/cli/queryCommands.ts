@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import * as q from '../queries/telemetryQueries.js';
 import { DEFAULT_WINDOW } from '../projections/rollingSuccess.js';
 import { UsageError } from '../errors.js';
-import { dirOption, parseNumber, printJson, printLine, resolveDir, sourceOption } from './common.js';
+import type { TelemetryState } from '../projections/telemetryState.js';
+import { dirOption, natsOptions, parseNumber, printJson, printLine, resolveDir, sourceOption } from './common.js';
 import { loadState, parseSource, resolveNow } from './loadState.js';
 import * as render from './render.js';
 
@@ -11,21 +12,32 @@ interface CommonOpts {
   now?: string;
   json?: boolean;
   source?: string;
+  nats?: string;
+  stream?: string;
 }
 
 /** --dir, --now and --json: the flags every query shares. */
 function queryCommand(name: string, description: string): Command {
-  return new Command(name)
+  const command = new Command(name)
     .description(description)
     .addOption(dirOption())
     .addOption(new Option('--now <iso>', 'evaluate as of this time (ISO-8601; default: the clock)'))
     .option('--json', 'print one JSON document instead of a table')
     .addOption(sourceOption());
+  for (const option of natsOptions()) command.addOption(option);
+  return command;
 }
 
-function load(opts: CommonOpts) {
+/** The state to answer from: the files (checkpoint or replay), or the JetStream stream with --nats. */
+export async function loadFor(opts: CommonOpts): Promise<TelemetryState> {
+  if (opts.nats !== undefined) {
+    const { replayStream } = await import('../transport/streamReplay.js');
+    return replayStream(opts.nats, opts.stream);
+  }
   return loadState(resolveDir(opts.dir), parseSource(opts.source));
 }
+
+const load = loadFor;
 
 function output(opts: CommonOpts, value: unknown, human: () => string): void {
   if (opts.json) printJson(value);
@@ -40,26 +52,26 @@ function positiveInteger(flag: string, raw: string): number {
 
 export function buildQueryCommands(): Command[] {
   const stats = queryCommand('stats', 'per-agent statistics: runs, success rate, quality, duration, task types, failures').action(
-    (opts: CommonOpts) => {
+    async (opts: CommonOpts) => {
       resolveNow(opts.now);
-      const state = load(opts);
+      const state = await load(opts);
       const view = q.stats(state);
       output(opts, view, () => render.renderStats(view));
     },
   );
 
   const workflows = queryCommand('workflows', 'completed workflows: count, duration, success rate, common agent patterns').action(
-    (opts: CommonOpts) => {
+    async (opts: CommonOpts) => {
       resolveNow(opts.now);
-      const view = q.workflows(load(opts));
+      const view = q.workflows(await load(opts));
       output(opts, view, () => render.renderWorkflows(view));
     },
   );
 
   const overhead = queryCommand('overhead', 'coordination overhead: share of workflow time not spent inside agents').action(
-    (opts: CommonOpts) => {
+    async (opts: CommonOpts) => {
       resolveNow(opts.now);
-      const view = q.overhead(load(opts));
+      const view = q.overhead(await load(opts));
       output(opts, view, () => render.renderOverhead(view));
     },
   );
@@ -67,18 +79,18 @@ export function buildQueryCommands(): Command[] {
   const trends = queryCommand('trends', "an agent's success rate in the last 7 days against the days before")
     .argument('<agent>', 'agent name')
     .option('--days <n>', 'length of the comparison window in days', String(q.DEFAULT_TREND_DAYS))
-    .action((agent: string, opts: CommonOpts & { days: string }) => {
+    .action(async (agent: string, opts: CommonOpts & { days: string }) => {
       const days = positiveInteger('--days', opts.days);
       const nowUs = resolveNow(opts.now);
-      const view = q.trends(load(opts), agent, days, nowUs);
+      const view = q.trends(await load(opts), agent, days, nowUs);
       output(opts, view, () => render.renderTrend(agent, days, view));
     });
 
   const ranking = queryCommand('ranking', 'agents ranked by 0.6 x success rate + 0.4 x quality / 5')
     .option('--task-type <type>', 'only agents with this among their common task types')
-    .action((opts: CommonOpts & { taskType?: string }) => {
+    .action(async (opts: CommonOpts & { taskType?: string }) => {
       resolveNow(opts.now);
-      const view = q.ranking(load(opts), opts.taskType);
+      const view = q.ranking(await load(opts), opts.taskType);
       output(opts, view, () => render.renderRanking(view, opts.taskType));
     });
 
@@ -87,27 +99,27 @@ export function buildQueryCommands(): Command[] {
     .option('--domain <domain>', 'prefer agents whose type or task type contains this')
     .option('--min-confidence <c>', 'lowest confidence to report (0-1)', String(q.DEFAULT_MIN_CONFIDENCE))
     .option('--all', 'list every agent at or above the minimum confidence')
-    .action((opts: CommonOpts & { task: string; domain?: string; minConfidence: string; all?: boolean }) => {
+    .action(async (opts: CommonOpts & { task: string; domain?: string; minConfidence: string; all?: boolean }) => {
       const minConfidence = parseNumber('--min-confidence', opts.minConfidence);
       const nowUs = resolveNow(opts.now);
-      const state = load(opts);
+      const state = await load(opts);
       const matches = q.bestAgents(state, { task: opts.task, domain: opts.domain, minConfidence, nowUs });
       const shown = opts.all ? matches : matches.slice(0, 1);
       output(opts, opts.all ? matches : (matches[0] ?? null), () => render.renderBestAgents(shown, minConfidence));
     });
 
-  const open = queryCommand('open', 'workflows started and not completed, with their agents so far').action((opts: CommonOpts) => {
+  const open = queryCommand('open', 'workflows started and not completed, with their agents so far').action(async (opts: CommonOpts) => {
     const nowUs = resolveNow(opts.now);
-    const view = q.open(load(opts), nowUs);
+    const view = q.open(await load(opts), nowUs);
     output(opts, view, () => render.renderOpen(view));
   });
 
   const agents = queryCommand('agents', "each agent's rolling success rate over its last N decided invocations")
     .option('--window <n>', 'invocations in the rolling window', String(DEFAULT_WINDOW))
-    .action((opts: CommonOpts & { window: string }) => {
+    .action(async (opts: CommonOpts & { window: string }) => {
       const window = positiveInteger('--window', opts.window);
       resolveNow(opts.now);
-      const view = q.agents(load(opts), window);
+      const view = q.agents(await load(opts), window);
       output(opts, view, () => render.renderAgents(view, window));
     });
 

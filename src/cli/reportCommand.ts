@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
 import type { TelemetryState } from '../projections/telemetryState.js';
 import * as q from '../queries/telemetryQueries.js';
-import { dirOption, printJson, printLine, resolveDir, sourceOption } from './common.js';
-import { loadState, parseSource, resolveNow } from './loadState.js';
+import { dirOption, natsOptions, printJson, printLine, resolveDir, sourceOption } from './common.js';
+import { resolveNow } from './loadState.js';
+import { loadFor } from './queryCommands.js';
 import * as render from './render.js';
 import * as renderViews from './renderWorkflowViews.js';
 
@@ -65,10 +66,12 @@ export function buildReportCommand(): Command {
     .addOption(new Option('--now <iso>', 'evaluate as of this time (ISO-8601; default: the clock)'))
     .option('--json', 'print one JSON document with every section')
     .addOption(sourceOption())
-    .action((opts: { dir?: string; now?: string; json?: boolean; source?: string }) => {
+    .addOption(natsOptions()[0] as Option)
+    .addOption(natsOptions()[1] as Option)
+    .action(async (opts: { dir?: string; now?: string; json?: boolean; source?: string; nats?: string; stream?: string }) => {
       const nowUs = resolveNow(opts.now);
-      const dir = resolveDir(opts.dir);
-      const state = loadState(dir, parseSource(opts.source));
+      const dir = opts.nats ?? resolveDir(opts.dir);
+      const state = await loadFor(opts);
       if (opts.json) printJson(reportSections(state, nowUs));
       else printLine(renderReport(`oak-telemetry report for ${dir}`, state, nowUs));
     });

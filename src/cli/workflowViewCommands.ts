@@ -1,10 +1,12 @@
 import { Command, Option } from 'commander';
 import { parseTimestampUs } from '../domain/time.js';
 import { UsageError } from '../errors.js';
+import type { TelemetryState } from '../projections/telemetryState.js';
 import type { WorkflowFilter } from '../projections/workflowFilter.js';
 import * as q from '../queries/telemetryQueries.js';
-import { dirOption, parseNumber, printJson, printLine, resolveDir, sourceOption } from './common.js';
-import { loadState, parseSource, resolveNow } from './loadState.js';
+import { dirOption, natsOptions, parseNumber, printJson, printLine, sourceOption } from './common.js';
+import { resolveNow } from './loadState.js';
+import { loadFor } from './queryCommands.js';
 import * as render from './renderWorkflowViews.js';
 
 /** handoffs, gaps, estimates, bottlenecks: the workflow views, with --project, --since and --limit. */
@@ -14,6 +16,8 @@ interface ViewOpts {
   now?: string;
   json?: boolean;
   source?: string;
+  nats?: string;
+  stream?: string;
   project?: string;
   since?: string;
   limit: string;
@@ -22,7 +26,7 @@ interface ViewOpts {
 export const DEFAULT_LIMIT = 10;
 
 function viewCommand(name: string, description: string): Command {
-  return new Command(name)
+  const command = new Command(name)
     .description(description)
     .addOption(dirOption())
     .addOption(new Option('--now <iso>', 'evaluate as of this time (ISO-8601; default: the clock)'))
@@ -31,6 +35,8 @@ function viewCommand(name: string, description: string): Command {
     .option('--project <name>', 'only workflows of this project (project_name of their start)')
     .option('--since <iso>', 'only workflows started (or, without a start, completed) at or after this time')
     .option('--limit <n>', 'longest list shown, with the full count beside it (0: all)', String(DEFAULT_LIMIT));
+  for (const option of natsOptions()) command.addOption(option);
+  return command;
 }
 
 /** The filter and list length a view command was given. */
@@ -45,10 +51,10 @@ export function viewArgs(opts: Pick<ViewOpts, 'project' | 'since' | 'limit'>): {
   return { filter: { project: opts.project, sinceUs }, limit: limit === 0 ? Infinity : limit };
 }
 
-function run<T>(opts: ViewOpts, ask: (state: ReturnType<typeof loadState>, args: ReturnType<typeof viewArgs>) => T, show: (view: T) => string): void {
+async function run<T>(opts: ViewOpts, ask: (state: TelemetryState, args: ReturnType<typeof viewArgs>) => T, show: (view: T) => string): Promise<void> {
   resolveNow(opts.now);
   const args = viewArgs(opts);
-  const view = ask(loadState(resolveDir(opts.dir), parseSource(opts.source)), args);
+  const view = ask(await loadFor(opts), args);
   if (opts.json) printJson(view);
   else printLine(show(view));
 }
@@ -68,7 +74,7 @@ export function buildWorkflowViewCommands(): Command[] {
     .action((opts: ViewOpts & { threshold: string }) => {
       const thresholdPct = parseNumber('--threshold', opts.threshold);
       if (thresholdPct < 0 || thresholdPct > 100) throw new UsageError(`--threshold must be between 0 and 100, got ${opts.threshold}`);
-      run(opts, (state, args) => q.bottlenecks(state, { ...args, thresholdPct }), render.renderBottlenecks);
+      return run(opts, (state, args) => q.bottlenecks(state, { ...args, thresholdPct }), render.renderBottlenecks);
     });
   return [handoffs, gaps, estimates, bottlenecks];
 }

@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JetStreamClient, PubAck } from 'nats';
+import { decodeBytes, decodeText } from '../decode/decodeLine.js';
+import type { SourceKind } from '../domain/sources.js';
+import { formatTimestampUs } from '../domain/time.js';
+import { writeFileAtomicSync } from '../io/atomicFile.js';
+import { SourceSet, type SourcePositions } from '../io/sourceSet.js';
+import { rejectedLog, rejectedRecord, type StateLog } from '../io/stateLogs.js';
+import type { Logger } from '../log.js';
+import type { RawLine } from '../pipeline/splitLines.js';
+import { messageId, subjectOf } from './natsStream.js';
+
+/** Publishes in flight at once before waiting for their acknowledgements. */
+const PIPELINE = 512;
+
+interface ShipState {
+  readonly dir: string;
+  readonly host: string;
+  /** Bumped when a file was rewritten: the re-shipped lines must not look like duplicates. */
+  readonly generation: number;
+  readonly positions: SourcePositions | null;
+}
+
+export interface ShipperOptions {
+  readonly dir: string;
+  readonly stateDir: string;
+  readonly host: string;
+  readonly maxLineBytes: number;
+  readonly log: Logger;
+  readonly clock?: () => number;
+}
+
+/**
+ * Tails the three files with the daemon's FileTail and publishes every complete, valid line to
+ * JetStream with a message id from host, file and byte offset. Offsets are recorded only after
+ * JetStream acknowledged every line before them: a crash or an outage re-publishes, and the
+ * stream's duplicate window drops what it already holds, so each line is stored once.
+ */
+export class Shipper {
+  private state: ShipState;
+  private sources: SourceSet;
+  private readonly rejected: StateLog;
+  private readonly statePath: string;
+
+  constructor(private readonly options: ShipperOptions) {
+    fs.mkdirSync(options.stateDir, { recursive: true });
+    this.statePath = path.join(options.stateDir, `ship-${options.host.replace(/[^A-Za-z0-9_-]/g, '_')}.json`);
+    this.rejected = rejectedLog(options.stateDir);
+    this.state = this.load();
+    this.sources = this.sourcesFrom(this.state.positions);
+  }
+
+  /** Reads what the files gained and publishes it; returns the lines stored. Throws when NATS fails (offsets stay). */
+  async shipOnce(js: JetStreamClient): Promise<{ published: number; duplicates: number; rejected: number }> {
+    const lines: Array<readonly [SourceKind, RawLine]> = [];
+    const outcome = this.sources.readAll((kind, line) => lines.push([kind, line]));
+    if (outcome.kind === 'rewritten') {
+      this.options.log.warn({ file: outcome.file, why: outcome.why }, 'a file changed other than by appending: shipping it again from the start');
+      this.state = { ...this.state, generation: this.state.generation + 1, positions: null };
+      this.sources = this.sourcesFrom(null);
+      return this.shipOnce(js);
+    }
+    const positions = this.sources.positions();
+    let published = 0;
+    let duplicates = 0;
+    let rejected = 0;
+    let inFlight: Array<Promise<PubAck>> = [];
+    const settle = async () => {
+      for (const ack of await Promise.all(inFlight)) {
+        if (ack.duplicate) duplicates++;
+        else published++;
+      }
+      inFlight = [];
+    };
+    for (const [kind, line] of lines) {
+      const bytes = line.bytes ?? null;
+      const outcomeOf = line.text !== undefined ? decodeText(kind, line.text) : bytes === null ? null : decodeBytes(kind, bytes, this.options.maxLineBytes);
+      if (outcomeOf === null || outcomeOf.type === 'rejected') {
+        rejected++;
+        const reason = outcomeOf === null ? `line longer than ${this.options.maxLineBytes} bytes` : outcomeOf.reason;
+        this.rejected.append(rejectedRecord({ file: kind, line: line.line, byteOffset: line.byteOffset, reason }, bytes ?? line.head ?? null, bytes !== null, this.now()));
+        continue;
+      }
+      if (outcomeOf.type === 'blank') continue;
+      const fingerprint = `${positions[kind].fingerprint?.ino ?? 0}.${this.state.generation}`;
+      const data = line.text !== undefined ? Buffer.from(line.text, 'utf8') : (bytes as Buffer);
+      inFlight.push(js.publish(subjectOf(kind, this.options.host), data, { msgID: messageId(this.options.host, `${kind}:${fingerprint}`, line.byteOffset) }));
+      if (inFlight.length >= PIPELINE) await settle();
+    }
+    await settle();
+    // Every line up to these positions is in the stream: record them.
+    this.state = { ...this.state, positions };
+    this.save();
+    return { published, duplicates, rejected };
+  }
+
+  /** After a failure: forget what was read but not acknowledged, and read it again next time. */
+  rewind(): void {
+    this.sources = this.sourcesFrom(this.state.positions);
+  }
+
+  private sourcesFrom(positions: SourcePositions | null): SourceSet {
+    return positions === null ? new SourceSet(this.options.dir, this.options.maxLineBytes) : new SourceSet(this.options.dir, this.options.maxLineBytes, positions);
+  }
+
+  private load(): ShipState {
+    const fresh: ShipState = { dir: this.options.dir, host: this.options.host, generation: 0, positions: null };
+    if (!fs.existsSync(this.statePath)) return fresh;
+    try {
+      const loaded = JSON.parse(fs.readFileSync(this.statePath, 'utf8')) as ShipState;
+      if (loaded.dir !== this.options.dir || loaded.host !== this.options.host) return fresh;
+      return loaded;
+    } catch {
+      this.options.log.warn({ file: this.statePath }, 'shipper state unreadable: shipping from the start (the stream drops duplicates)');
+      return fresh;
+    }
+  }
+
+  private save(): void {
+    writeFileAtomicSync(this.statePath, JSON.stringify(this.state));
+  }
+
+  private now(): string {
+    return formatTimestampUs((this.options.clock ?? Date.now)() * 1000);
+  }
+}
