@@ -39,7 +39,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: 1,
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     // Unknown query parameters are an error to report, not something to drop quietly.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   });
