@@ -97,7 +97,11 @@ const topShape = {
   snapshotListLimit: intAtLeast1,
   logLevel,
   http: z.string({ error: 'must be HOST:PORT or "off"' }).regex(/^(off|\[[^\]]+\]:\d{1,5}|[^:\s]+:\d{1,5})$/, { error: 'must be HOST:PORT or "off"' }),
-  httpToken: z.string({ error: 'must be a string or null' }).min(1, { error: 'must not be empty' }).nullable(),
+  httpToken: z
+    .string({ error: 'must be a string or null' })
+    .min(1, { error: 'must not be empty' })
+    .regex(/^\S(.*\S)?$/, { error: 'must not start or end with whitespace (HTTP drops it from the header)' })
+    .nullable(),
 };
 
 /** The defaults file must give every field. */

@@ -42,8 +42,9 @@ export function buildShipCommand(): Command {
       let backoffMs = 250;
       let failing = false;
       while (!stopping) {
+        let nc: Awaited<ReturnType<typeof connectNats>> | null = null;
         try {
-          const nc = await connectNats(opts.nats);
+          nc = await connectNats(opts.nats);
           const js = await ensureStream(nc, opts.stream);
           if (failing) log.info({ nats: opts.nats }, 'NATS reachable again: catching up');
           failing = false;
@@ -57,6 +58,8 @@ export function buildShipCommand(): Command {
           await nc.drain();
           break;
         } catch (error) {
+          // The failed connection goes too: it would go on reconnecting on its own.
+          await nc?.close().catch(() => undefined);
           shipper.rewind();
           if (opts.once) throw new Error(`shipping to ${opts.nats} failed: ${(error as Error).message}`, { cause: error });
           // Logged once per outage, not per retry; the offsets stay where the last ack left them.

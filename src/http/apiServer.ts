@@ -4,6 +4,7 @@ import type { TelemetryState } from '../projections/telemetryState.js';
 import * as q from '../queries/telemetryQueries.js';
 import type { Logger } from '../log.js';
 import { bearerMatches } from './bearerToken.js';
+import { isLoopback } from './listenAddress.js';
 import { dashboardAssets } from './dashboardAssets.js';
 import type { EventStream } from './eventStream.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -47,6 +48,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
   const assets = dashboardAssets();
   app.addHook('onRequest', async (request, reply) => {
+    // Without a token the API is loopback-only; a page elsewhere that rebinds its own name to
+    // 127.0.0.1 (DNS rebinding) would still send its own name as Host: refuse it.
+    if (token === null && !isLoopbackHost(request.headers.host)) {
+      await reply.code(403).type('application/json; charset=utf-8').send(json({ error: 'forbidden', message: 'Host must be a loopback address without a token' }));
+      return;
+    }
     // The page and its scripts hold no data (the page sends the token itself, from #token=...).
     if (token === null || request.url === '/healthz' || assets.has(request.url)) return;
     if (!bearerMatches(request.headers.authorization, token)) {
@@ -82,7 +89,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
   for (const [url, asset] of assets) {
     app.get(url, async (_request, reply) =>
-      reply.type(asset.type).header('cache-control', 'no-cache').header('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'").send(asset.body),
+      reply
+        .type(asset.type)
+        .header('cache-control', 'no-cache')
+        .header('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+        .header('x-content-type-options', 'nosniff')
+        .send(asset.body),
     );
   }
   app.get('/healthz', async (_request, reply) => reply.type('application/json; charset=utf-8').send(json({ status: 'ok' })));
@@ -130,6 +142,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
 
   return app;
+}
+
+/** Host header naming a loopback address (127.x, localhost, [::1]), any port. */
+function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
+  return isLoopback(name.toLowerCase());
 }
 
 function json(value: unknown): string {

@@ -2,6 +2,10 @@ import type { ServerResponse } from 'node:http';
 
 /** How often an idle stream gets a comment line, so proxies and clients see it is alive. */
 export const HEARTBEAT_MS = 15_000;
+/** A client this far behind (not reading) is dropped rather than buffered for without end. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Streams open at once; more are refused with 503. */
+export const MAX_CLIENTS = 64;
 
 /**
  * Server-Sent Events for /api/v1/events: `snapshot` whenever the daemon writes one, `alert`
@@ -13,6 +17,7 @@ export class EventStream {
   private nextId = 1;
   private latestSnapshot: string | null = null;
   private readonly heartbeat: NodeJS.Timeout;
+  private closed = false;
 
   constructor() {
     this.heartbeat = setInterval(() => this.writeAll(': heartbeat\n\n'), HEARTBEAT_MS);
@@ -25,6 +30,11 @@ export class EventStream {
 
   /** Takes over a response: headers, the current snapshot, then every event until it closes. */
   attach(res: ServerResponse): void {
+    if (this.closed || this.clients.size >= MAX_CLIENTS) {
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(`${JSON.stringify({ error: 'unavailable', message: this.closed ? 'shutting down' : 'too many event streams open' })}\n`);
+      return;
+    }
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -47,6 +57,7 @@ export class EventStream {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.heartbeat);
     for (const res of this.clients) res.end();
     this.clients.clear();
@@ -59,6 +70,13 @@ export class EventStream {
   }
 
   private writeAll(text: string): void {
-    for (const res of this.clients) res.write(text);
+    for (const res of this.clients) {
+      if (res.writableLength > MAX_BUFFERED_BYTES) {
+        this.clients.delete(res);
+        res.destroy();
+        continue;
+      }
+      res.write(text);
+    }
   }
 }

@@ -42,6 +42,8 @@ export class Shipper {
   private sources: SourceSet;
   private readonly rejected: StateLog;
   private readonly statePath: string;
+  /** Size of rejected.jsonl before the read in progress, to cut back to on a rewind. */
+  private rejectedSizeBefore = 0;
 
   constructor(private readonly options: ShipperOptions) {
     fs.mkdirSync(options.stateDir, { recursive: true });
@@ -54,6 +56,7 @@ export class Shipper {
   /** Reads what the files gained and publishes it; returns the lines stored. Throws when NATS fails (offsets stay). */
   async shipOnce(js: JetStreamClient): Promise<{ published: number; duplicates: number; rejected: number }> {
     const lines: Array<readonly [SourceKind, RawLine]> = [];
+    this.rejectedSizeBefore = this.rejected.size();
     const outcome = this.sources.readAll((kind, line) => lines.push([kind, line]));
     if (outcome.kind === 'rewritten') {
       this.options.log.warn({ file: outcome.file, why: outcome.why }, 'a file changed other than by appending: shipping it again from the start');
@@ -98,6 +101,8 @@ export class Shipper {
   /** After a failure: forget what was read but not acknowledged, and read it again next time. */
   rewind(): void {
     this.sources = this.sourcesFrom(this.state.positions);
+    // The lines will be read (and their bad ones recorded) again.
+    this.rejected.truncateTo(this.rejectedSizeBefore);
   }
 
   private sourcesFrom(positions: SourcePositions | null): SourceSet {

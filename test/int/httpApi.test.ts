@@ -137,6 +137,15 @@ describe('HTTP API: the same answers as the CLI', () => {
     expect(missing.status).toBe(404);
     expect(missing.type).toBe('application/json; charset=utf-8');
     expect(missing.body).not.toContain('<b>');
+    // without a token, a Host that is not loopback (DNS rebinding) is refused
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const request = http.get(`${base}/api/v1/stats`, { headers: { host: 'attacker.example:7467' } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+    });
+    expect(rebound).toBe(403);
     // read-only: a body is refused
     const posted = await fetch(`${base}/api/v1/stats`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
     expect(posted.status).toBeGreaterThanOrEqual(400);
