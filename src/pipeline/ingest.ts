@@ -1,5 +1,5 @@
 import type { SourceKind } from '../domain/sources.js';
-import { decodeBytes, decodeText, DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
+import { decodeBytes, type DecodeOutcome, decodeText, DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { type Rejection, rejectionKind } from '../decode/rejection.js';
 import type { TelemetryEvent } from '../domain/events.js';
 import { applyEvent, type TelemetryState } from '../projections/telemetryState.js';
@@ -45,6 +45,13 @@ export function emptyTotals(): IngestTotals {
 }
 
 /** Decodes complete lines and folds the good ones into the state; bad lines become rejections. */
+/** A line as the splitter handed it over: already-decoded text, its bytes, or too long to keep. */
+export function decodeRawLine(kind: SourceKind, raw: RawLine, maxLineBytes: number): DecodeOutcome {
+  if (raw.text !== undefined) return decodeText(kind, raw.text);
+  if (raw.bytes === null) return { type: 'rejected', reason: `line longer than ${maxLineBytes} bytes` };
+  return decodeBytes(kind, raw.bytes, maxLineBytes);
+}
+
 export class Ingest {
   readonly totals: IngestTotals = emptyTotals();
   private readonly maxLineBytes: number;
@@ -58,12 +65,7 @@ export class Ingest {
 
   line(kind: SourceKind, raw: RawLine): void {
     const tally = this.totals.perSource[kind];
-    const outcome =
-      raw.text !== undefined
-        ? decodeText(kind, raw.text)
-        : raw.bytes === null
-          ? ({ type: 'rejected', reason: `line longer than ${this.maxLineBytes} bytes` } as const)
-          : decodeBytes(kind, raw.bytes, this.maxLineBytes);
+    const outcome = decodeRawLine(kind, raw, this.maxLineBytes);
     switch (outcome.type) {
       case 'event':
         applyEvent(this.state, outcome.event);

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JetStreamClient, PubAck } from 'nats';
-import { decodeBytes, decodeText } from '../decode/decodeLine.js';
 import type { SourceKind } from '../domain/sources.js';
 import { formatTimestampUs } from '../domain/time.js';
 import { writeFileAtomicSync } from '../io/atomicFile.js';
 import { SourceSet, type SourcePositions } from '../io/sourceSet.js';
 import { rejectedLog, rejectedRecord, type StateLog } from '../io/stateLogs.js';
 import type { Logger } from '../log.js';
+import { decodeRawLine } from '../pipeline/ingest.js';
 import type { RawLine } from '../pipeline/splitLines.js';
 import { messageId, subjectOf } from './natsStream.js';
 
@@ -77,15 +77,14 @@ export class Shipper {
       inFlight = [];
     };
     for (const [kind, line] of lines) {
-      const bytes = line.bytes ?? null;
-      const outcomeOf = line.text !== undefined ? decodeText(kind, line.text) : bytes === null ? null : decodeBytes(kind, bytes, this.options.maxLineBytes);
-      if (outcomeOf === null || outcomeOf.type === 'rejected') {
+      const bytes = line.bytes;
+      const decoded = decodeRawLine(kind, line, this.options.maxLineBytes);
+      if (decoded.type === 'rejected') {
         rejected++;
-        const reason = outcomeOf === null ? `line longer than ${this.options.maxLineBytes} bytes` : outcomeOf.reason;
-        this.rejected.append(rejectedRecord({ file: kind, line: line.line, byteOffset: line.byteOffset, reason }, bytes ?? line.head ?? null, bytes !== null, this.now()));
+        this.rejected.append(rejectedRecord({ file: kind, line: line.line, byteOffset: line.byteOffset, reason: decoded.reason }, bytes ?? line.head ?? null, bytes !== null, this.now()));
         continue;
       }
-      if (outcomeOf.type === 'blank') continue;
+      if (decoded.type === 'blank') continue;
       const fingerprint = `${positions[kind].fingerprint?.ino ?? 0}.${this.state.generation}`;
       const data = line.text !== undefined ? Buffer.from(line.text, 'utf8') : (bytes as Buffer);
       inFlight.push(js.publish(subjectOf(kind, this.options.host), data, { msgID: messageId(this.options.host, `${kind}:${fingerprint}`, line.byteOffset) }));
