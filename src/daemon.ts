@@ -46,9 +46,6 @@ export interface DaemonSettings {
 
 export const SNAPSHOT_FILE = 'snapshot.json';
 
-function lagOf(status: { readonly size: number; readonly offset: number }): number {
-  return Math.max(0, status.size - status.offset);
-}
 export const PERFORMANCE_STATS_FILE = 'performance_stats.json';
 /** Bytes read per step while catching up, between which progress is logged and I/O can run. */
 const CATCH_UP_STEP_BYTES = 32 * 1024 * 1024;
@@ -161,8 +158,8 @@ export class Daemon {
       totals: () => this.ingest.totals,
       lagBytes: () => {
         this.sources.refreshSizes();
-        const statuses = this.sources.statuses();
-        return { invocations: lagOf(statuses.invocations), metrics: lagOf(statuses.metrics), workflow_events: lagOf(statuses.workflow_events) };
+        const lag = (kind: SourceKind) => this.sources.lagBytesOf(kind);
+        return { invocations: lag('invocations'), metrics: lag('metrics'), workflow_events: lag('workflow_events') };
       },
       activeAlertNames: () => [...this.activeAlerts.values()].map((alert) => alert.alert),
       overheadWindow: this.settings.alerts.overhead.window,

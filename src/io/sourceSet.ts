@@ -76,8 +76,13 @@ export class SourceSet {
   /** Bytes present in the files (as of the last read or refreshSizes) and not yet applied. */
   lagBytes(): number {
     let lag = 0;
-    for (const kind of SOURCE_KINDS) lag += Math.max(0, this.sizes[kind] - this.tails[kind].committedOffset);
+    for (const kind of SOURCE_KINDS) lag += this.lagBytesOf(kind);
     return lag;
+  }
+
+  /** One file's share of lagBytes(). */
+  lagBytesOf(kind: SourceKind): number {
+    return Math.max(0, this.sizes[kind] - this.tails[kind].committedOffset);
   }
 
   statuses(): Record<SourceKind, SourceStatus> {
