@@ -7,7 +7,7 @@ import { dirOption, natsOptions, parseNumber, printJson, printLine, resolveDir, 
 import { loadState, parseSource, resolveNow } from './loadState.js';
 import * as render from './render.js';
 
-interface CommonOpts {
+export interface QueryOpts {
   dir?: string;
   now?: string;
   json?: boolean;
@@ -16,8 +16,8 @@ interface CommonOpts {
   stream?: string;
 }
 
-/** --dir, --now and --json: the flags every query shares. */
-function queryCommand(name: string, description: string): Command {
+/** --dir, --now, --json, --source and --nats: the flags every query shares. */
+export function queryCommand(name: string, description: string): Command {
   const command = new Command(name)
     .description(description)
     .addOption(dirOption())
@@ -29,7 +29,7 @@ function queryCommand(name: string, description: string): Command {
 }
 
 /** The state to answer from: the files (checkpoint or replay), or the JetStream stream with --nats. */
-export async function loadFor(opts: CommonOpts): Promise<TelemetryState> {
+export async function loadFor(opts: QueryOpts): Promise<TelemetryState> {
   if (opts.nats !== undefined) {
     const { replayStream } = await import('../transport/streamReplay.js');
     return replayStream(opts.nats, opts.stream);
@@ -39,7 +39,7 @@ export async function loadFor(opts: CommonOpts): Promise<TelemetryState> {
 
 const load = loadFor;
 
-function output(opts: CommonOpts, value: unknown, human: () => string): void {
+function output(opts: QueryOpts, value: unknown, human: () => string): void {
   if (opts.json) printJson(value);
   else printLine(human());
 }
@@ -52,7 +52,7 @@ function positiveInteger(flag: string, raw: string): number {
 
 export function buildQueryCommands(): Command[] {
   const stats = queryCommand('stats', 'per-agent statistics: runs, success rate, quality, duration, task types, failures').action(
-    async (opts: CommonOpts) => {
+    async (opts: QueryOpts) => {
       resolveNow(opts.now);
       const state = await load(opts);
       const view = q.stats(state);
@@ -61,7 +61,7 @@ export function buildQueryCommands(): Command[] {
   );
 
   const workflows = queryCommand('workflows', 'completed workflows: count, duration, success rate, common agent patterns').action(
-    async (opts: CommonOpts) => {
+    async (opts: QueryOpts) => {
       resolveNow(opts.now);
       const view = q.workflows(await load(opts));
       output(opts, view, () => render.renderWorkflows(view));
@@ -69,7 +69,7 @@ export function buildQueryCommands(): Command[] {
   );
 
   const overhead = queryCommand('overhead', 'coordination overhead: share of workflow time not spent inside agents').action(
-    async (opts: CommonOpts) => {
+    async (opts: QueryOpts) => {
       resolveNow(opts.now);
       const view = q.overhead(await load(opts));
       output(opts, view, () => render.renderOverhead(view));
@@ -79,7 +79,7 @@ export function buildQueryCommands(): Command[] {
   const trends = queryCommand('trends', "an agent's success rate in the last 7 days against the days before")
     .argument('<agent>', 'agent name')
     .option('--days <n>', 'length of the comparison window in days', String(q.DEFAULT_TREND_DAYS))
-    .action(async (agent: string, opts: CommonOpts & { days: string }) => {
+    .action(async (agent: string, opts: QueryOpts & { days: string }) => {
       const days = positiveInteger('--days', opts.days);
       const nowUs = resolveNow(opts.now);
       const view = q.trends(await load(opts), agent, days, nowUs);
@@ -88,7 +88,7 @@ export function buildQueryCommands(): Command[] {
 
   const ranking = queryCommand('ranking', 'agents ranked by 0.6 x success rate + 0.4 x quality / 5')
     .option('--task-type <type>', 'only agents with this among their common task types')
-    .action(async (opts: CommonOpts & { taskType?: string }) => {
+    .action(async (opts: QueryOpts & { taskType?: string }) => {
       resolveNow(opts.now);
       const view = q.ranking(await load(opts), opts.taskType);
       output(opts, view, () => render.renderRanking(view, opts.taskType));
@@ -99,7 +99,7 @@ export function buildQueryCommands(): Command[] {
     .option('--domain <domain>', 'prefer agents whose type or task type contains this')
     .option('--min-confidence <c>', 'lowest confidence to report (0-1)', String(q.DEFAULT_MIN_CONFIDENCE))
     .option('--all', 'list every agent at or above the minimum confidence')
-    .action(async (opts: CommonOpts & { task: string; domain?: string; minConfidence: string; all?: boolean }) => {
+    .action(async (opts: QueryOpts & { task: string; domain?: string; minConfidence: string; all?: boolean }) => {
       const minConfidence = parseNumber('--min-confidence', opts.minConfidence);
       const nowUs = resolveNow(opts.now);
       const state = await load(opts);
@@ -108,7 +108,7 @@ export function buildQueryCommands(): Command[] {
       output(opts, opts.all ? matches : (matches[0] ?? null), () => render.renderBestAgents(shown, minConfidence));
     });
 
-  const open = queryCommand('open', 'workflows started and not completed, with their agents so far').action(async (opts: CommonOpts) => {
+  const open = queryCommand('open', 'workflows started and not completed, with their agents so far').action(async (opts: QueryOpts) => {
     const nowUs = resolveNow(opts.now);
     const view = q.open(await load(opts), nowUs);
     output(opts, view, () => render.renderOpen(view));
@@ -116,7 +116,7 @@ export function buildQueryCommands(): Command[] {
 
   const agents = queryCommand('agents', "each agent's rolling success rate over its last N decided invocations")
     .option('--window <n>', 'invocations in the rolling window', String(DEFAULT_WINDOW))
-    .action(async (opts: CommonOpts & { window: string }) => {
+    .action(async (opts: QueryOpts & { window: string }) => {
       const window = positiveInteger('--window', opts.window);
       resolveNow(opts.now);
       const view = q.agents(await load(opts), window);

@@ -1,9 +1,9 @@
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { TelemetryState } from '../projections/telemetryState.js';
 import * as q from '../queries/telemetryQueries.js';
-import { dirOption, natsOptions, printJson, printLine, resolveDir, sourceOption } from './common.js';
+import { printJson, printLine, resolveDir } from './common.js';
 import { resolveNow } from './loadState.js';
-import { loadFor } from './queryCommands.js';
+import { loadFor, queryCommand, type QueryOpts } from './queryCommands.js';
 import * as render from './render.js';
 import * as renderViews from './renderWorkflowViews.js';
 
@@ -58,21 +58,14 @@ export function renderReport(title: string, state: TelemetryState, nowUs: number
 }
 
 export function buildReportCommand(): Command {
-  return new Command('report')
-    .description(
-      'readable overview: agent table, workflows, coordination overhead with its recommendation, open workflows, hand-offs, gaps, estimates, bottlenecks',
-    )
-    .addOption(dirOption())
-    .addOption(new Option('--now <iso>', 'evaluate as of this time (ISO-8601; default: the clock)'))
-    .option('--json', 'print one JSON document with every section')
-    .addOption(sourceOption())
-    .addOption(natsOptions()[0] as Option)
-    .addOption(natsOptions()[1] as Option)
-    .action(async (opts: { dir?: string; now?: string; json?: boolean; source?: string; nats?: string; stream?: string }) => {
-      const nowUs = resolveNow(opts.now);
-      const dir = opts.nats ?? resolveDir(opts.dir);
-      const state = await loadFor(opts);
-      if (opts.json) printJson(reportSections(state, nowUs));
-      else printLine(renderReport(`oak-telemetry report for ${dir}`, state, nowUs));
-    });
+  return queryCommand(
+    'report',
+    'readable overview: agent table, workflows, coordination overhead with its recommendation, open workflows, hand-offs, gaps, estimates, bottlenecks (--json: one document with every section)',
+  ).action(async (opts: QueryOpts) => {
+    const nowUs = resolveNow(opts.now);
+    const dir = opts.nats ?? resolveDir(opts.dir);
+    const state = await loadFor(opts);
+    if (opts.json) printJson(reportSections(state, nowUs));
+    else printLine(renderReport(`oak-telemetry report for ${dir}`, state, nowUs));
+  });
 }

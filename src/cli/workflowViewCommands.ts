@@ -1,23 +1,17 @@
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { parseTimestampUs } from '../domain/time.js';
 import { UsageError } from '../errors.js';
 import type { TelemetryState } from '../projections/telemetryState.js';
 import type { WorkflowFilter } from '../projections/workflowFilter.js';
 import * as q from '../queries/telemetryQueries.js';
-import { dirOption, natsOptions, parseNumber, printJson, printLine, sourceOption } from './common.js';
+import { parseNumber, printJson, printLine } from './common.js';
 import { resolveNow } from './loadState.js';
-import { loadFor } from './queryCommands.js';
+import { loadFor, queryCommand, type QueryOpts } from './queryCommands.js';
 import * as render from './renderWorkflowViews.js';
 
 /** handoffs, gaps, estimates, bottlenecks: the workflow views, with --project, --since and --limit. */
 
-interface ViewOpts {
-  dir?: string;
-  now?: string;
-  json?: boolean;
-  source?: string;
-  nats?: string;
-  stream?: string;
+interface ViewOpts extends QueryOpts {
   project?: string;
   since?: string;
   limit: string;
@@ -25,18 +19,12 @@ interface ViewOpts {
 
 export const DEFAULT_LIMIT = 10;
 
+/** The options every query has, plus the workflow filters and the list length. */
 function viewCommand(name: string, description: string): Command {
-  const command = new Command(name)
-    .description(description)
-    .addOption(dirOption())
-    .addOption(new Option('--now <iso>', 'evaluate as of this time (ISO-8601; default: the clock)'))
-    .option('--json', 'print one JSON document instead of tables')
-    .addOption(sourceOption())
+  return queryCommand(name, description)
     .option('--project <name>', 'only workflows of this project (project_name of their start)')
     .option('--since <iso>', 'only workflows started (or, without a start, completed) at or after this time')
     .option('--limit <n>', 'longest list shown, with the full count beside it (0: all)', String(DEFAULT_LIMIT));
-  for (const option of natsOptions()) command.addOption(option);
-  return command;
 }
 
 /** The filter and list length a view command was given. */
