@@ -42,6 +42,19 @@ export interface DaemonConfig {
   http: string;
   /** Bearer token the API requires (on every route but /healthz); null: none. */
   httpToken: string | null;
+  /** Scale-out: follow a JetStream stream instead of files (url null: file mode). */
+  nats: NatsConfig;
+}
+
+export interface NatsConfig {
+  url: string | null;
+  /** The stream (ship creates it when missing, with the limits below). */
+  stream: string;
+  /** The aggregator's durable consumer; null: named after the state dir. */
+  consumer: string | null;
+  replicas: number;
+  maxAgeHours: number;
+  maxBytes: number;
 }
 
 /**
@@ -66,6 +79,8 @@ export const CONFIG_ENV_VARS = [
   { name: 'OAK_TELEMETRY_LOG_LEVEL', field: 'logLevel', kind: 'string' },
   { name: 'OAK_TELEMETRY_HTTP', field: 'http', kind: 'string' },
   { name: 'OAK_TELEMETRY_HTTP_TOKEN', field: 'httpToken', kind: 'string' },
+  { name: 'OAK_TELEMETRY_NATS', field: 'nats.url', kind: 'string' },
+  { name: 'OAK_TELEMETRY_STREAM', field: 'nats.stream', kind: 'string' },
 ] as const satisfies ReadonlyArray<{ name: string; field: string; kind: 'path' | 'number' | 'string' }>;
 
 // ---- schema ---------------------------------------------------------------------------------
@@ -86,6 +101,16 @@ const object = { error: 'must be an object' };
 const overheadShape = { thresholdPct: percent, hysteresisPct: percent, window: intAtLeast1 };
 const openWorkflowShape = { maxAgeHours: z.number({ error: 'must be a number' }).positive({ error: 'must be > 0' }) };
 const agentSuccessShape = { floor: numberIn(0, 1), minRuns: intAtLeast1 };
+/** A JetStream stream or consumer name: no spaces, '.', '*', '>', path separators. */
+const natsName = z.string({ error: 'must be a name' }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, _ or -' });
+const natsShape = {
+  url: z.string({ error: 'must be a URL or null' }).regex(/^(nats|tls|ws|wss):\/\/\S+$/, { error: 'must be a nats:// URL' }).nullable(),
+  stream: natsName,
+  consumer: natsName.nullable(),
+  replicas: numberIn(1, 5, true),
+  maxAgeHours: numberIn(0),
+  maxBytes: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(-1, { error: 'must be -1 (no limit) or more' }),
+};
 const topShape = {
   dir: optionalPath,
   stateDir: optionalPath,
@@ -116,6 +141,7 @@ const completeSchema = z.strictObject(
       },
       object,
     ),
+    nats: z.strictObject(natsShape, object),
   },
   object,
 );
@@ -135,6 +161,7 @@ const layerSchema = z
           object,
         )
         .partial(),
+      nats: z.strictObject(natsShape, object).partial(),
     },
     object,
   )
@@ -197,6 +224,7 @@ export function loadDaemonConfig(options: LoadDaemonConfigOptions = {}): DaemonC
     logLevel: merged.logLevel,
     http: merged.http,
     httpToken: merged.httpToken,
+    nats: { ...merged.nats },
   };
 }
 
@@ -265,8 +293,17 @@ function envVarFor(field: string): string {
   return CONFIG_ENV_VARS.find((v) => v.field === field)?.name ?? `OAK_TELEMETRY_* (${field})`;
 }
 
+/** Fields whose flag is not their path spelled out. */
+const NAMED_FLAGS = new Map([
+  ['nats.url', '--nats'],
+  ['nats.stream', '--stream'],
+  ['nats.consumer', '--consumer'],
+]);
+
 /** pollIntervalMs -> --poll-interval-ms; alerts.overhead.window -> --alerts-overhead-window. */
 function flagFor(field: string): string {
+  const named = NAMED_FLAGS.get(field);
+  if (named !== undefined) return named;
   return '--' + field.split('.').map((s) => s.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join('-');
 }
 

@@ -27,6 +27,9 @@ import { EventStream } from './http/eventStream.js';
 import { DaemonMetrics } from './http/metrics.js';
 import type { ListenAddress } from './http/listenAddress.js';
 import * as q from './queries/telemetryQueries.js';
+import { type StreamPosition, streamOrigin } from './domain/streamPosition.js';
+import { connectNats } from './transport/natsStream.js';
+import { StreamFeed } from './transport/streamFeed.js';
 
 /** Everything the daemon needs to know, already validated (see config.ts). */
 export interface DaemonSettings {
@@ -42,6 +45,8 @@ export interface DaemonSettings {
   /** Where the HTTP API listens; null: no API. */
   readonly http?: ListenAddress;
   readonly httpToken?: string | null;
+  /** Follow this JetStream stream (filled by `oak-telemetry ship`) instead of the files in `dir`. */
+  readonly nats?: { readonly url: string; readonly stream: string; readonly consumer: string } | null;
 }
 
 export const SNAPSHOT_FILE = 'snapshot.json';
@@ -100,12 +105,19 @@ export class Daemon {
   private lock: LockHandle | null = null;
   private watcher: FSWatcher | null = null;
   private subscriptions: Subscription[] = [];
+  /** The checkpoint's place in the stream (stream mode). */
+  private resumeFrom: StreamPosition | null = null;
+  private stopOpening: (() => void) | null = null;
   private readonly rejected: StateLog;
   private readonly alertLog: StateLog;
   private readonly snapshots: LatestWriter;
   private stopped = false;
   private stopRequested = false;
   private lastPerformanceStatsAt = -Infinity;
+  /** In stream mode, the stream being followed (null until it is opened, and in file mode). */
+  private stream: StreamFeed | null = null;
+  /** What the state is of: the telemetry dir, or `nats:<stream>`. */
+  private readonly origin: string;
 
   constructor(
     private readonly settings: DaemonSettings,
@@ -113,6 +125,7 @@ export class Daemon {
     private readonly clock: () => number = Date.now,
   ) {
     this.startedAt = this.isoNow();
+    this.origin = settings.nats ? streamOrigin(settings.nats.stream) : settings.dir;
     this.rejected = rejectedLog(settings.stateDir);
     this.alertLog = alertsLog(settings.stateDir);
     ({ sources: this.sources, ingest: this.ingest } = startFresh(settings.dir, settings.maxLineBytes, this.ingestOptions()));
@@ -127,6 +140,10 @@ export class Daemon {
     this.stopRequested = true;
   }
 
+  private get streamMode(): boolean {
+    return Boolean(this.settings.nats);
+  }
+
   async start(): Promise<void> {
     fs.mkdirSync(this.settings.stateDir, { recursive: true });
     this.lock = acquireLock(this.settings.stateDir);
@@ -139,14 +156,20 @@ export class Daemon {
       this.lock = null;
       throw error;
     }
-    await this.catchUp();
+    if (this.settings.nats) {
+      const opened = await this.openStream(this.settings.nats);
+      if (opened === null) return;
+      await this.catchUpStream(opened);
+    } else {
+      await this.catchUp();
+    }
     if (this.stopRequested) return;
     this.evaluateAlerts(true);
     await this.writeSnapshot();
     await this.checkpoint();
     this.startLive();
     this.live = true;
-    this.log.info({ dir: this.settings.dir, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
+    this.log.info({ [this.stream ? 'stream' : 'dir']: this.stream ? this.settings.nats?.stream : this.settings.dir, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
   }
 
   /** The HTTP API, when configured; its address is logged ("http listening"). */
@@ -157,10 +180,12 @@ export class Daemon {
       state: () => this.ingest.state,
       totals: () => this.ingest.totals,
       lagBytes: () => {
+        if (this.streamMode) return { invocations: 0, metrics: 0, workflow_events: 0 };
         this.sources.refreshSizes();
         const lag = (kind: SourceKind) => this.sources.lagBytesOf(kind);
         return { invocations: lag('invocations'), metrics: lag('metrics'), workflow_events: lag('workflow_events') };
       },
+      hosts: () => this.stream?.hosts() ?? [],
       activeAlertNames: () => [...this.activeAlerts.values()].map((alert) => alert.alert),
       overheadWindow: this.settings.alerts.overhead.window,
       rollingWindow: this.settings.rollingWindow,
@@ -171,6 +196,7 @@ export class Daemon {
         state: () => this.ingest.state,
         snapshot: () => this.snapshot(),
         readiness: () => {
+          if (this.streamMode) return { ready: this.live, lag_bytes: 0, lag_messages: this.stream?.lagMessages() ?? null };
           this.sources.refreshSizes();
           return { ready: this.live, lag_bytes: this.sources.lagBytes() };
         },
@@ -204,15 +230,15 @@ export class Daemon {
     this.events.close();
     await this.api?.close();
     await this.watcher?.close();
+    // A stream still being opened (the server or the stream not there yet) gives up.
+    this.stopOpening?.();
     await this.snapshots.flush();
     await this.checkpointInFlight;
     const snapshot = this.snapshot();
     writeFileAtomicSync(path.join(this.settings.stateDir, SNAPSHOT_FILE), stringifyJson(snapshot));
-    writeFileAtomicSync(
-      path.join(this.settings.dir, PERFORMANCE_STATS_FILE),
-      stringifyJson({ generated_at: snapshot.generated_at, ...q.stats(this.ingest.state) }),
-    );
+    writeFileAtomicSync(this.performanceStatsPath(), stringifyJson({ generated_at: snapshot.generated_at, ...q.stats(this.ingest.state) }));
     this.checkpointSync();
+    await this.stream?.close();
     this.lock?.release();
     this.log.info({ events_applied: this.eventsApplied() }, 'daemon stopped: final snapshot and checkpoint written');
   }
@@ -272,9 +298,9 @@ export class Daemon {
     return views;
   }
 
-  /** Continues from the checkpoint when it matches the files; otherwise starts from scratch. */
+  /** Continues from the checkpoint when it matches the files (or the stream); otherwise starts from scratch. */
   private restore(): void {
-    const resumed = resume(this.settings.stateDir, this.settings.dir, this.settings.maxLineBytes, this.ingestOptions());
+    const resumed = resume(this.settings.stateDir, this.origin, this.settings.maxLineBytes, this.ingestOptions());
     this.sources = resumed.sources;
     this.ingest = resumed.ingest;
     const cp = resumed.checkpoint;
@@ -284,11 +310,62 @@ export class Daemon {
       return;
     }
     this.rebuilds = cp.rebuilds;
+    this.resumeFrom = cp.stream ?? null;
     this.activeAlerts = new Map(cp.activeAlerts.map((a) => [a.key, a]));
     // Lines after the checkpoint are read again: cut what was logged for them.
     this.rejected.truncateTo(cp.rejectedFileSize);
     this.alertLog.truncateTo(cp.alertsFileSize);
     this.log.info({ saved_at: cp.savedAt, events_applied: this.eventsApplied() }, 'resuming from checkpoint');
+  }
+
+  /**
+   * Stream mode: connects (waiting for the server and the stream while they are not there) and
+   * starts pulling after the checkpoint's sequence. Null when a stop was asked meanwhile.
+   */
+  private async openStream(nats: NonNullable<DaemonSettings['nats']>): Promise<StreamFeed | null> {
+    const cancelled = new Promise<null>((resolve) => (this.stopOpening = () => resolve(null)));
+    let waiting = false;
+    for (;;) {
+      if (this.stopRequested) return null;
+      try {
+        const nc = await Promise.race([connectNats(nats.url), cancelled]);
+        if (nc === null) return null;
+        try {
+          const feed = await StreamFeed.open(nc, { stream: nats.stream, durable: nats.consumer, from: this.resumeFrom, log: this.log });
+          if (feed.reset !== null) {
+            this.log.warn({ why: feed.reset }, 'the checkpoint does not fit the stream: starting from its first message');
+            this.rejected.truncateTo(0);
+            ({ sources: this.sources, ingest: this.ingest } = startFresh(this.origin, this.settings.maxLineBytes, this.ingestOptions()));
+          }
+          this.stream = feed;
+          this.log.info({ nats: nats.url, stream: nats.stream, consumer: nats.consumer, from_seq: feed.position().seq, last_seq: feed.target }, 'following the stream');
+          return feed;
+        } catch (error) {
+          await nc.close().catch(() => undefined);
+          throw error;
+        }
+      } catch (error) {
+        if (!waiting) this.log.warn({ nats: nats.url, stream: nats.stream, err: error }, 'waiting for NATS and the stream');
+        waiting = true;
+        if ((await Promise.race([new Promise((resolve) => setTimeout(() => resolve(true), 1000)), cancelled])) === null) return null;
+      }
+    }
+  }
+
+  /** Stream mode's start-up: applies everything the stream held when it was opened. */
+  private async catchUpStream(feed: StreamFeed): Promise<void> {
+    const began = this.clock();
+    let lastLog = began;
+    while (!feed.caughtUp() && !this.stopRequested) {
+      feed.drain((kind, line) => this.apply(kind, line), 50_000);
+      if (this.clock() - lastLog >= 1000) {
+        lastLog = this.clock();
+        this.log.info({ events_applied: this.eventsApplied(), lag_messages: feed.lagMessages() }, 'catching up');
+      }
+      if (!feed.caughtUp()) await feed.arrival();
+    }
+    this.changedSinceCheckpoint = true;
+    this.log.info({ events_applied: this.eventsApplied(), lines_rejected: this.ingest.rejectedCount, seq: feed.position().seq, ms: this.clock() - began }, 'caught up');
   }
 
   private rebuild(file: SourceKind, why: string): void {
@@ -332,24 +409,14 @@ export class Daemon {
     return { lines, rewritten: null };
   }
 
-  /** The live pipeline: per-file change signals -> line batches -> scan(apply) -> snapshots, alerts. */
+  /**
+   * The live pipeline: change signals (file events, or messages from the stream) -> apply ->
+   * snapshots, alerts, checkpoints.
+   */
   private startLive(): void {
-    const changes$ = new Subject<SourceKind>();
     const polls$ = interval(this.settings.pollIntervalMs).pipe(share());
-    const perFile: Array<Observable<LineBatch>> = SOURCE_KINDS.map((kind) => {
-      const events$ = changes$.pipe(filter((k) => k === kind));
-      return merge(events$, followUps(events$), polls$).pipe(map(() => this.readBatch([kind])));
-    });
-    // scan folds each batch with the same apply the batch replay uses; it emits whether the batch changed anything.
-    const changed$ = merge(...perFile).pipe(
-      scan((_changed: boolean, batch: LineBatch) => {
-        if (batch.rewritten !== null) {
-          this.rebuild(batch.rewritten.file, batch.rewritten.why);
-          this.readAllNow();
-        }
-        for (const [kind, line] of batch.lines) this.apply(kind, line);
-        return batch.rewritten !== null || batch.lines.length > 0;
-      }, false),
+    const applied$ = this.stream !== null ? this.streamChanges(this.stream, polls$) : this.fileChanges(polls$);
+    const changed$ = applied$.pipe(
       filter((changed) => changed),
       map(() => {
         this.lastEventAt = this.isoNow();
@@ -371,6 +438,31 @@ export class Daemon {
         if (this.changedSinceCheckpoint) void this.checkpoint();
       }),
     );
+  }
+
+  /** Stream mode: whatever arrived, applied in stream order; emits whether anything was. */
+  private streamChanges(feed: StreamFeed, polls$: Observable<number>): Observable<boolean> {
+    return merge(feed.arrivals$, polls$).pipe(map(() => feed.drain((kind, line) => this.apply(kind, line)) > 0));
+  }
+
+  /** File mode: per-file change signals (chokidar, follow-up reads, the safety poll) -> line batches -> scan(apply). */
+  private fileChanges(polls$: Observable<number>): Observable<boolean> {
+    const changes$ = new Subject<SourceKind>();
+    const perFile: Array<Observable<LineBatch>> = SOURCE_KINDS.map((kind) => {
+      const events$ = changes$.pipe(filter((k) => k === kind));
+      return merge(events$, followUps(events$), polls$).pipe(map(() => this.readBatch([kind])));
+    });
+    // scan folds each batch with the same apply the batch replay uses; it emits whether the batch changed anything.
+    const applied$ = merge(...perFile).pipe(
+      scan((_changed: boolean, batch: LineBatch) => {
+        if (batch.rewritten !== null) {
+          this.rebuild(batch.rewritten.file, batch.rewritten.why);
+          this.readAllNow();
+        }
+        for (const [kind, line] of batch.lines) this.apply(kind, line);
+        return batch.rewritten !== null || batch.lines.length > 0;
+      }, false),
+    );
     const watched = new Map(SOURCE_KINDS.map((kind) => [path.resolve(this.sources.pathOf(kind)), kind] as const));
     this.watcher = chokidar.watch(this.settings.dir, {
       ignoreInitial: true,
@@ -382,6 +474,7 @@ export class Daemon {
       if (kind !== undefined) changes$.next(kind);
     });
     this.watcher.on('error', (error) => this.log.error({ err: error }, 'watcher error; the safety poll continues'));
+    return applied$;
   }
 
   /** After a rebuild: everything present now, read at once (the files are usually small then). */
@@ -428,19 +521,21 @@ export class Daemon {
   }
 
   snapshot() {
-    this.sources.refreshSizes();
+    const stream = this.stream;
+    if (!this.streamMode) this.sources.refreshSizes();
     const nowMs = this.clock();
     return buildSnapshot({
       state: this.ingest.state,
       nowUs: nowMs * 1000,
       workflowViews: this.currentWorkflowViews(nowMs),
       overheadAlert: { window: this.settings.alerts.overhead.window, thresholdPct: this.settings.alerts.overhead.thresholdPct },
-      dir: this.settings.dir,
-      sources: this.sources.statuses(),
+      dir: this.origin,
+      sources: this.streamMode ? null : this.sources.statuses(),
       health: {
         events_applied: this.eventsApplied(),
         lines_rejected: this.ingest.rejectedCount,
-        lag_bytes: this.sources.lagBytes(),
+        lag_bytes: this.streamMode ? 0 : this.sources.lagBytes(),
+        ...(this.settings.nats ? { stream: this.streamHealth(this.settings.nats.stream, stream) } : {}),
         last_event_at: this.lastEventAt,
         started_at: this.startedAt,
         rebuilds: this.rebuilds,
@@ -449,6 +544,13 @@ export class Daemon {
       listLimit: this.settings.snapshotListLimit,
       rollingWindow: this.settings.rollingWindow,
     });
+  }
+
+  /** Where the daemon stands in the stream, and per host the last event and what waits. */
+  private streamHealth(name: string, feed: StreamFeed | null) {
+    const position = feed?.position() ?? this.resumeFrom;
+    const hosts = feed?.hosts() ?? (position?.hosts ?? []).map((h) => ({ host: h.host, messages: h.messages, last_event_at: h.lastEventAt, lag_messages: 0 }));
+    return { name, seq: position?.seq ?? 0, lag_messages: feed?.lagMessages() ?? 0, hosts };
   }
 
   private async writeSnapshot(): Promise<void> {
@@ -471,13 +573,19 @@ export class Daemon {
 
   private writePerformanceStats(generatedAt: string): Promise<void> {
     const stats = { generated_at: generatedAt, ...q.stats(this.ingest.state) };
-    return replaceFileAtomic(path.join(this.settings.dir, PERFORMANCE_STATS_FILE), stringifyJson(stats));
+    return replaceFileAtomic(this.performanceStatsPath(), stringifyJson(stats));
+  }
+
+  /** Beside the telemetry files, as the reference writes it; in stream mode, in the state dir. */
+  private performanceStatsPath(): string {
+    return path.join(this.streamMode ? this.settings.stateDir : this.settings.dir, PERFORMANCE_STATS_FILE);
   }
 
   private checkpointData() {
     return {
-      dir: this.settings.dir,
+      dir: this.origin,
       positions: this.sources.positions(),
+      stream: this.stream?.position() ?? null,
       totals: this.ingest.totals,
       rebuilds: this.rebuilds,
       rejectedFileSize: this.rejected.size(),
@@ -491,7 +599,11 @@ export class Daemon {
   private checkpoint(): Promise<void> {
     if (this.checkpointInFlight !== null) return this.checkpointInFlight;
     this.changedSinceCheckpoint = false;
-    this.checkpointInFlight = saveCheckpoint(this.settings.stateDir, this.checkpointData())
+    const data = this.checkpointData();
+    this.checkpointInFlight = saveCheckpoint(this.settings.stateDir, data)
+      .then(() => {
+        if (data.stream) this.stream?.acknowledge(data.stream.seq);
+      })
       .catch((error: unknown) => {
         this.changedSinceCheckpoint = true;
         this.log.error({ err: error }, 'checkpoint write failed');
@@ -503,6 +615,8 @@ export class Daemon {
   }
 
   private checkpointSync(): void {
-    saveCheckpointSync(this.settings.stateDir, this.checkpointData());
+    const data = this.checkpointData();
+    saveCheckpointSync(this.settings.stateDir, data);
+    if (data.stream) this.stream?.acknowledge(data.stream.seq);
   }
 }

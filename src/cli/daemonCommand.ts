@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Command } from 'commander';
 import type { DaemonConfig } from '../config.js';
 import type { DaemonSettings } from '../daemon.js';
@@ -14,6 +15,9 @@ interface DaemonOpts {
   logLevel?: string;
   http?: string;
   httpToken?: string;
+  nats?: string;
+  stream?: string;
+  consumer?: string;
 }
 
 /** How long shutdown may take before the process exits anyway. */
@@ -34,13 +38,19 @@ export function settingsFrom(config: DaemonConfig): DaemonSettings {
     rollingWindow: config.rollingWindow,
     snapshotListLimit: config.snapshotListLimit,
     alerts: { ...config.alerts, agentSuccess: { ...config.alerts.agentSuccess, window: config.rollingWindow } },
+    nats: config.nats.url === null ? null : { url: config.nats.url, stream: config.nats.stream, consumer: config.nats.consumer ?? defaultConsumer(config.stateDir) },
   };
+}
+
+/** One durable consumer per aggregator: named after its state dir, so two aggregators never share one. */
+function defaultConsumer(stateDir: string): string {
+  return `oak-telemetry-${createHash('sha1').update(stateDir).digest('hex').slice(0, 10)}`;
 }
 
 export function buildDaemonCommand(): Command {
   return new Command('daemon')
     .description(
-      'follow the telemetry files, keep every projection current, write snapshot.json and a checkpoint to the state dir, and log alerts. ' +
+      'follow the telemetry files (or, with --nats, the JetStream stream shippers fill), keep every projection current, write snapshot.json and a checkpoint to the state dir, and log alerts. ' +
         'Settings: config/default.json < --config file < OAK_TELEMETRY_* env < flags',
     )
     .option('--dir <path>', 'telemetry directory (default: $OAK_TELEMETRY_DIR, else ./telemetry)')
@@ -51,6 +61,9 @@ export function buildDaemonCommand(): Command {
     .option('--checkpoint-interval-ms <n>', 'checkpoint interval while changing (default 5000)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .option('--http <host:port>', 'serve the read-only HTTP API here, or "off" (default 127.0.0.1:7467; port 0 picks a free one)')
+    .option('--nats <url>', 'follow this NATS JetStream server instead of the files: the stream `oak-telemetry ship` fills (default: $OAK_TELEMETRY_NATS)')
+    .option('--stream <name>', 'JetStream stream, with --nats (default OAK)')
+    .option('--consumer <name>', 'durable consumer name, with --nats (default: oak-telemetry-<hash of the state dir>)')
     .option('--http-token <token>', 'bearer token the API requires (required to listen beyond loopback; default: $OAK_TELEMETRY_HTTP_TOKEN)')
     .action(async (opts: DaemonOpts) => {
       // Loaded here, not at start-up: the query commands should not pay for the daemon's modules.
@@ -71,6 +84,7 @@ export function buildDaemonCommand(): Command {
           logLevel: opts.logLevel as DaemonConfig['logLevel'] | undefined,
           http: opts.http,
           httpToken: opts.httpToken,
+          nats: { url: opts.nats, stream: opts.stream, consumer: opts.consumer },
         },
       });
       const log = createLogger(config.logLevel);

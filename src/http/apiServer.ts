@@ -15,7 +15,7 @@ export interface ApiSource {
   state(): TelemetryState;
   /** The snapshot document as the daemon would write it now. */
   snapshot(): unknown;
-  readiness(): { ready: boolean; lag_bytes: number };
+  readiness(): { ready: boolean; lag_bytes: number; lag_messages?: number | null };
   /** Epoch milliseconds. */
   clock(): number;
 }

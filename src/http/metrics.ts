@@ -12,6 +12,8 @@ export interface MetricsSource {
   state(): TelemetryState;
   totals(): IngestTotals;
   lagBytes(): Record<SourceKind, number>;
+  /** Stream mode: per shipping host, messages applied, the last one's time and what waits. */
+  hosts(): ReadonlyArray<{ readonly host: string; readonly messages: number; readonly last_event_at: string | null; readonly lag_messages: number }>;
   activeAlertNames(): readonly string[];
   readonly overheadWindow: number;
   readonly rollingWindow: number;
@@ -66,6 +68,26 @@ export class DaemonMetrics {
       collect() {
         const lag = source.lagBytes();
         for (const kind of SOURCE_KINDS) this.set({ file: SOURCE_FILES[kind] }, lag[kind]);
+      },
+    });
+    new Gauge({
+      name: 'oak_host_lag_messages',
+      help: 'Stream mode: messages of each shipping host in the stream and not yet folded.',
+      labelNames: ['host'],
+      registers,
+      collect() {
+        this.reset();
+        for (const h of source.hosts()) this.set({ host: h.host }, h.lag_messages);
+      },
+    });
+    new Gauge({
+      name: 'oak_host_last_event_timestamp_seconds',
+      help: 'Stream mode: when JetStream stored the last folded message of each shipping host (Unix seconds).',
+      labelNames: ['host'],
+      registers,
+      collect() {
+        this.reset();
+        for (const h of source.hosts()) if (h.last_event_at !== null) this.set({ host: h.host }, Date.parse(h.last_event_at) / 1000);
       },
     });
     new Gauge({

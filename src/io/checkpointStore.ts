@@ -5,6 +5,7 @@ import { emptyTotals, type IngestTotals, type SourceTally } from '../pipeline/in
 import { decodeState, encodeState } from '../projections/stateCodec.js';
 import type { TelemetryState } from '../projections/telemetryState.js';
 import type { ActiveAlert } from '../queries/alerts.js';
+import type { StreamPosition } from '../domain/streamPosition.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomicFile.js';
 import type { SourcePositions } from './sourceSet.js';
 
@@ -20,6 +21,8 @@ const FORMAT = 1;
 export interface CheckpointMeta {
   readonly dir: string;
   readonly positions: SourcePositions;
+  /** A daemon following a JetStream stream: where it stands there (absent in file mode). */
+  readonly stream?: StreamPosition | null;
   readonly totals: IngestTotals;
   readonly rebuilds: number;
   /** Sizes of the state dir's append-only logs when the checkpoint was taken. */
@@ -48,6 +51,7 @@ function encode(checkpoint: Checkpoint): Buffer {
     format: FORMAT,
     dir: checkpoint.dir,
     positions: checkpoint.positions,
+    stream: checkpoint.stream ?? null,
     totals: {
       perSource: checkpoint.totals.perSource,
       skippedByReason: [...checkpoint.totals.skippedByReason],
@@ -93,7 +97,7 @@ export function loadCheckpoint(stateDir: string, dir: string): LoadResult {
     const headerLength = bytes.readUInt32BE(4);
     const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as HeaderJson;
     if (header.format !== FORMAT) return { ok: false, why: `checkpoint format ${header.format}, expected ${FORMAT}` };
-    if (path.resolve(header.dir) !== path.resolve(dir)) return { ok: false, why: `checkpoint is for ${header.dir}` };
+    if (header.dir !== dir && path.resolve(header.dir) !== path.resolve(dir)) return { ok: false, why: `checkpoint is for ${header.dir}` };
     const totals = emptyTotals();
     for (const kind of SOURCE_KINDS) Object.assign(totals.perSource[kind], header.totals.perSource[kind]);
     for (const [reason, count] of header.totals.skippedByReason) totals.skippedByReason.set(reason, count);

@@ -22,13 +22,21 @@ export interface Health {
   readonly last_event_at: string | null;
   readonly started_at: string;
   readonly rebuilds: number;
+  /** Stream mode: the stream, the last applied sequence, and per shipping host the last event and lag. */
+  readonly stream?: {
+    readonly name: string;
+    readonly seq: number;
+    readonly lag_messages: number;
+    readonly hosts: ReadonlyArray<{ readonly host: string; readonly messages: number; readonly last_event_at: string | null; readonly lag_messages: number }>;
+  };
 }
 
 export interface SnapshotInput {
   readonly state: TelemetryState;
   readonly nowUs: number;
   readonly dir: string;
-  readonly sources: Readonly<Record<SourceKind, SourceStatus>>;
+  /** The files and how far they are read; null in stream mode (see health.stream). */
+  readonly sources: Readonly<Record<SourceKind, SourceStatus>> | null;
   readonly health: Health;
   readonly alerts: Iterable<ActiveAlert>;
   /** Longest list kept in the snapshot; the full count is given beside it. */

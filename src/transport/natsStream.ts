@@ -30,6 +30,11 @@ export function kindOfSubject(subject: string): SourceKind | null {
   return (SOURCE_KINDS as readonly string[]).includes(kind ?? '') ? (kind as SourceKind) : null;
 }
 
+/** The host of a subject `oak.<kind>.<host>` (as its subject token). */
+export function hostOfSubject(subject: string): string {
+  return subject.split('.').slice(2).join('.');
+}
+
 /** Unique per line of a file's content: host, the file's fingerprint, the line's byte offset. */
 export function messageId(host: string, fingerprint: string, byteOffset: number): string {
   return `${host}:${fingerprint}:${byteOffset}`;
@@ -39,18 +44,34 @@ export async function connectNats(url: string): Promise<NatsConnection> {
   return connect({ servers: url, name: 'oak-telemetry', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
 }
 
-/** Creates the stream over `oak.>` when it is missing (file storage); uses one an operator made. */
-export async function ensureStream(nc: NatsConnection, stream: string): Promise<JetStreamClient> {
+/** The stream a shipper creates when it is missing (config `nats`). */
+export interface StreamSettings {
+  readonly name: string;
+  /** Copies kept in a cluster (1 on a single server). */
+  readonly replicas: number;
+  /** Oldest message kept, in hours; 0: no limit. */
+  readonly maxAgeHours: number;
+  /** Most bytes kept; -1: no limit. */
+  readonly maxBytes: number;
+}
+
+/** Creates the stream over `oak.>` when it is missing (file storage, the given limits); uses one an operator made. */
+export async function ensureStream(nc: NatsConnection, settings: StreamSettings): Promise<JetStreamClient> {
   const jsm = await nc.jetstreamManager();
   try {
-    await jsm.streams.info(stream);
-  } catch {
+    await jsm.streams.info(settings.name);
+  } catch (error) {
+    if (!/stream not found/i.test((error as Error).message)) throw error;
     await jsm.streams.add({
-      name: stream,
+      name: settings.name,
       subjects: ['oak.>'],
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
-      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      num_replicas: settings.replicas,
+      max_age: settings.maxAgeHours > 0 ? nanos(settings.maxAgeHours * 3600 * 1000) : 0,
+      max_bytes: settings.maxBytes,
+      // JetStream wants the window within the age limit.
+      duplicate_window: nanos(settings.maxAgeHours > 0 ? Math.min(DUPLICATE_WINDOW_MS, settings.maxAgeHours * 3600 * 1000) : DUPLICATE_WINDOW_MS),
     });
   }
   return nc.jetstream();

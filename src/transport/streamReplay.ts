@@ -1,30 +1,31 @@
+import { createLogger } from '../log.js';
 import { Ingest } from '../pipeline/ingest.js';
 import { initialState, type TelemetryState } from '../projections/telemetryState.js';
-import { connectNats, DEFAULT_STREAM, kindOfSubject } from './natsStream.js';
+import { connectNats, DEFAULT_STREAM } from './natsStream.js';
+import { StreamFeed } from './streamFeed.js';
 
 /**
- * A batch replay from the stream instead of the files: every message from the first to the
- * last stored when asked, in stream order, through the same decode and fold. With one host the
- * answers equal a replay of that host's files.
+ * A batch replay from the stream instead of the files: every message stored when asked, in
+ * stream order, through the same feed, decode and fold as the aggregating daemon (an ordered
+ * consumer, nothing kept on the server). With one host the answers equal a replay of its files.
  */
 export async function replayStream(url: string, stream: string = DEFAULT_STREAM): Promise<TelemetryState> {
   const nc = await connectNats(url);
+  let feed: StreamFeed;
   try {
-    const jsm = await nc.jetstreamManager();
-    const info = await jsm.streams.info(stream);
-    const last = info.state.last_seq;
+    feed = await StreamFeed.open(nc, { stream, durable: null, from: null, log: createLogger('silent') });
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+  try {
     const ingest = new Ingest(initialState());
-    if (info.state.messages === 0) return ingest.state;
-    // An ordered consumer delivers every stored message, in order, from the first.
-    const consumer = await nc.jetstream().consumers.get(stream);
-    const messages = await consumer.consume({ max_messages: 1000 });
-    for await (const message of messages) {
-      const kind = kindOfSubject(message.subject);
-      if (kind !== null) ingest.line(kind, { bytes: null, text: message.string(), line: message.seq, byteOffset: 0 });
-      if (message.seq >= last) break;
+    while (!feed.caughtUp()) {
+      feed.drain((kind, line) => ingest.line(kind, line));
+      if (!feed.caughtUp()) await feed.arrival();
     }
     return ingest.state;
   } finally {
-    await nc.close();
+    await feed.close();
   }
 }
