@@ -104,7 +104,7 @@ const agentSuccessShape = { floor: numberIn(0, 1), minRuns: intAtLeast1 };
 /** A JetStream stream or consumer name: no spaces, '.', '*', '>', path separators. */
 const natsName = z.string({ error: 'must be a name' }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, _ or -' });
 const natsShape = {
-  url: z.string({ error: 'must be a URL or null' }).regex(/^(nats|tls|ws|wss):\/\/\S+$/, { error: 'must be a nats:// URL' }).nullable(),
+  url: z.string({ error: 'must be a URL or null' }).regex(/^(nats|tls|ws|wss):\/\/\S+$/, { error: 'must be a nats:// URL (a cluster: several, separated by commas)' }).nullable(),
   stream: natsName,
   consumer: natsName.nullable(),
   replicas: numberIn(1, 5, true),

@@ -40,8 +40,10 @@ export function messageId(host: string, fingerprint: string, byteOffset: number)
   return `${host}:${fingerprint}:${byteOffset}`;
 }
 
+/** Connects to one server or a cluster (URLs separated by commas); reconnects for as long as it takes. */
 export async function connectNats(url: string): Promise<NatsConnection> {
-  return connect({ servers: url, name: 'oak-telemetry', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const servers = url.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  return connect({ servers, name: 'oak-telemetry', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
 }
 
 /** The stream a shipper creates when it is missing (config `nats`). */

@@ -244,7 +244,8 @@ export class StreamFeed {
     while (!this.closed) {
       try {
         const consumer = await this.openConsumer();
-        const messages = await consumer.consume({ max_messages: 1000 });
+        // Pulls expire after 5 s (heartbeats every 2.5 s): a pull lost with a server is noticed within seconds.
+        const messages = await consumer.consume({ max_messages: 1000, expires: 5000 });
         this.messages = messages;
         if (this.closed) messages.stop();
         if (this.failing) this.options.log.info({ stream: this.options.stream }, 'stream reachable again: following it');

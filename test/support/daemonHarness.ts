@@ -44,6 +44,8 @@ export interface DaemonOptions {
   /** --http (default "off"); e.g. "127.0.0.1:0" for a free port, logged as "http listening". */
   readonly http?: string;
   readonly httpToken?: string;
+  /** Aggregate this NATS server's (or cluster's, comma-separated) stream instead of the files in `dir`. */
+  readonly nats?: string;
 }
 
 export interface Exit {
@@ -215,6 +217,7 @@ export function daemonArgs(options: DaemonOptions): string[] {
   // Tests run daemons side by side: no API unless asked for (then on a free loopback port).
   args.push('--http', options.http ?? 'off');
   if (options.httpToken !== undefined) args.push('--http-token', options.httpToken);
+  if (options.nats !== undefined) args.push('--nats', options.nats);
   if (options.config !== undefined) {
     const file = path.join(options.dir, 'daemon-test-config.json');
     fs.writeFileSync(file, JSON.stringify(options.config));

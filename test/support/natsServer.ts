@@ -1,6 +1,7 @@
 /**
- * A real nats-server with JetStream on a free loopback port and a temp store, for the
- * scale-out tests (Debian's nats-server; `npm test` installs it when missing). Stopped by stop().
+ * Real nats-server processes with JetStream on free loopback ports and temp stores, for the
+ * scale-out tests (Debian's nats-server; `npm test` installs it when missing): one server, or
+ * a cluster of three with routes between them. Stopped (and their stores removed) by stop().
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,40 +22,111 @@ export function freePort(): Promise<number> {
   });
 }
 
+interface ClusterPlace {
+  readonly name: string;
+  readonly serverName: string;
+  readonly port: number;
+  readonly routes: readonly number[];
+}
+
 export class NatsServer {
+  private child: ChildProcess | null = null;
+  private output = '';
+
   private constructor(
-    private readonly child: ChildProcess,
-    readonly url: string,
+    readonly port: number,
     readonly storeDir: string,
+    private readonly cluster: ClusterPlace | null,
   ) {}
 
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** Everything the server printed (for failure messages). */
+  get log(): string {
+    return this.output;
+  }
+
   static async start(): Promise<NatsServer> {
-    const port = await freePort();
-    const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-nats-'));
-    const child = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
+    const server = new NatsServer(await freePort(), fs.mkdtempSync(path.join(os.tmpdir(), 'oak-nats-')), null);
+    await server.run();
+    return server;
+  }
+
+  static forCluster(port: number, storeDir: string, place: ClusterPlace): NatsServer {
+    return new NatsServer(port, storeDir, place);
+  }
+
+  private args(): string[] {
+    const args = ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir];
+    if (this.cluster !== null) {
+      const routes = this.cluster.routes.map((p) => `nats://127.0.0.1:${p}`).join(',');
+      args.push('-n', this.cluster.serverName, '--cluster_name', this.cluster.name, '--cluster', `nats://127.0.0.1:${this.cluster.port}`, '--routes', routes);
+    }
+    return args;
+  }
+
+  /** Starts the process (again, on the same port and store); resolves once it is ready. */
+  async run(): Promise<void> {
+    const child = spawn(NATS_SERVER, this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const readyMark = this.output.length;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`nats-server not ready in 10 s:\n${output}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`nats-server not ready in 15 s:\n${this.output.slice(-3000)}`)), 15_000);
       const look = (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (output.includes('Server is ready')) {
+        this.output += chunk.toString('utf8');
+        if (this.output.indexOf('Server is ready', readyMark) >= 0) {
           clearTimeout(timer);
           resolve();
         }
       };
       child.stdout?.on('data', look);
       child.stderr?.on('data', look);
-      child.once('exit', (code) => reject(new Error(`nats-server exited (${code}):\n${output}`)));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`nats-server exited (${code}):\n${this.output.slice(-3000)}`));
+      });
     });
-    return new NatsServer(child, `nats://127.0.0.1:${port}`, storeDir);
+  }
+
+  /** Ends the process (SIGTERM, or SIGKILL), keeping its store so run() can bring it back. */
+  async halt(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (child === null || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode === null) {
-      const exited = new Promise((resolve) => this.child.once('exit', resolve));
-      this.child.kill('SIGTERM');
-      await exited;
-    }
+    await this.halt();
     fs.rmSync(this.storeDir, { recursive: true, force: true });
+  }
+}
+
+/** Three servers with routes between them (one JetStream cluster); `url` lists all three. */
+export class NatsCluster {
+  private constructor(readonly servers: readonly NatsServer[]) {}
+
+  get url(): string {
+    return this.servers.map((s) => s.url).join(',');
+  }
+
+  static async start(): Promise<NatsCluster> {
+    const clusterPorts = [await freePort(), await freePort(), await freePort()];
+    const servers = await Promise.all(
+      clusterPorts.map(async (clusterPort, i) => {
+        const place = { name: 'oak-test', serverName: `n${i + 1}`, port: clusterPort, routes: clusterPorts.filter((p) => p !== clusterPort) };
+        return NatsServer.forCluster(await freePort(), fs.mkdtempSync(path.join(os.tmpdir(), `oak-nats-n${i + 1}-`)), place);
+      }),
+    );
+    await Promise.all(servers.map((s) => s.run()));
+    return new NatsCluster(servers);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.stop()));
   }
 }

@@ -1,0 +1,301 @@
+/**
+ * Scale-out end to end with real processes: `oak-telemetry ship` per simulated host, real
+ * nats-server (one, or a three-node cluster), and `oak-telemetry daemon --nats` aggregating.
+ * Every scenario ends with the aggregator's snapshot equal to a batch replay of the union of
+ * the hosts' files (per-agent and per-workflow figures), and the stream holding each line once.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { connect } from 'nats';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SOURCE_FILES, SOURCE_KINDS } from '../../src/domain/sources.js';
+import { readLines } from '../../src/io/replayFiles.js';
+import { Ingest } from '../../src/pipeline/ingest.js';
+import { initialState } from '../../src/projections/telemetryState.js';
+import * as q from '../../src/queries/telemetryQueries.js';
+import { CLI, type DaemonProcess, delay, killAllDaemons, ROOT, startDaemon, tempDir, WaitFailed } from '../support/daemonHarness.js';
+import { NatsCluster, NatsServer } from '../support/natsServer.js';
+import { Workload } from '../support/telemetryWorkload.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+
+afterEach(async () => {
+  await killAllDaemons();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function dir(prefix: string): string {
+  const d = tempDir(prefix);
+  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+async function server(): Promise<NatsServer> {
+  const nats = await NatsServer.start();
+  cleanups.push(() => nats.stop());
+  return nats;
+}
+
+/** `oak-telemetry ship` for one host, as a child process that can be stopped or killed. */
+class ShipProcess {
+  output = '';
+  private readonly exited: Promise<void>;
+
+  private constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (c: Buffer) => (this.output += c.toString('utf8')));
+    child.stderr?.on('data', (c: Buffer) => (this.output += c.toString('utf8')));
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  static start(telemetryDir: string, url: string, host: string, extra: readonly string[] = []): ShipProcess {
+    const child = spawn(process.execPath, [CLI, 'ship', '--dir', telemetryDir, '--nats', url, '--host', host, '--poll-interval-ms', '50', ...extra], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT,
+    });
+    const ship = new ShipProcess(child);
+    cleanups.push(() => ship.kill9());
+    return ship;
+  }
+
+  logs(msg: string): number {
+    return this.output.split('\n').filter((l) => l.includes(`"msg":"${msg}`)).length;
+  }
+
+  async kill9(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async stop(): Promise<void> {
+    this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
+
+/** `daemon --nats`; `waitReady` false when the stream does not exist yet (the daemon waits for it). */
+async function aggregator(url: string, stateDir: string, waitReady = true): Promise<DaemonProcess> {
+  return startDaemon({ dir: dir('oak-agg-dir-'), stateDir, nats: url, pollIntervalMs: 100, checkpointIntervalMs: 200, snapshotIntervalMs: 25, waitReady });
+}
+
+/** What a batch replay of every host's files, one host after the other, says. */
+function unionFigures(dirs: readonly string[]) {
+  const ingest = new Ingest(initialState());
+  let lines = 0;
+  for (const d of dirs) {
+    for (const kind of SOURCE_KINDS) {
+      readLines(path.join(d, SOURCE_FILES[kind]), 1 << 20, (line) => {
+        lines++;
+        ingest.line(kind, line);
+      });
+    }
+  }
+  const p = ingest.totals.perSource;
+  const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+  return {
+    figures: {
+      stats: json(q.stats(ingest.state)),
+      workflows: json(q.workflows(ingest.state)),
+      overhead: json(q.overhead(ingest.state)),
+      events_applied: p.invocations.applied + p.metrics.applied + p.workflow_events.applied,
+      lines_rejected: ingest.rejectedCount,
+      lag_messages: 0,
+    },
+    lines,
+  };
+}
+
+type Snapshot = NonNullable<ReturnType<DaemonProcess['readSnapshot']>>;
+
+function figuresOf(s: Snapshot) {
+  const health = s.health as Snapshot['health'] & { stream?: { lag_messages: number } };
+  return {
+    stats: s.stats,
+    workflows: s.workflows,
+    overhead: s.overhead,
+    events_applied: s.health.events_applied,
+    lines_rejected: s.health.lines_rejected,
+    lag_messages: health.stream?.lag_messages,
+  };
+}
+
+/** Waits until the aggregator's snapshot equals the union replay; fails with the difference. */
+async function expectUnionParity(daemon: DaemonProcess, dirs: readonly string[], timeoutMs = 30_000): Promise<Snapshot> {
+  const { figures } = unionFigures(dirs);
+  try {
+    return await daemon.waitFor((s) => isDeepStrictEqual(figuresOf(s), figures), timeoutMs, 'aggregate == replay of the union of the hosts');
+  } catch (error) {
+    if (error instanceof WaitFailed && error.lastSnapshot !== null) expect(figuresOf(error.lastSnapshot), error.message).toEqual(figures);
+    throw error;
+  }
+}
+
+async function streamMessages(url: string): Promise<number> {
+  const nc = await connect({ servers: url.split(',') });
+  try {
+    return (await (await nc.jetstreamManager()).streams.info('OAK')).state.messages;
+  } finally {
+    await nc.close();
+  }
+}
+
+async function waitForMessages(url: string, atLeast: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await streamMessages(url).catch(() => 0)) < atLeast) {
+    if (Date.now() > deadline) throw new Error(`the stream did not reach ${atLeast} messages in ${timeoutMs} ms`);
+    await delay(50);
+  }
+}
+
+/** Appends `rounds` bursts of `perRound` workflows to each host, `pauseMs` apart, interleaved across hosts. */
+async function writeBursts(loads: readonly Workload[], rounds: number, perRound: number, pauseMs: number, between?: (round: number) => Promise<void>): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    for (const load of loads) load.workflows(perRound);
+    await between?.(round);
+    await delay(pauseMs);
+  }
+}
+
+describe('scale-out: ship -> JetStream -> daemon --nats', () => {
+  it('three shippers for three hosts writing at once: one aggregate equal to the union; health per host', async () => {
+    const nats = await server();
+    const hosts = ['alpha', 'beta', 'gamma'];
+    const dirs = hosts.map((h) => dir(`oak-host-${h}-`));
+    const agg = await aggregator(nats.url, dir('oak-agg-'), false);
+    hosts.forEach((host, i) => ShipProcess.start(dirs[i] as string, nats.url, host));
+    await writeBursts(
+      dirs.map((d, i) => new Workload(d, hosts[i])),
+      15,
+      4,
+      40,
+    );
+    const snapshot = await expectUnionParity(agg, dirs);
+    const { lines } = unionFigures(dirs);
+    expect(await streamMessages(nats.url)).toBe(lines);
+    const stream = (snapshot.health as unknown as { stream: { seq: number; hosts: Array<{ host: string; messages: number; last_event_at: string | null; lag_messages: number }> } }).stream;
+    expect(stream.seq).toBe(lines);
+    expect(stream.hosts.map((h) => h.host)).toEqual(hosts);
+    for (const [i, h] of stream.hosts.entries()) {
+      expect(h.messages).toBe(unionFigures([dirs[i] as string]).lines);
+      expect(h.lag_messages).toBe(0);
+      expect(h.last_event_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    }
+    expect(snapshot.dir).toBe('nats:OAK');
+    expect(snapshot.sources).toBeNull();
+    await agg.stop();
+  });
+
+  it('one host: every figure of the aggregate equals file mode over the same files', async () => {
+    const nats = await server();
+    const d = dir('oak-host-one-');
+    new Workload(d, 'solo').workflows(40);
+    new Workload(d, 'solo-open').workflows(3, { open: true, estimateSeconds: 10 });
+    const ship = ShipProcess.start(d, nats.url, 'solo');
+    const agg = await aggregator(nats.url, dir('oak-agg-'));
+    await expectUnionParity(agg, [d]);
+    await ship.stop();
+    await agg.stop();
+    const fileDaemon = await startDaemon({ dir: d, stateDir: dir('oak-file-state-') });
+    await fileDaemon.stop();
+    const fromStream = agg.readSnapshot() as Snapshot;
+    const fromFiles = fileDaemon.readSnapshot() as Snapshot;
+    const sections = ['stats', 'workflows', 'overhead', 'overhead_window', 'agents', 'handoffs', 'gaps', 'estimates', 'bottlenecks'] as const;
+    for (const section of sections) expect(fromStream[section], section).toEqual(fromFiles[section]);
+    // The open workflows too (their ages depend on each snapshot's clock).
+    const ids = (s: Snapshot) => (s.open_workflows.items as Array<{ workflow_id: string }>).map((w) => w.workflow_id);
+    expect(ids(fromStream)).toEqual(ids(fromFiles));
+  });
+
+  it('a shipper killed with kill -9 during a burst and restarted: nothing lost, nothing stored twice', async () => {
+    const nats = await server();
+    const d = dir('oak-host-crash-');
+    const agg = await aggregator(nats.url, dir('oak-agg-'), false);
+    let ship = ShipProcess.start(d, nats.url, 'crashy');
+    const load = new Workload(d, 'crashy');
+    load.workflows(5);
+    await waitForMessages(nats.url, 1);
+    // Bursts of ~150 lines every 15 ms: the kill lands while lines are in flight.
+    await writeBursts([load], 20, 15, 15, async (round) => {
+      if (round === 10) await ship.kill9();
+    });
+    expect(await streamMessages(nats.url)).toBeLessThan(unionFigures([d]).lines);
+    ship = ShipProcess.start(d, nats.url, 'crashy');
+    await expectUnionParity(agg, [d]);
+    expect(await streamMessages(nats.url)).toBe(unionFigures([d]).lines);
+    await ship.stop();
+    await agg.stop();
+  });
+
+  it('nats-server stopped for 10 s while agents keep writing, then started again: everything arrives once', async () => {
+    const nats = await server();
+    const d = dir('oak-host-outage-');
+    const agg = await aggregator(nats.url, dir('oak-agg-'), false);
+    const ship = ShipProcess.start(d, nats.url, 'outage');
+    const load = new Workload(d, 'outage');
+    await writeBursts([load], 5, 5, 50);
+    await expectUnionParity(agg, [d]);
+    await nats.halt();
+    await writeBursts([load], 10, 5, 1000);
+    await nats.run();
+    await writeBursts([load], 3, 5, 50);
+    await expectUnionParity(agg, [d], 40_000);
+    expect(await streamMessages(nats.url)).toBe(unionFigures([d]).lines);
+    // The outage is logged once, not per retry.
+    expect(ship.logs('NATS unreachable')).toBeLessThanOrEqual(1);
+    await ship.stop();
+    await agg.stop();
+  });
+
+  it('the aggregator killed with kill -9 mid-stream and restarted resumes exactly after its checkpoint', async () => {
+    const nats = await server();
+    const d = dir('oak-host-agg-crash-');
+    new Workload(d, 'bulk').workflows(1500);
+    const ship = ShipProcess.start(d, nats.url, 'bulk');
+    const total = unionFigures([d]).lines;
+    await waitForMessages(nats.url, total);
+    const stateDir = dir('oak-agg-');
+    let agg = await aggregator(nats.url, stateDir);
+    const load = new Workload(d, 'more');
+    load.workflows(50);
+    // Killed after at least one checkpoint, while lines keep arriving.
+    await delay(400);
+    load.workflows(50);
+    await agg.kill9();
+    load.workflows(50);
+    agg = await aggregator(nats.url, stateDir);
+    expect(agg.logsWith('resuming from checkpoint')).toHaveLength(1);
+    await expectUnionParity(agg, [d]);
+    await ship.stop();
+    await agg.stop();
+  });
+
+  it('a three-node cluster (stream replicas 3) losing one node while events flow', async () => {
+    const began = Date.now();
+    const mark = (what: string) => process.stderr.write(`cluster: ${what} at ${Date.now() - began} ms\n`);
+    const cluster = await NatsCluster.start();
+    mark('started');
+    cleanups.push(() => cluster.stop());
+    const hosts = ['east', 'west'];
+    const dirs = hosts.map((h) => dir(`oak-host-${h}-`));
+    const agg = await aggregator(cluster.url, dir('oak-agg-'), false);
+    const ships = hosts.map((host, i) => ShipProcess.start(dirs[i] as string, cluster.url, host, ['--replicas', '3']));
+    cleanups.push(() => {
+      if (process.env.OAK_DEBUG_CLUSTER) for (const ship of ships) process.stderr.write(ship.output.slice(-3000));
+    });
+    const loads = dirs.map((d, i) => new Workload(d, hosts[i]));
+    await writeBursts(loads, 5, 4, 100);
+    await expectUnionParity(agg, dirs, 45_000);
+    mark('first parity');
+    await writeBursts(loads, 10, 4, 100, async (round) => {
+      if (round === 3) await (cluster.servers[0] as NatsServer).halt('SIGKILL');
+    });
+    mark('written');
+    await expectUnionParity(agg, dirs, 45_000);
+    mark('second parity');
+    const survivors = cluster.servers.slice(1).map((s) => s.url).join(',');
+    expect(await streamMessages(survivors)).toBe(unionFigures(dirs).lines);
+    await agg.stop();
+  }, 120_000);
+});
