@@ -1,31 +1,56 @@
+import { streamOrigin } from '../domain/streamPosition.js';
+import { loadCheckpoint } from '../io/checkpointStore.js';
 import { createLogger } from '../log.js';
 import { Ingest } from '../pipeline/ingest.js';
 import { initialState, type TelemetryState } from '../projections/telemetryState.js';
 import { connectNats, DEFAULT_STREAM } from './natsStream.js';
 import { StreamFeed } from './streamFeed.js';
 
+/** A reader's view of the stream: the state so far, brought up to date by `current()`. */
+export interface StreamView {
+  /** Applies what arrived since the last call and returns the state. */
+  current(): TelemetryState;
+  close(): Promise<void>;
+}
+
 /**
- * A batch replay from the stream instead of the files: every message stored when asked, in
- * stream order, through the same feed, decode and fold as the aggregating daemon (an ordered
- * consumer, nothing kept on the server). With one host the answers equal a replay of its files.
+ * Follows the stream through the same feed, decode and fold as the aggregating daemon, with an
+ * ordered consumer (nothing kept on the server). With `stateDir`, starts from the aggregator's
+ * checkpoint there when it is of this stream (as `--source auto` does for files); otherwise from
+ * the first message. Resolves once everything stored when asked has been applied.
  */
-export async function replayStream(url: string, stream: string = DEFAULT_STREAM): Promise<TelemetryState> {
+export async function followStream(url: string, stream: string = DEFAULT_STREAM, stateDir: string | null = null): Promise<StreamView> {
+  const loaded = stateDir === null ? null : loadCheckpoint(stateDir, streamOrigin(stream));
+  const checkpoint = loaded?.ok === true && loaded.checkpoint.stream ? loaded.checkpoint : null;
   const nc = await connectNats(url);
   let feed: StreamFeed;
   try {
-    feed = await StreamFeed.open(nc, { stream, durable: null, from: null, log: createLogger('silent') });
+    feed = await StreamFeed.open(nc, { stream, durable: null, from: checkpoint?.stream ?? null, log: createLogger('silent') });
   } catch (error) {
     await nc.close();
     throw error;
   }
+  const ingest = new Ingest(checkpoint !== null && feed.reset === null ? checkpoint.state : initialState());
+  const apply = feed.drain.bind(feed);
+  while (!feed.caughtUp()) {
+    apply((kind, line) => ingest.line(kind, line));
+    if (!feed.caughtUp()) await feed.arrival();
+  }
+  return {
+    current() {
+      apply((kind, line) => ingest.line(kind, line));
+      return ingest.state;
+    },
+    close: () => feed.close(),
+  };
+}
+
+/** A batch replay from the stream instead of the files: every message stored when asked, in stream order. */
+export async function replayStream(url: string, stream: string = DEFAULT_STREAM): Promise<TelemetryState> {
+  const view = await followStream(url, stream);
   try {
-    const ingest = new Ingest(initialState());
-    while (!feed.caughtUp()) {
-      feed.drain((kind, line) => ingest.line(kind, line));
-      if (!feed.caughtUp()) await feed.arrival();
-    }
-    return ingest.state;
+    return view.current();
   } finally {
-    await feed.close();
+    await view.close();
   }
 }

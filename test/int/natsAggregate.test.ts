@@ -4,10 +4,13 @@
  * Every scenario ends with the aggregator's snapshot equal to a batch replay of the union of
  * the hosts' files (per-agent and per-workflow figures), and the stream holding each line once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual, promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { connect } from 'nats';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SOURCE_FILES, SOURCE_KINDS } from '../../src/domain/sources.js';
@@ -19,6 +22,7 @@ import { CLI, type DaemonProcess, delay, killAllDaemons, ROOT, startDaemon, temp
 import { NatsCluster, NatsServer } from '../support/natsServer.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
+const run = promisify(execFile);
 const cleanups: Array<() => Promise<void> | void> = [];
 
 afterEach(async () => {
@@ -75,9 +79,13 @@ class ShipProcess {
   }
 }
 
+async function cliJson(telemetryDir: string, args: readonly string[]): Promise<string> {
+  return (await run(process.execPath, [CLI, ...args, '--json', '--dir', telemetryDir, '--source', 'replay'])).stdout;
+}
+
 /** `daemon --nats`; `waitReady` false when the stream does not exist yet (the daemon waits for it). */
-async function aggregator(url: string, stateDir: string, waitReady = true): Promise<DaemonProcess> {
-  return startDaemon({ dir: dir('oak-agg-dir-'), stateDir, nats: url, pollIntervalMs: 100, checkpointIntervalMs: 200, snapshotIntervalMs: 25, waitReady });
+async function aggregator(url: string, stateDir: string, waitReady = true, http = 'off'): Promise<DaemonProcess> {
+  return startDaemon({ dir: dir('oak-agg-dir-'), stateDir, nats: url, pollIntervalMs: 100, checkpointIntervalMs: 200, snapshotIntervalMs: 25, waitReady, http });
 }
 
 /** What a batch replay of every host's files, one host after the other, says. */
@@ -206,6 +214,44 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
     // The open workflows too (their ages depend on each snapshot's clock).
     const ids = (s: Snapshot) => (s.open_workflows.items as Array<{ workflow_id: string }>).map((w) => w.workflow_id);
     expect(ids(fromStream)).toEqual(ids(fromFiles));
+  });
+
+  it('the HTTP API, /metrics, the snapshot schema and MCP work in stream mode as in file mode', async () => {
+    const nats = await server();
+    const d = dir('oak-host-api-');
+    new Workload(d, 'api').workflows(30);
+    const ship = ShipProcess.start(d, nats.url, 'api-host');
+    await waitForMessages(nats.url, unionFigures([d]).lines);
+    const stateDir = dir('oak-agg-');
+    const agg = await aggregator(nats.url, stateDir, true, '127.0.0.1:0');
+    const snapshot = await expectUnionParity(agg, [d]);
+    const base = String(agg.logsWith('http listening')[0]?.url).replace(/\/$/, '');
+    for (const [route, args] of [
+      ['stats', ['stats']],
+      ['workflows', ['workflows']],
+      ['overhead', ['overhead']],
+      ['handoffs', ['handoffs']],
+    ] as const) {
+      expect(await (await fetch(`${base}/api/v1/${route}`)).text(), route).toBe(await cliJson(d, args));
+    }
+    expect(JSON.parse(await (await fetch(`${base}/readyz`)).text())).toEqual({ ready: true, lag_bytes: 0, lag_messages: 0 });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('oak_host_lag_messages{host="api-host"} 0');
+    expect(metrics).toMatch(/oak_host_last_event_timestamp_seconds\{host="api-host"\} \d+/);
+    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'config/snapshot.schema.json'), 'utf8')) as object;
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(snapshot), JSON.stringify(validate.errors)).toBe(true);
+    await agg.stop();
+    // MCP over the stream: the aggregator's checkpoint, then what the stream gained since.
+    new Workload(d, 'api-later').workflows(5);
+    await waitForMessages(nats.url, unionFigures([d]).lines);
+    const client = new Client({ name: 'oak-telemetry-test', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--nats', nats.url, '--state-dir', stateDir], stderr: 'pipe' }));
+    cleanups.push(() => client.close());
+    const answer = await client.callTool({ name: 'coordination_overhead', arguments: {} });
+    const overhead = JSON.parse((answer as { content: Array<{ text: string }> }).content[0]?.text ?? '') as Record<string, unknown>;
+    expect(overhead).toMatchObject(JSON.parse(await cliJson(d, ['overhead'])) as object);
+    await ship.stop();
   });
 
   it('a shipper killed with kill -9 during a burst and restarted: nothing lost, nothing stored twice', async () => {
