@@ -254,6 +254,23 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
     await ship.stop();
   });
 
+  it('an invocations file rewritten in place to update a record (as the reference logger does) is shipped again; the aggregate follows', async () => {
+    const nats = await server();
+    const d = dir('oak-host-rewrite-');
+    new Workload(d, 'rw').workflows(20);
+    const ship = ShipProcess.start(d, nats.url, 'rw');
+    const agg = await aggregator(nats.url, dir('oak-agg-'), false);
+    await expectUnionParity(agg, [d]);
+    const file = path.join(d, 'agent_invocations.jsonl');
+    const records = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { outcome: { status: string } });
+    for (const record of records.slice(-6)) record.outcome.status = 'failure';
+    fs.writeFileSync(file, records.map((r) => JSON.stringify(r) + '\n').join(''));
+    const { figures } = unionFigures([d]);
+    await agg.waitFor((s) => isDeepStrictEqual(figuresOf(s).stats, figures.stats) && isDeepStrictEqual(figuresOf(s).overhead, figures.overhead), 20_000, 'aggregate follows the rewrite');
+    await ship.stop();
+    await agg.stop();
+  });
+
   it('a shipper killed with kill -9 during a burst and restarted: nothing lost, nothing stored twice', async () => {
     const nats = await server();
     const d = dir('oak-host-crash-');
