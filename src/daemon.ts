@@ -334,6 +334,7 @@ export class Daemon {
           const feed = await StreamFeed.open(nc, { stream: nats.stream, durable: nats.consumer, from: this.resumeFrom, log: this.log });
           if (feed.reset !== null) {
             this.log.warn({ why: feed.reset }, 'the checkpoint does not fit the stream: starting from its first message');
+            this.resumeFrom = null;
             this.rejected.truncateTo(0);
             ({ sources: this.sources, ingest: this.ingest } = startFresh(this.origin, this.settings.maxLineBytes, this.ingestOptions()));
           }
@@ -585,7 +586,8 @@ export class Daemon {
     return {
       dir: this.origin,
       positions: this.sources.positions(),
-      stream: this.stream?.position() ?? null,
+      // Not opened yet (stopped while waiting for NATS): the position restored stays.
+      stream: this.stream?.position() ?? this.resumeFrom,
       totals: this.ingest.totals,
       rebuilds: this.rebuilds,
       rejectedFileSize: this.rejected.size(),
@@ -599,11 +601,9 @@ export class Daemon {
   private checkpoint(): Promise<void> {
     if (this.checkpointInFlight !== null) return this.checkpointInFlight;
     this.changedSinceCheckpoint = false;
-    const data = this.checkpointData();
-    this.checkpointInFlight = saveCheckpoint(this.settings.stateDir, data)
-      .then(() => {
-        if (data.stream) this.stream?.acknowledge(data.stream.seq);
-      })
+    const acknowledge = this.stream?.acknowledger();
+    this.checkpointInFlight = saveCheckpoint(this.settings.stateDir, this.checkpointData())
+      .then(() => acknowledge?.())
       .catch((error: unknown) => {
         this.changedSinceCheckpoint = true;
         this.log.error({ err: error }, 'checkpoint write failed');
@@ -615,8 +615,8 @@ export class Daemon {
   }
 
   private checkpointSync(): void {
-    const data = this.checkpointData();
-    saveCheckpointSync(this.settings.stateDir, data);
-    if (data.stream) this.stream?.acknowledge(data.stream.seq);
+    const acknowledge = this.stream?.acknowledger();
+    saveCheckpointSync(this.settings.stateDir, this.checkpointData());
+    acknowledge?.();
   }
 }

@@ -190,17 +190,20 @@ export class StreamFeed {
   }
 
   /**
-   * Acknowledges everything up to `seq` (AckAll) once a checkpoint holding it is on disk, so the
-   * server's view of the durable consumer says what the aggregator keeps.
+   * Returns how to acknowledge everything applied so far (AckAll on the last applied message),
+   * to be called once a checkpoint holding it is on disk, so the server's view of the durable
+   * consumer says what the aggregator keeps.
    */
-  acknowledge(seq: number): void {
+  acknowledger(): () => void {
     const message = this.lastApplied;
-    if (this.options.durable === null || message === null || message.seq !== seq) return;
-    try {
-      message.ack();
-    } catch {
-      // The connection is gone: the next start positions the consumer from the checkpoint.
-    }
+    if (this.options.durable === null || message === null) return () => undefined;
+    return () => {
+      try {
+        message.ack();
+      } catch {
+        // The connection is gone: the next start positions the consumer from the checkpoint.
+      }
+    };
   }
 
   async close(): Promise<void> {

@@ -334,6 +334,39 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
     await agg.stop();
   });
 
+  it('an aggregator stopped while waiting for NATS keeps its place; a stream made again starts the aggregate over', async () => {
+    const nats = await server();
+    const d = dir('oak-host-wait-');
+    new Workload(d, 'wait').workflows(20);
+    let ship = ShipProcess.start(d, nats.url, 'wait');
+    const stateDir = dir('oak-agg-');
+    let agg = await aggregator(nats.url, stateDir, false);
+    await expectUnionParity(agg, [d]);
+    await agg.stop();
+    await ship.stop();
+    await nats.halt();
+    agg = await aggregator(nats.url, stateDir, false);
+    await agg.waitForLog((l) => l.msg === 'waiting for NATS and the stream', 10_000);
+    await agg.stop();
+    await nats.run();
+    agg = await aggregator(nats.url, stateDir);
+    await expectUnionParity(agg, [d]);
+    await agg.stop();
+    // The stream deleted and made again (by a shipper of another host): the old position is void.
+    const nc = await connect({ servers: nats.url });
+    await (await nc.jetstreamManager()).streams.delete('OAK');
+    await nc.close();
+    const other = dir('oak-host-new-');
+    new Workload(other, 'new').workflows(7);
+    ship = ShipProcess.start(other, nats.url, 'new');
+    await waitForMessages(nats.url, unionFigures([other]).lines);
+    agg = await aggregator(nats.url, stateDir);
+    expect(agg.logsWith('the checkpoint does not fit the stream: starting from its first message')).toHaveLength(1);
+    await expectUnionParity(agg, [other]);
+    await ship.stop();
+    await agg.stop();
+  });
+
   it('a three-node cluster (stream replicas 3) losing one node while events flow', async () => {
     const began = Date.now();
     const mark = (what: string) => process.stderr.write(`cluster: ${what} at ${Date.now() - began} ms\n`);

@@ -115,6 +115,13 @@ describe('loadDaemonConfig: every env var in the documented list is read', () =>
 });
 
 describe('loadDaemonConfig: bad values name their source and field', () => {
+  it('the nats section: a URL without a scheme, a bad stream name and replicas out of range name their flags', () => {
+    const err = usageErrorOf({ flags: { nats: { url: 'localhost:4222', stream: 'a.b', replicas: 7 } } });
+    expect(err.message).toContain('flag --nats: nats.url must be a nats:// URL');
+    expect(err.message).toContain('flag --stream: nats.stream must be 1-64 letters, digits, _ or -');
+    expect(err.message).toContain('nats.replicas must be <= 5, got 7');
+  });
+
   it('config file: wrong type, out of range', () => {
     const file = configFile({ pollIntervalMs: 'fast', alerts: { agentSuccess: { floor: 1.5 } } });
     const err = usageErrorOf({ configFile: file });
