@@ -2,19 +2,23 @@
  * The dashboard at / in a real headless Chromium (Debian's package, driven by playwright-core;
  * `npm test` installs it when missing): it renders every section from the live event stream,
  * updates without a reload, loads nothing from outside the daemon, shows an empty state that
- * says what to do, and stays readable in a narrow window.
+ * says what to do, stays readable in a narrow window, and in stream mode lists the hosts.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type DaemonProcess, fixtureDir, killAllDaemons, ROOT, startDaemon, tempDir } from '../support/daemonHarness.js';
+import { CLI, type DaemonProcess, fixtureDir, killAllDaemons, ROOT, startDaemon, tempDir } from '../support/daemonHarness.js';
+import { NatsServer } from '../support/natsServer.js';
 import { Workload, type WorkflowSpec } from '../support/telemetryWorkload.js';
 
 /** All the time inside agents, and 95% outside them. */
 const EFFICIENT: WorkflowSpec = { agents: 2, workflowSeconds: 100, agentSeconds: 50, failEvery: 0 };
 const SLOW: WorkflowSpec = { agents: 2, workflowSeconds: 1000, agentSeconds: 50, failEvery: 0 };
 
+const run = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots of each run (ignored by git). */
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
@@ -73,6 +77,7 @@ describe('dashboard', () => {
     expect(await page.textContent('#estimates')).toMatch(/workflows: median [\d.]+x/);
     expect(await page.textContent('#bottlenecks')).toMatch(/Slowest hand-overs/);
     expect(await page.isHidden('#empty')).toBe(true);
+    expect(await page.isHidden('#hosts-card'), 'the hosts card is for stream mode').toBe(true);
 
     // when more workflows arrive, the page follows without a reload
     const before = Number((await page.textContent('#status'))?.match(/(\d+) events/)?.[1]);
@@ -139,5 +144,37 @@ describe('dashboard', () => {
     expect(await page.locator('#agents tbody tr').count()).toBeGreaterThan(0);
     await page.close();
     await daemon.stop();
+  });
+
+  it('in stream mode (daemon --nats) shows every shipping host with its messages and lag', async () => {
+    const nats = await NatsServer.start();
+    const hosts = ['north', 'south'];
+    const hostDirs = hosts.map((host) => {
+      const d = tempDir(`oak-dash-${host}-`);
+      dirs.push(d);
+      new Workload(d, host).workflows(4);
+      return d;
+    });
+    try {
+      for (const [i, host] of hosts.entries()) await run(process.execPath, [CLI, 'ship', '--once', '--dir', hostDirs[i] as string, '--nats', nats.url, '--host', host]);
+      const aggDir = tempDir('oak-dash-agg-');
+      dirs.push(aggDir);
+      const daemon = await startDaemon({ dir: aggDir, stateDir: path.join(aggDir, 'state'), nats: nats.url, http: '127.0.0.1:0' });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(baseUrl(daemon));
+      await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('from 2 hosts'));
+      expect(await page.isVisible('#hosts-card')).toBe(true);
+      const rows = await page.locator('#hosts tbody tr').evaluateAll((trs) => trs.map((tr) => [...(tr as HTMLTableRowElement).cells].map((td) => td.textContent)));
+      // 4 workflows of 3 agents: 13 lines each, nothing waiting
+      expect(rows).toEqual([
+        ['north', '52', expect.stringMatching(/\d/), '0'],
+        ['south', '52', expect.stringMatching(/\d/), '0'],
+      ]);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-stream-mode.png'), fullPage: true });
+      await page.close();
+      await daemon.stop();
+    } finally {
+      await nats.stop();
+    }
   });
 });

@@ -179,7 +179,15 @@ function render(s) {
     `<h3 class="label">Failures that ended a workflow (${b.failure_enders.unsuccessful_workflows} unsuccessful)</h3>` +
     table(['Agent', 'Workflows', 'Share'], b.failure_enders.items.slice(0, 5).map((f) => [f.agent_name, f.workflows, pct(f.share)]), [1, 2]) +
     `<h3 class="label">Workflows over ${b.over_threshold.threshold_pct}% overhead: ${b.over_threshold.count}</h3>`;
-  $('status').textContent = `live · ${s.health.events_applied} events · updated ${new Date(s.generated_at).toLocaleTimeString()}`;
+  // Stream mode (daemon --nats): where each shipping host stands.
+  const stream = s.health.stream;
+  $('hosts-card').hidden = stream === undefined;
+  if (stream !== undefined) {
+    $('hosts').innerHTML =
+      `<p class="muted">stream ${esc(stream.name)} · sequence ${stream.seq} · ${stream.lag_messages} messages waiting</p>` +
+      table(['Host', 'Messages', 'Last event', 'Waiting'], stream.hosts.map((h) => [h.host, h.messages, h.last_event_at === null ? '–' : new Date(h.last_event_at).toLocaleString(), h.lag_messages]), [1, 3]);
+  }
+  $('status').textContent = `live · ${s.health.events_applied} events${stream === undefined ? '' : ` from ${stream.hosts.length} hosts`} · updated ${new Date(s.generated_at).toLocaleTimeString()}`;
 }
 
 // ---- the event stream (fetch, so a token can travel in a header); reconnects on its own ----
