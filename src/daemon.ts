@@ -169,7 +169,8 @@ export class Daemon {
     await this.checkpoint();
     this.startLive();
     this.live = true;
-    this.log.info({ [this.stream ? 'stream' : 'dir']: this.stream ? this.settings.nats?.stream : this.settings.dir, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
+    const following = this.settings.nats ? { stream: this.settings.nats.stream } : { dir: this.settings.dir };
+    this.log.info({ ...following, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
   }
 
   /** The HTTP API, when configured; its address is logged ("http listening"). */
