@@ -27,7 +27,7 @@ export function buildShipCommand(): Command {
     .option('--replicas <n>', 'copies of a stream this creates, in a cluster (default 1; limits: config "nats")')
     .option('--state-dir <path>', 'where the shipped offsets and rejected lines go (default: <dir>/.oak-telemetry)')
     .option('--config <file>', 'JSON file with any of the settings of config/default.json (its "nats" section: stream limits)')
-    .option('--poll-interval-ms <n>', 'how often to look for new lines', '200')
+    .option('--poll-interval-ms <n>', 'how often to look for new lines (a read of each file; the pause after a pass)', '50')
     .option('--once', 'ship what the files hold now, then exit')
     .action(async (opts: ShipOpts) => {
       const [{ Shipper }, { connectNats, ensureStream }, { createLogger }, { loadDaemonConfig }, { UsageError }] = await Promise.all([

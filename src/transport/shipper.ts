@@ -13,6 +13,14 @@ import { messageId, subjectOf } from './natsStream.js';
 
 /** Publishes in flight at once before waiting for their acknowledgements. */
 const PIPELINE = 512;
+/** Bytes read per file per step: a backlog is shipped (and its offsets recorded) in steps of this. */
+const STEP_BYTES = 4 * 1024 * 1024;
+
+export interface ShipCounts {
+  published: number;
+  duplicates: number;
+  rejected: number;
+}
 
 interface ShipState {
   readonly dir: string;
@@ -53,16 +61,31 @@ export class Shipper {
     this.sources = this.sourcesFrom(this.state.positions);
   }
 
-  /** Reads what the files gained and publishes it; returns the lines stored. Throws when NATS fails (offsets stay). */
-  async shipOnce(js: JetStreamClient): Promise<{ published: number; duplicates: number; rejected: number }> {
+  /**
+   * Reads what the files gained and publishes it, in steps of STEP_BYTES per file (each step's
+   * offsets recorded once it is acknowledged); returns the lines stored. Throws when NATS fails
+   * (the offsets stay at the last acknowledged step).
+   */
+  async shipOnce(js: JetStreamClient): Promise<ShipCounts> {
+    const total: ShipCounts = { published: 0, duplicates: 0, rejected: 0 };
+    for (;;) {
+      const step = await this.shipStep(js);
+      total.published += step.published;
+      total.duplicates += step.duplicates;
+      total.rejected += step.rejected;
+      if (!step.more) return total;
+    }
+  }
+
+  private async shipStep(js: JetStreamClient): Promise<ShipCounts & { more: boolean }> {
     const lines: Array<readonly [SourceKind, RawLine]> = [];
     this.rejectedSizeBefore = this.rejected.size();
-    const outcome = this.sources.readAll((kind, line) => lines.push([kind, line]));
+    const outcome = this.sources.readAll((kind, line) => lines.push([kind, line]), STEP_BYTES);
     if (outcome.kind === 'rewritten') {
       this.options.log.warn({ file: outcome.file, why: outcome.why }, 'a file changed other than by appending: shipping it again from the start');
       this.state = { ...this.state, generation: this.state.generation + 1, positions: null };
       this.sources = this.sourcesFrom(null);
-      return this.shipOnce(js);
+      return { published: 0, duplicates: 0, rejected: 0, more: true };
     }
     const positions = this.sources.positions();
     let published = 0;
@@ -94,7 +117,7 @@ export class Shipper {
     // Every line up to these positions is in the stream: record them.
     this.state = { ...this.state, positions };
     this.save();
-    return { published, duplicates, rejected };
+    return { published, duplicates, rejected, more: outcome.more };
   }
 
   /** After a failure: forget what was read but not acknowledged, and read it again next time. */

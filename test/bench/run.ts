@@ -34,6 +34,7 @@ async function sections(): Promise<Section[]> {
     load('restartBench', 'restart'),
     load('memoryBench', 'memory'),
     load('scalingBench', 'scaling'),
+    load('natsBench', 'nats'),
   ]);
   return all.filter((s): s is Section => s !== null);
 }

@@ -314,7 +314,9 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
   it('the aggregator killed with kill -9 mid-stream and restarted resumes exactly after its checkpoint', async () => {
     const nats = await server();
     const d = dir('oak-host-agg-crash-');
-    new Workload(d, 'bulk').workflows(1500);
+    // Over 4 MiB of invocations: the shipper ships the backlog in steps.
+    new Workload(d, 'bulk').workflows(2500);
+    expect(fs.statSync(path.join(d, 'agent_invocations.jsonl')).size).toBeGreaterThan(4 * 1024 * 1024);
     const ship = ShipProcess.start(d, nats.url, 'bulk');
     const total = unionFigures([d]).lines;
     await waitForMessages(nats.url, total);
