@@ -43,7 +43,7 @@ export function messageId(host: string, fingerprint: string, byteOffset: number)
 /** Connects to one server or a cluster (URLs separated by commas); reconnects for as long as it takes. */
 export async function connectNats(url: string): Promise<NatsConnection> {
   const servers = url.split(',').map((u) => u.trim()).filter((u) => u !== '');
-  return connect({ servers, name: 'oak-telemetry', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  return connect({ servers, name: 'oak-telemetry', maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true });
 }
 
 /** The stream a shipper creates when it is missing (config `nats`). */
