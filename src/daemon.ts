@@ -138,6 +138,8 @@ export class Daemon {
   /** Asks a starting daemon to stop catching up; `start` then returns without going live. */
   requestStop(): void {
     this.stopRequested = true;
+    // A stream still being opened (the server or the stream not there yet) gives up at once.
+    this.stopOpening?.();
   }
 
   private get streamMode(): boolean {
@@ -231,7 +233,6 @@ export class Daemon {
     this.events.close();
     await this.api?.close();
     await this.watcher?.close();
-    // A stream still being opened (the server or the stream not there yet) gives up.
     this.stopOpening?.();
     await this.snapshots.flush();
     await this.checkpointInFlight;
@@ -329,10 +330,19 @@ export class Daemon {
     for (;;) {
       if (this.stopRequested) return null;
       try {
-        const nc = await Promise.race([connectNats(nats.url), cancelled]);
-        if (nc === null) return null;
+        const connecting = connectNats(nats.url);
+        const nc = await Promise.race([connecting, cancelled]);
+        if (nc === null) {
+          // Cancelled first: a connection that still comes is closed, not left reconnecting.
+          void connecting.then((late) => late.close()).catch(() => undefined);
+          return null;
+        }
         try {
           const feed = await StreamFeed.open(nc, { stream: nats.stream, durable: nats.consumer, from: this.resumeFrom, log: this.log });
+          if (this.stopRequested) {
+            await feed.close();
+            return null;
+          }
           if (feed.reset !== null) {
             this.log.warn({ why: feed.reset }, 'the checkpoint does not fit the stream: starting from its first message');
             this.resumeFrom = null;
@@ -602,9 +612,7 @@ export class Daemon {
   private checkpoint(): Promise<void> {
     if (this.checkpointInFlight !== null) return this.checkpointInFlight;
     this.changedSinceCheckpoint = false;
-    const acknowledge = this.stream?.acknowledger();
     this.checkpointInFlight = saveCheckpoint(this.settings.stateDir, this.checkpointData())
-      .then(() => acknowledge?.())
       .catch((error: unknown) => {
         this.changedSinceCheckpoint = true;
         this.log.error({ err: error }, 'checkpoint write failed');
@@ -616,8 +624,6 @@ export class Daemon {
   }
 
   private checkpointSync(): void {
-    const acknowledge = this.stream?.acknowledger();
     saveCheckpointSync(this.settings.stateDir, this.checkpointData());
-    acknowledge?.();
   }
 }

@@ -4,7 +4,7 @@ import type { JetStreamClient, PubAck } from 'nats';
 import type { SourceKind } from '../domain/sources.js';
 import { formatTimestampUs } from '../domain/time.js';
 import { writeFileAtomicSync } from '../io/atomicFile.js';
-import { SourceSet, type SourcePositions } from '../io/sourceSet.js';
+import { SourceSet, type SourcePositions, START_POSITIONS } from '../io/sourceSet.js';
 import { rejectedLog, rejectedRecord, type StateLog } from '../io/stateLogs.js';
 import type { Logger } from '../log.js';
 import { decodeRawLine } from '../pipeline/ingest.js';
@@ -25,8 +25,8 @@ export interface ShipCounts {
 interface ShipState {
   readonly dir: string;
   readonly host: string;
-  /** Bumped when a file was rewritten: the re-shipped lines must not look like duplicates. */
-  readonly generation: number;
+  /** Per file, bumped when it was rewritten: its re-shipped lines must not look like duplicates. */
+  readonly generations: Readonly<Record<SourceKind, number>>;
   readonly positions: SourcePositions | null;
 }
 
@@ -82,9 +82,14 @@ export class Shipper {
     this.rejectedSizeBefore = this.rejected.size();
     const outcome = this.sources.readAll((kind, line) => lines.push([kind, line]), STEP_BYTES);
     if (outcome.kind === 'rewritten') {
-      this.options.log.warn({ file: outcome.file, why: outcome.why }, 'a file changed other than by appending: shipping it again from the start');
-      this.state = { ...this.state, generation: this.state.generation + 1, positions: null };
-      this.sources = this.sourcesFrom(null);
+      // Only that file starts over (under a new generation); the others go on from their
+      // recorded offsets (what this step read of them is read again).
+      const file = outcome.file;
+      this.options.log.warn({ file, why: outcome.why }, 'a file changed other than by appending: shipping it again from the start');
+      const positions = { ...(this.state.positions ?? START_POSITIONS), [file]: START_POSITIONS[file] };
+      this.state = { ...this.state, generations: { ...this.state.generations, [file]: this.state.generations[file] + 1 }, positions };
+      this.save();
+      this.sources = this.sourcesFrom(positions);
       return { published: 0, duplicates: 0, rejected: 0, more: true };
     }
     const positions = this.sources.positions();
@@ -108,7 +113,7 @@ export class Shipper {
         continue;
       }
       if (decoded.type === 'blank') continue;
-      const fingerprint = `${positions[kind].fingerprint?.ino ?? 0}.${this.state.generation}`;
+      const fingerprint = `${positions[kind].fingerprint?.ino ?? 0}.${this.state.generations[kind]}`;
       const data = line.text !== undefined ? Buffer.from(line.text, 'utf8') : (bytes as Buffer);
       inFlight.push(js.publish(subjectOf(kind, this.options.host), data, { msgID: messageId(this.options.host, `${kind}:${fingerprint}`, line.byteOffset) }));
       if (inFlight.length >= PIPELINE) await settle();
@@ -132,12 +137,14 @@ export class Shipper {
   }
 
   private load(): ShipState {
-    const fresh: ShipState = { dir: this.options.dir, host: this.options.host, generation: 0, positions: null };
+    const fresh: ShipState = { dir: this.options.dir, host: this.options.host, generations: { invocations: 0, metrics: 0, workflow_events: 0 }, positions: null };
     if (!fs.existsSync(this.statePath)) return fresh;
     try {
-      const loaded = JSON.parse(fs.readFileSync(this.statePath, 'utf8')) as ShipState;
+      const loaded = JSON.parse(fs.readFileSync(this.statePath, 'utf8')) as ShipState & { generation?: number };
       if (loaded.dir !== this.options.dir || loaded.host !== this.options.host) return fresh;
-      return loaded;
+      // Written before generations were per file: one number for all three.
+      const g = loaded.generation ?? 0;
+      return { ...loaded, generations: loaded.generations ?? { invocations: g, metrics: g, workflow_events: g } };
     } catch {
       this.options.log.warn({ file: this.statePath }, 'shipper state unreadable: shipping from the start (the stream drops duplicates)');
       return fresh;

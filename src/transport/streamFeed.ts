@@ -1,4 +1,4 @@
-import { AckPolicy, type Consumer, type ConsumerMessages, DeliverPolicy, type JsMsg, type NatsConnection, nanos } from 'nats';
+import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg, type NatsConnection, nanos } from 'nats';
 import { Subject } from 'rxjs';
 import type { SourceKind } from '../domain/sources.js';
 import type { StreamPosition } from '../domain/streamPosition.js';
@@ -12,8 +12,13 @@ import { hostOfSubject, kindOfSubject } from './natsStream.js';
  * order, to the same fold as the files' lines. The position (last applied stream sequence, and
  * per host what was applied) travels in the daemon's checkpoint; the checkpoint, not the
  * consumer, says where to resume, so a restart after kill -9 applies nothing twice and loses
- * nothing. The durable consumer is positioned at the checkpoint when they differ (AckAll: the
- * daemon acknowledges a sequence once a checkpoint holding it is on disk).
+ * nothing. The durable consumer is positioned at the checkpoint when they differ, and
+ * acknowledges (AckAll) what was applied.
+ *
+ * Messages are pulled in batches (fetch) only while the buffer has room, so memory stays
+ * bounded. Messages the server delivered but this process never received (a connection cut
+ * mid-batch) show as a gap in the consumer's delivery sequence, or as the stream holding more
+ * than arrives: either makes the consumer again right after the last message received.
  */
 
 export interface HostHealth {
@@ -33,12 +38,17 @@ export interface StreamFeedOptions {
   readonly log: Logger;
 }
 
-/** Messages held in memory at most, before the pull waits for the fold. */
+/** Messages held in memory at most (plus one batch), before the pull waits for the fold. */
 const BUFFER_LIMIT = 20_000;
+const BATCH = 1000;
+/** A pull request lasts this long at most (a pull lost with a server is noticed within it). */
+const FETCH_EXPIRES_MS = 2000;
+/** The stream holds messages past the last one received, and none arrived for this long: pull again from there. */
+const STALL_MS = 3000;
 /** How often the per-host message counts are fetched from the server. */
 const STREAM_INFO_INTERVAL_MS = 1000;
 /** A message redelivered after this long without an acknowledgement is skipped by sequence anyway. */
-const ACK_WAIT_MS = 5 * 60 * 1000;
+const ACK_WAIT_MS = 60 * 1000;
 
 export class StreamFeed {
   /** Fires when messages were added to the buffer (or the feed failed and recovered). */
@@ -52,12 +62,20 @@ export class StreamFeed {
   /** Messages per host stored in the stream, from the last stream info. */
   private stored = new Map<string, number>();
   private lastSeqStored = 0;
-  private pending = 0;
+  /** Messages past the last one received, as the server last said (null: not known yet). */
+  private pending: number | null = null;
+  /** When a message last arrived (for the stall check). */
+  private lastArrivalMs = Date.now();
+  /** Set when the stream was replaced while being followed: pulling stops, the position stays. */
+  private replaced: string | null = null;
+  /** Closes the current pull at once (on close, or when a gap or stall is found). */
+  private abortPull: (() => void) | null = null;
+  private wakeBackoff: (() => void) | null = null;
+  private stallAborted = false;
   /** Stream sequence up to which the pull has buffered (the next consumer starts after it). */
   private pulledSeq: number;
   private lastApplied: JsMsg | null = null;
   private closed = false;
-  private messages: ConsumerMessages | null = null;
   private pumping: Promise<void> = Promise.resolve();
   private room: (() => void) | null = null;
   private infoTimer: NodeJS.Timeout | null = null;
@@ -96,6 +114,10 @@ export class StreamFeed {
       reset = `stream ${options.stream} ends at ${info.state.last_seq}, before the checkpoint's ${from.seq}`;
       from = null;
     }
+    if (from !== null && info.state.messages > 0 && info.state.first_seq > from.seq + 1) {
+      // The stream's limits removed messages the aggregator never saw: say so, they are gone.
+      options.log.warn({ stream: options.stream, from_seq: from.seq + 1, first_seq: info.state.first_seq, lost: info.state.first_seq - from.seq - 1 }, 'messages after the checkpoint were removed from the stream before they were applied');
+    }
     // An empty stream (perhaps purged: last_seq stays) has nothing to catch up on.
     const target = info.state.messages === 0 ? (from?.seq ?? 0) : info.state.last_seq;
     const feed = new StreamFeed(nc, options, info.created, target, from, reset);
@@ -107,7 +129,8 @@ export class StreamFeed {
 
   /** Whether everything stored when the feed opened has been applied. */
   caughtUp(): boolean {
-    return this.seq >= this.target || (this.pending === 0 && this.bufferedCount() === 0 && this.pulledSeq >= this.target);
+    // The server saying nothing is left also covers a stream whose last messages were removed.
+    return this.seq >= this.target || (this.pending === 0 && this.bufferedCount() === 0) || this.replaced !== null;
   }
 
   bufferedCount(): number {
@@ -134,6 +157,7 @@ export class StreamFeed {
       if (kind !== null) apply(kind, { bytes: null, text: message.string(), line: message.seq, byteOffset: 0 });
       applied++;
     }
+    if (applied > 0) this.acknowledge();
     if (this.head === this.buffer.length) {
       this.buffer.length = 0;
       this.head = 0;
@@ -176,7 +200,7 @@ export class StreamFeed {
 
   /** Messages in the stream not yet applied. */
   lagMessages(): number {
-    return Math.max(0, this.lastSeqStored - this.seq, this.pending + this.bufferedCount());
+    return Math.max(0, this.lastSeqStored - this.seq, (this.pending ?? 0) + this.bufferedCount());
   }
 
   /** Per host: messages applied, when the last one was stored, and how many wait. */
@@ -190,20 +214,17 @@ export class StreamFeed {
   }
 
   /**
-   * Returns how to acknowledge everything applied so far (AckAll on the last applied message),
-   * to be called once a checkpoint holding it is on disk, so the server's view of the durable
-   * consumer says what the aggregator keeps.
+   * Acknowledges everything applied so far (AckAll on the last applied message): the server's
+   * view of the durable consumer follows the aggregator, and nothing is sent twice while it
+   * catches up. The checkpoint still decides where a restart resumes.
    */
-  acknowledger(): () => void {
-    const message = this.lastApplied;
-    if (this.options.durable === null || message === null) return () => undefined;
-    return () => {
-      try {
-        message.ack();
-      } catch {
-        // The connection is gone: the next start positions the consumer from the checkpoint.
-      }
-    };
+  private acknowledge(): void {
+    if (this.options.durable === null || this.lastApplied === null) return;
+    try {
+      this.lastApplied.ack();
+    } catch {
+      // The connection is gone: the next start positions the consumer from the checkpoint.
+    }
   }
 
   async close(): Promise<void> {
@@ -211,12 +232,14 @@ export class StreamFeed {
     this.closed = true;
     if (this.infoTimer !== null) clearInterval(this.infoTimer);
     this.room?.();
+    this.abortPull?.();
+    this.wakeBackoff?.();
     this.arrivals$.complete();
-    // Ends the pull loop (an iterator left running would wait on the closed connection forever).
-    this.messages?.stop();
-    await this.nc.flush().catch(() => undefined);
-    await this.nc.close().catch(() => undefined);
-    await this.pumping.catch(() => undefined);
+    const within = (ms: number, work: Promise<unknown>) => Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+    // Acknowledgements out, but never past the daemon's shutdown limit (a half-open socket).
+    await within(500, this.nc.flush());
+    await within(500, this.nc.close());
+    await within(500, this.pumping);
   }
 
   private start(): void {
@@ -236,74 +259,122 @@ export class StreamFeed {
       }
       this.stored = stored;
       this.lastSeqStored = info.state.last_seq;
+      // More is stored than arrived, and nothing came for a while: deliveries were lost (a
+      // deleted consumer, a cut connection at the tail); pull again after the last received.
+      if (info.state.last_seq > this.pulledSeq && this.bufferedCount() === 0 && Date.now() - this.lastArrivalMs > STALL_MS) {
+        this.lastArrivalMs = Date.now();
+        this.stallAborted = true;
+        this.abortPull?.();
+      }
     } catch {
       // Unreachable for now: the figures stay as they were.
     }
   }
 
-  /** Pulls messages into the buffer; after a failure, starts a consumer again after the last buffered one. */
+  /**
+   * Pulls batches into the buffer while it has room. After a failure, a gap in the delivery
+   * sequence or a stall, starts a consumer again right after the last message received.
+   */
   private async pump(): Promise<void> {
     let backoffMs = 250;
-    while (!this.closed) {
+    while (!this.closed && this.replaced === null) {
       try {
         const consumer = await this.openConsumer();
-        // Pulls expire after 5 s (heartbeats every 2.5 s): a pull lost with a server is noticed within seconds.
-        const messages = await consumer.consume({ max_messages: 1000, expires: 5000 });
-        this.messages = messages;
-        if (this.closed) messages.stop();
         if (this.failing) this.options.log.info({ stream: this.options.stream }, 'stream reachable again: following it');
         this.failing = false;
         backoffMs = 250;
-        for await (const message of messages) {
-          if (this.closed) break;
-          if (message.seq <= this.pulledSeq) continue;
-          this.pulledSeq = message.seq;
-          this.pending = message.info.pending;
-          if (message.seq > this.lastSeqStored) this.lastSeqStored = message.seq;
-          this.buffer.push(message);
-          this.arrivals$.next();
+        let lastDelivery = 0;
+        while (!this.closed) {
           if (this.bufferedCount() >= BUFFER_LIMIT) await new Promise<void>((resolve) => (this.room = resolve));
+          if (this.closed) return;
+          const batch = await consumer.fetch({ max_messages: BATCH, expires: FETCH_EXPIRES_MS });
+          this.abortPull = () => batch.stop();
+          for await (const message of batch) {
+            if (this.closed) return;
+            const delivery = message.info.deliverySequence;
+            if (lastDelivery !== 0 && delivery !== lastDelivery + 1) {
+              batch.stop();
+              throw new Error(`deliveries ${lastDelivery + 1}-${delivery - 1} never arrived`);
+            }
+            lastDelivery = delivery;
+            this.pending = message.info.pending;
+            this.lastArrivalMs = Date.now();
+            if (message.seq <= this.pulledSeq) continue;
+            this.pulledSeq = message.seq;
+            if (message.seq > this.lastSeqStored) this.lastSeqStored = message.seq;
+            this.buffer.push(message);
+            this.arrivals$.next();
+          }
+          this.abortPull = null;
+          // The batch ended early (a stall or a gap was found elsewhere): make the consumer again.
+          if (this.stallAborted) {
+            this.stallAborted = false;
+            throw new Error('no deliveries while the stream holds more');
+          }
         }
-        if (this.closed) return;
-        throw new Error('the consumer stopped');
+        return;
       } catch (error) {
+        this.abortPull = null;
         if (this.closed) return;
-        if (!this.failing) this.options.log.warn({ stream: this.options.stream, err: error }, 'stream unreachable: retrying with backoff');
+        if (!this.failing) this.options.log.warn({ stream: this.options.stream, err: error }, 'stream unreachable or deliveries lost: pulling again after the last message received');
         this.failing = true;
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, backoffMs);
+          this.wakeBackoff = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wakeBackoff = null;
         backoffMs = Math.min(backoffMs * 2, 5000);
       }
     }
   }
 
   /**
-   * The durable consumer, starting right after what was pulled: kept when the server's copy
-   * already stands exactly there, made again otherwise. Without a durable name, an ordered one.
+   * The consumer, starting right after the last message received: the durable one is kept when
+   * the server's copy already stands exactly there and made again otherwise; without a durable
+   * name, an ephemeral one (no acknowledgements, removed by the server when idle). A stream made
+   * again under the same name while being followed stops the pulling (see `replaced`).
    */
   private async openConsumer(): Promise<Consumer> {
     const js = this.nc.jetstream();
+    const jsm = await this.nc.jetstreamManager();
+    const stream = await jsm.streams.info(this.options.stream);
+    if (stream.created !== this.created) {
+      this.replaced = `stream ${this.options.stream} was made again while being followed (created ${stream.created})`;
+      this.options.log.error({ why: this.replaced }, 'the stream was replaced: stopped following it (restart the daemon to start over from the new stream)');
+      this.arrivals$.next();
+      throw new Error(this.replaced);
+    }
     const start = this.pulledSeq + 1;
+    const from = start <= 1 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start };
     const durable = this.options.durable;
     if (durable === null) {
-      return js.consumers.get(this.options.stream, start <= 1 ? {} : { opt_start_seq: start, deliver_policy: DeliverPolicy.StartSequence });
+      const info = await jsm.consumers.add(this.options.stream, { ack_policy: AckPolicy.None, inactive_threshold: nanos(30_000), filter_subject: 'oak.>', ...from });
+      this.pending = info.num_pending;
+      return js.consumers.get(this.options.stream, info.name);
     }
-    const jsm = await this.nc.jetstreamManager();
     try {
       const info = await jsm.consumers.info(this.options.stream, durable);
       const exact = info.delivered.stream_seq === this.pulledSeq && info.num_ack_pending === 0 && info.config.ack_policy === AckPolicy.All;
-      if (exact) return js.consumers.get(this.options.stream, durable);
+      if (exact) {
+        this.pending = info.num_pending;
+        return js.consumers.get(this.options.stream, durable);
+      }
       await jsm.consumers.delete(this.options.stream, durable);
     } catch (error) {
       if (!/consumer not found/i.test((error as Error).message)) throw error;
     }
-    await jsm.consumers.add(this.options.stream, {
+    const info = await jsm.consumers.add(this.options.stream, {
       durable_name: durable,
       ack_policy: AckPolicy.All,
       ack_wait: nanos(ACK_WAIT_MS),
       max_ack_pending: -1,
       filter_subject: 'oak.>',
-      ...(start <= 1 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start }),
+      ...from,
     });
+    this.pending = info.num_pending;
     return js.consumers.get(this.options.stream, durable);
   }
 }

@@ -19,6 +19,7 @@ import { Ingest } from '../../src/pipeline/ingest.js';
 import { initialState } from '../../src/projections/telemetryState.js';
 import * as q from '../../src/queries/telemetryQueries.js';
 import { CLI, type DaemonProcess, delay, killAllDaemons, ROOT, startDaemon, tempDir, WaitFailed } from '../support/daemonHarness.js';
+import { CuttableProxy } from '../support/cuttableProxy.js';
 import { NatsCluster, NatsServer } from '../support/natsServer.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
@@ -149,6 +150,16 @@ async function streamMessages(url: string): Promise<number> {
   }
 }
 
+async function subjectCounts(url: string): Promise<Map<string, number>> {
+  const nc = await connect({ servers: url.split(',') });
+  try {
+    const info = await (await nc.jetstreamManager()).streams.info('OAK', { subjects_filter: 'oak.>' });
+    return new Map(Object.entries(info.state.subjects ?? {}));
+  } finally {
+    await nc.close();
+  }
+}
+
 async function waitForMessages(url: string, atLeast: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await streamMessages(url).catch(() => 0)) < atLeast) {
@@ -266,7 +277,14 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
     for (const record of records.slice(-6)) record.outcome.status = 'failure';
     fs.writeFileSync(file, records.map((r) => JSON.stringify(r) + '\n').join(''));
     const { figures } = unionFigures([d]);
-    await agg.waitFor((s) => isDeepStrictEqual(figuresOf(s).stats, figures.stats) && isDeepStrictEqual(figuresOf(s).overhead, figures.overhead), 20_000, 'aggregate follows the rewrite');
+    const same = (s: Snapshot) => ['stats', 'workflows', 'overhead'].every((k) => isDeepStrictEqual(figuresOf(s)[k as 'stats'], figures[k as 'stats']));
+    await agg.waitFor(same, 20_000, 'aggregate follows the rewrite');
+    // Only the rewritten file was shipped again: the other two are in the stream once.
+    const counts = await subjectCounts(nats.url);
+    const lines = (name: string) => fs.readFileSync(path.join(d, name), 'utf8').split('\n').filter((l) => l !== '').length;
+    expect(counts.get('oak.metrics.rw')).toBe(lines('success_metrics.jsonl'));
+    expect(counts.get('oak.workflow_events.rw')).toBe(lines('workflow_events.jsonl'));
+    expect(counts.get('oak.invocations.rw')).toBe(2 * records.length);
     await ship.stop();
     await agg.stop();
   });
@@ -307,6 +325,26 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
     expect(await streamMessages(nats.url)).toBe(unionFigures([d]).lines);
     // The outage is logged once, not per retry.
     expect(ship.logs('NATS unreachable')).toBeLessThanOrEqual(1);
+    await ship.stop();
+    await agg.stop();
+  });
+
+  it('connections cut while deliveries are in flight lose nothing (a gap or a stall pulls again)', async () => {
+    const nats = await server();
+    const proxy = await CuttableProxy.start(nats.port, 150);
+    cleanups.push(() => proxy.stop());
+    const d = dir('oak-host-cut-');
+    const ship = ShipProcess.start(d, nats.url, 'cut');
+    const agg = await aggregator(proxy.url, dir('oak-agg-'), false);
+    const load = new Workload(d, 'cut');
+    // Cut ~100 ms after a burst: shipped by then, and still in the proxy's 150 ms delay.
+    await writeBursts([load], 16, 20, 100, async (round) => {
+      if (round % 4 !== 3) return;
+      await delay(100);
+      proxy.cut();
+    });
+    await expectUnionParity(agg, [d], 40_000);
+    expect(await streamMessages(nats.url)).toBe(unionFigures([d]).lines);
     await ship.stop();
     await agg.stop();
   });
@@ -393,7 +431,18 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
     await expectUnionParity(agg, dirs, 45_000);
     mark('second parity');
     const survivors = cluster.servers.slice(1).map((s) => s.url).join(',');
-    expect(await streamMessages(survivors)).toBe(unionFigures(dirs).lines);
+    // JetStream API requests can time out while the cluster elects new leaders: ask again.
+    const stored = async (): Promise<number> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await streamMessages(survivors);
+        } catch (error) {
+          if (attempt >= 10) throw error;
+          await delay(1000);
+        }
+      }
+    };
+    expect(await stored()).toBe(unionFigures(dirs).lines);
     await agg.stop();
   }, 120_000);
 });
