@@ -259,9 +259,11 @@ export class StreamFeed {
       }
       this.stored = stored;
       this.lastSeqStored = info.state.last_seq;
-      // More is stored than arrived, and nothing came for a while: deliveries were lost (a
-      // deleted consumer, a cut connection at the tail); pull again after the last received.
-      if (info.state.last_seq > this.pulledSeq && this.bufferedCount() === 0 && Date.now() - this.lastArrivalMs > STALL_MS) {
+      // More is stored than arrived, the server counted some still to come, and nothing came for
+      // a while: deliveries were lost (a cut connection at the tail); pull again after the last
+      // received. (A tail the consumer will never deliver, e.g. purged, reads pending 0.)
+      const stalled = info.state.last_seq > this.pulledSeq && this.pending !== 0 && this.bufferedCount() === 0;
+      if (stalled && Date.now() - this.lastArrivalMs > STALL_MS) {
         this.lastArrivalMs = Date.now();
         this.stallAborted = true;
         this.abortPull?.();
