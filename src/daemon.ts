@@ -307,7 +307,7 @@ export class Daemon {
     this.ingest = resumed.ingest;
     const cp = resumed.checkpoint;
     if (cp === null) {
-      this.log.info({ reason: resumed.why }, 'starting from the beginning of the files');
+      this.log.info({ reason: resumed.why }, this.streamMode ? 'starting from the beginning of the stream' : 'starting from the beginning of the files');
       this.rejected.truncateTo(0);
       return;
     }

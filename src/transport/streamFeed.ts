@@ -15,8 +15,8 @@ import { hostOfSubject, kindOfSubject } from './natsStream.js';
  * nothing. The durable consumer is positioned at the checkpoint when they differ, and
  * acknowledges (AckAll) what was applied.
  *
- * Messages are pulled in batches (fetch) only while the buffer has room, so memory stays
- * bounded. Messages the server delivered but this process never received (a connection cut
+ * Pulling stops while the buffer is full (and starts again after the last message received),
+ * so memory stays bounded. Messages the server delivered but this process never received (a connection cut
  * mid-batch) show as a gap in the consumer's delivery sequence, or as the stream holding more
  * than arrives: either makes the consumer again right after the last message received.
  */
@@ -41,8 +41,6 @@ export interface StreamFeedOptions {
 /** Messages held in memory at most (plus one batch), before the pull waits for the fold. */
 const BUFFER_LIMIT = 20_000;
 const BATCH = 1000;
-/** A pull request lasts this long at most (a pull lost with a server is noticed within it). */
-const FETCH_EXPIRES_MS = 2000;
 /** The stream holds messages past the last one received, and none arrived for this long: pull again from there. */
 const STALL_MS = 3000;
 /** How often the per-host message counts are fetched from the server. */
@@ -274,8 +272,8 @@ export class StreamFeed {
   }
 
   /**
-   * Pulls batches into the buffer while it has room. After a failure, a gap in the delivery
-   * sequence or a stall, starts a consumer again right after the last message received.
+   * Pulls into the buffer while it has room. After a failure, a gap in the delivery sequence, a
+   * stall or a full buffer, starts a consumer again right after the last message received.
    */
   private async pump(): Promise<void> {
     let backoffMs = 250;
@@ -286,35 +284,44 @@ export class StreamFeed {
         this.failing = false;
         backoffMs = 250;
         let lastDelivery = 0;
-        while (!this.closed) {
-          if (this.bufferedCount() >= BUFFER_LIMIT) await new Promise<void>((resolve) => (this.room = resolve));
+        // Pulls expire after 5 s (heartbeats every 2.5 s): a pull lost with a server is noticed within seconds.
+        const messages = await consumer.consume({ max_messages: BATCH, expires: 5000, abort_on_missing_resource: true });
+        this.abortPull = () => messages.stop();
+        if (this.closed) messages.stop();
+        let full = false;
+        for await (const message of messages) {
           if (this.closed) return;
-          const batch = await consumer.fetch({ max_messages: BATCH, expires: FETCH_EXPIRES_MS });
-          this.abortPull = () => batch.stop();
-          for await (const message of batch) {
-            if (this.closed) return;
-            const delivery = message.info.deliverySequence;
-            if (lastDelivery !== 0 && delivery !== lastDelivery + 1) {
-              batch.stop();
-              throw new Error(`deliveries ${lastDelivery + 1}-${delivery - 1} never arrived`);
-            }
-            lastDelivery = delivery;
-            this.pending = message.info.pending;
-            this.lastArrivalMs = Date.now();
-            if (message.seq <= this.pulledSeq) continue;
-            this.pulledSeq = message.seq;
-            if (message.seq > this.lastSeqStored) this.lastSeqStored = message.seq;
-            this.buffer.push(message);
-            this.arrivals$.next();
+          const delivery = message.info.deliverySequence;
+          if (lastDelivery !== 0 && delivery !== lastDelivery + 1) {
+            messages.stop();
+            throw new Error(`deliveries ${lastDelivery + 1}-${delivery - 1} never arrived`);
           }
-          this.abortPull = null;
-          // The batch ended early (a stall or a gap was found elsewhere): make the consumer again.
-          if (this.stallAborted) {
-            this.stallAborted = false;
-            throw new Error('no deliveries while the stream holds more');
+          lastDelivery = delivery;
+          this.pending = message.info.pending;
+          this.lastArrivalMs = Date.now();
+          if (message.seq <= this.pulledSeq) continue;
+          this.pulledSeq = message.seq;
+          if (message.seq > this.lastSeqStored) this.lastSeqStored = message.seq;
+          this.buffer.push(message);
+          this.arrivals$.next();
+          if (this.bufferedCount() >= BUFFER_LIMIT) {
+            // The pull keeps fetching whatever this loop takes: stop it, and start again after
+            // the last message received once the fold made room.
+            full = true;
+            messages.stop();
           }
         }
-        return;
+        this.abortPull = null;
+        if (this.closed) return;
+        if (full) {
+          await new Promise<void>((resolve) => (this.room = resolve));
+          continue;
+        }
+        if (this.stallAborted) {
+          this.stallAborted = false;
+          throw new Error('no deliveries while the stream holds more');
+        }
+        throw new Error('the consumer stopped');
       } catch (error) {
         this.abortPull = null;
         if (this.closed) return;
