@@ -41,6 +41,8 @@ export interface StreamFeedOptions {
 /** Messages held in memory at most (plus one batch), before the pull waits for the fold. */
 const BUFFER_LIMIT = 20_000;
 const BATCH = 1000;
+/** Applied messages acknowledged together (AckAll), unless a second passed first. */
+const ACK_EVERY = 1000;
 /** The stream holds messages past the last one received, and none arrived for this long: pull again from there. */
 const STALL_MS = 3000;
 /** How often the per-host message counts are fetched from the server. */
@@ -70,6 +72,8 @@ export class StreamFeed {
   private abortPull: (() => void) | null = null;
   private wakeBackoff: (() => void) | null = null;
   private stallAborted = false;
+  private unacknowledged = 0;
+  private lastAckMs = 0;
   /** Stream sequence up to which the pull has buffered (the next consumer starts after it). */
   private pulledSeq: number;
   private lastApplied: JsMsg | null = null;
@@ -155,7 +159,11 @@ export class StreamFeed {
       if (kind !== null) apply(kind, { bytes: null, text: message.string(), line: message.seq, byteOffset: 0 });
       applied++;
     }
-    if (applied > 0) this.acknowledge();
+    if (applied > 0) {
+      this.unacknowledged += applied;
+      // One acknowledgement covers everything before it (AckAll): at most one a second or per ACK_EVERY messages.
+      if (this.unacknowledged >= ACK_EVERY || Date.now() - this.lastAckMs >= 1000) this.acknowledge();
+    }
     if (this.head === this.buffer.length) {
       this.buffer.length = 0;
       this.head = 0;
@@ -217,6 +225,8 @@ export class StreamFeed {
    * catches up. The checkpoint still decides where a restart resumes.
    */
   private acknowledge(): void {
+    this.unacknowledged = 0;
+    this.lastAckMs = Date.now();
     if (this.options.durable === null || this.lastApplied === null) return;
     try {
       this.lastApplied.ack();
@@ -229,6 +239,7 @@ export class StreamFeed {
     if (this.closed) return;
     this.closed = true;
     if (this.infoTimer !== null) clearInterval(this.infoTimer);
+    if (this.unacknowledged > 0) this.acknowledge();
     this.room?.();
     this.abortPull?.();
     this.wakeBackoff?.();
