@@ -16,9 +16,10 @@ import { hostOfSubject, kindOfSubject } from './natsStream.js';
  * acknowledges (AckAll) what was applied.
  *
  * Pulling stops while the buffer is full (and starts again after the last message received),
- * so memory stays bounded. Messages the server delivered but this process never received (a connection cut
- * mid-batch) show as a gap in the consumer's delivery sequence, or as the stream holding more
- * than arrives: either makes the consumer again right after the last message received.
+ * so memory stays bounded. Messages the server delivered but this process never received (a
+ * connection cut mid-pull) show as a gap in the consumer's delivery sequence, or as the stream
+ * holding more than arrives: either makes the consumer again right after the last message
+ * received, as does a deleted consumer.
  */
 
 export interface HostHealth {
@@ -31,15 +32,16 @@ export interface HostHealth {
 
 export interface StreamFeedOptions {
   readonly stream: string;
-  /** Durable consumer name; null: an ordered (ephemeral) consumer, for readers that keep no checkpoint. */
+  /** Durable consumer name; null: an ephemeral one (no acknowledgements), for readers that keep no checkpoint. */
   readonly durable: string | null;
   /** Where a checkpoint left off; null: from the first message. */
   readonly from: StreamPosition | null;
   readonly log: Logger;
 }
 
-/** Messages held in memory at most (plus one batch), before the pull waits for the fold. */
+/** Messages held in memory at most (plus one pull), before pulling waits for the fold. */
 const BUFFER_LIMIT = 20_000;
+/** Messages asked for per pull request. */
 const BATCH = 1000;
 /** Applied messages acknowledged together (AckAll), unless a second passed first. */
 const ACK_EVERY = 1000;
