@@ -15,7 +15,7 @@ export interface StreamView {
 
 /**
  * Follows the stream through the same feed, decode and fold as the aggregating daemon, with an
- * ordered consumer (nothing kept on the server). With `stateDir`, starts from the aggregator's
+ * ephemeral consumer (removed by the server when idle). With `stateDir`, starts from the aggregator's
  * checkpoint there when it is of this stream (as `--source auto` does for files); otherwise from
  * the first message. Resolves once everything stored when asked has been applied.
  */
