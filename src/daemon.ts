@@ -368,14 +368,14 @@ export class Daemon {
   private async catchUpStream(feed: StreamFeed): Promise<void> {
     const began = this.clock();
     let lastLog = began;
-    while (!feed.caughtUp() && !this.stopRequested) {
-      feed.drain((kind, line) => this.apply(kind, line), 50_000);
+    const proceed = () => {
       if (this.clock() - lastLog >= 1000) {
         lastLog = this.clock();
         this.log.info({ events_applied: this.eventsApplied(), lag_messages: feed.lagMessages() }, 'catching up');
       }
-      if (!feed.caughtUp()) await feed.arrival();
-    }
+      return !this.stopRequested;
+    };
+    await feed.catchUp((kind, line) => this.apply(kind, line), proceed, 50_000);
     this.changedSinceCheckpoint = true;
     this.log.info({ events_applied: this.eventsApplied(), lines_rejected: this.ingest.rejectedCount, seq: feed.position().seq, ms: this.clock() - began }, 'caught up');
   }

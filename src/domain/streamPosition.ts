@@ -17,6 +17,17 @@ export interface StreamPosition {
   readonly hosts: readonly HostPosition[];
 }
 
+/** Where one shipping host stands, as the snapshot's health.stream.hosts and /metrics give it. */
+export interface HostHealth {
+  readonly host: string;
+  /** Messages of this host applied. */
+  readonly messages: number;
+  /** When JetStream stored the last applied message of this host. */
+  readonly last_event_at: string | null;
+  /** Messages of this host in the stream and not yet applied (as of the last look at the stream). */
+  readonly lag_messages: number;
+}
+
 /** The checkpoint's `dir` for a daemon that follows a stream rather than a directory. */
 export function streamOrigin(stream: string): string {
   return `nats:${stream}`;

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
 import { pyRound } from '../domain/pyRound.js';
+import type { HostHealth } from '../domain/streamPosition.js';
 import type { IngestTotals } from '../pipeline/ingest.js';
 import { recentOverhead } from '../projections/coordinationOverhead.js';
 import type { TelemetryState } from '../projections/telemetryState.js';
@@ -13,7 +14,7 @@ export interface MetricsSource {
   totals(): IngestTotals;
   lagBytes(): Record<SourceKind, number>;
   /** Stream mode: per shipping host, messages applied, the last one's time and what waits. */
-  hosts(): ReadonlyArray<{ readonly host: string; readonly messages: number; readonly last_event_at: string | null; readonly lag_messages: number }>;
+  hosts(): readonly HostHealth[];
   activeAlertNames(): readonly string[];
   readonly overheadWindow: number;
   readonly rollingWindow: number;

@@ -1,4 +1,5 @@
 import type { SourceKind } from '../domain/sources.js';
+import type { HostHealth } from '../domain/streamPosition.js';
 import { formatTimestampUs } from '../domain/time.js';
 import type { TelemetryState } from '../projections/telemetryState.js';
 import type { ActiveAlert } from './alerts.js';
@@ -27,7 +28,7 @@ export interface Health {
     readonly name: string;
     readonly seq: number;
     readonly lag_messages: number;
-    readonly hosts: ReadonlyArray<{ readonly host: string; readonly messages: number; readonly last_event_at: string | null; readonly lag_messages: number }>;
+    readonly hosts: readonly HostHealth[];
   };
 }
 

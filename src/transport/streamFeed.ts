@@ -1,7 +1,7 @@
 import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg, type NatsConnection, nanos } from 'nats';
 import { Subject } from 'rxjs';
 import type { SourceKind } from '../domain/sources.js';
-import type { StreamPosition } from '../domain/streamPosition.js';
+import type { HostHealth, StreamPosition } from '../domain/streamPosition.js';
 import { formatTimestampUs } from '../domain/time.js';
 import type { Logger } from '../log.js';
 import type { RawLine } from '../pipeline/splitLines.js';
@@ -21,14 +21,6 @@ import { hostOfSubject, kindOfSubject } from './natsStream.js';
  * holding more than arrives: either makes the consumer again right after the last message
  * received, as does a deleted consumer.
  */
-
-export interface HostHealth {
-  readonly host: string;
-  readonly messages: number;
-  readonly last_event_at: string | null;
-  /** Messages of this host in the stream and not yet applied (as of the last look at the stream). */
-  readonly lag_messages: number;
-}
 
 export interface StreamFeedOptions {
   readonly stream: string;
@@ -179,6 +171,17 @@ export class StreamFeed {
       wake();
     }
     return applied;
+  }
+
+  /**
+   * Applies everything stored when the feed opened, waiting for it to arrive, in drains of at
+   * most `max`; `proceed` runs before each and stops early by returning false.
+   */
+  async catchUp(apply: (kind: SourceKind, line: RawLine) => void, proceed: () => boolean = () => true, max = Infinity): Promise<void> {
+    while (!this.caughtUp() && proceed()) {
+      this.drain(apply, max);
+      if (!this.caughtUp()) await this.arrival();
+    }
   }
 
   /** Resolves when messages arrive, or after `ms` at the latest. */

@@ -1,4 +1,6 @@
+import type { SourceKind } from '../domain/sources.js';
 import { streamOrigin } from '../domain/streamPosition.js';
+import type { RawLine } from '../pipeline/splitLines.js';
 import { loadCheckpoint } from '../io/checkpointStore.js';
 import { createLogger } from '../log.js';
 import { Ingest } from '../pipeline/ingest.js';
@@ -31,14 +33,11 @@ export async function followStream(url: string, stream: string = DEFAULT_STREAM,
     throw error;
   }
   const ingest = new Ingest(checkpoint !== null && feed.reset === null ? checkpoint.state : initialState());
-  const apply = feed.drain.bind(feed);
-  while (!feed.caughtUp()) {
-    apply((kind, line) => ingest.line(kind, line));
-    if (!feed.caughtUp()) await feed.arrival();
-  }
+  const apply = (kind: SourceKind, line: RawLine) => ingest.line(kind, line);
+  await feed.catchUp(apply);
   return {
     current() {
-      apply((kind, line) => ingest.line(kind, line));
+      feed.drain(apply);
       return ingest.state;
     },
     close: () => feed.close(),

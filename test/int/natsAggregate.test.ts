@@ -20,7 +20,7 @@ import { initialState } from '../../src/projections/telemetryState.js';
 import * as q from '../../src/queries/telemetryQueries.js';
 import { CLI, type DaemonProcess, delay, killAllDaemons, ROOT, startDaemon, tempDir, WaitFailed } from '../support/daemonHarness.js';
 import { CuttableProxy } from '../support/cuttableProxy.js';
-import { NatsCluster, NatsServer } from '../support/natsServer.js';
+import { NatsCluster, NatsServer, streamMessages } from '../support/natsServer.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
 const run = promisify(execFile);
@@ -138,15 +138,6 @@ async function expectUnionParity(daemon: DaemonProcess, dirs: readonly string[],
   } catch (error) {
     if (error instanceof WaitFailed && error.lastSnapshot !== null) expect(figuresOf(error.lastSnapshot), error.message).toEqual(figures);
     throw error;
-  }
-}
-
-async function streamMessages(url: string): Promise<number> {
-  const nc = await connect({ servers: url.split(',') });
-  try {
-    return (await (await nc.jetstreamManager()).streams.info('OAK')).state.messages;
-  } finally {
-    await nc.close();
   }
 }
 

@@ -7,11 +7,10 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { connect } from 'nats';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendLine } from '../../src/io/appendOnlyWriter.js';
 import { CLI, fixtureDir } from '../support/daemonHarness.js';
-import { NatsServer } from '../support/natsServer.js';
+import { NatsServer, streamMessages } from '../support/natsServer.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
 const run = promisify(execFile);
@@ -48,15 +47,6 @@ async function answers(args: readonly string[]): Promise<string[]> {
     ask(['gaps', '--limit', '5']),
     ask(['handoffs', '--limit', '5']),
   ]);
-}
-
-async function streamMessages(url: string): Promise<number> {
-  const nc = await connect({ servers: url });
-  try {
-    return (await (await nc.jetstreamManager()).streams.info('OAK')).state.messages;
-  } finally {
-    await nc.close();
-  }
 }
 
 function lineCount(d: string): number {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { connect } from 'nats';
 
 export const NATS_SERVER = '/usr/sbin/nats-server';
 
@@ -128,5 +129,15 @@ export class NatsCluster {
 
   async stop(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.stop()));
+  }
+}
+
+/** Messages the OAK stream holds now, asked over a connection of its own (`url`: one server or several, comma-separated). */
+export async function streamMessages(url: string): Promise<number> {
+  const nc = await connect({ servers: url.split(',') });
+  try {
+    return (await (await nc.jetstreamManager()).streams.info('OAK')).state.messages;
+  } finally {
+    await nc.close();
   }
 }
