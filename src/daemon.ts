@@ -14,6 +14,7 @@ import { acquireLock, type LockHandle } from './io/lockFile.js';
 import type { SourceSet } from './io/sourceSet.js';
 import { alertsLog, rejectedLog, rejectedRecord, type StateLog } from './io/stateLogs.js';
 import type { Logger } from './log.js';
+import { FaultRegistry } from './io/faults.js';
 import type { Ingest, IngestOptions } from './pipeline/ingest.js';
 import type { RawLine } from './pipeline/splitLines.js';
 import { type ActiveAlert, type AlertSettings, checkAlerts, transition } from './queries/alerts.js';
@@ -96,6 +97,8 @@ export class Daemon {
   private viewsTimer: NodeJS.Timeout | null = null;
   private api: FastifyInstance | null = null;
   private readonly events = new EventStream();
+  /** I/O faults met by the sources and the state writers: logged once, counted, shown in health. */
+  readonly faults: FaultRegistry;
   private metrics: DaemonMetrics | null = null;
   private activeAlerts = new Map<string, ActiveAlert>();
   private lastEventAt: string | null = null;
@@ -125,6 +128,7 @@ export class Daemon {
     private readonly clock: () => number = Date.now,
   ) {
     this.startedAt = this.isoNow();
+    this.faults = new FaultRegistry(log, () => this.isoNow());
     this.origin = settings.nats ? streamOrigin(settings.nats.stream) : settings.dir;
     this.rejected = rejectedLog(settings.stateDir);
     this.alertLog = alertsLog(settings.stateDir);
@@ -551,6 +555,7 @@ export class Daemon {
         last_event_at: this.lastEventAt,
         started_at: this.startedAt,
         rebuilds: this.rebuilds,
+        faults: this.faults.faults(),
       },
       alerts: this.activeAlerts.values(),
       listLimit: this.settings.snapshotListLimit,

@@ -3,6 +3,7 @@ import type { HostHealth } from '../domain/streamPosition.js';
 import { formatTimestampUs } from '../domain/time.js';
 import type { TelemetryState } from '../projections/telemetryState.js';
 import type { ActiveAlert } from './alerts.js';
+import type { Fault } from '../io/faults.js';
 import { recentOverhead } from '../projections/coordinationOverhead.js';
 import * as q from './telemetryQueries.js';
 
@@ -23,6 +24,8 @@ export interface Health {
   readonly last_event_at: string | null;
   readonly started_at: string;
   readonly rebuilds: number;
+  /** I/O faults now active (a file unreadable, the state dir full...): the daemon serves the last good state meanwhile. */
+  readonly faults?: readonly Fault[];
   /** Stream mode: the stream, the last applied sequence, and per shipping host the last event and lag. */
   readonly stream?: {
     readonly name: string;
