@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import chokidar, { type FSWatcher } from 'chokidar';
 import { asyncScheduler, filter, interval, map, merge, type Observable, scan, share, Subject, type Subscription, switchMap, take, throttleTime } from 'rxjs';
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from './domain/sources.js';
 import { stringifyJson } from './domain/jsonText.js';
 import { formatTimestampUs } from './domain/time.js';
 import { pyRound } from './domain/pyRound.js';
-import { saveCheckpoint, saveCheckpointSync } from './io/checkpointStore.js';
+import { CHECKPOINT_FILE, saveCheckpoint, saveCheckpointSync } from './io/checkpointStore.js';
 import { resume, startFresh } from './io/resume.js';
 import { replaceFileAtomic, writeFileAtomicSync } from './io/atomicFile.js';
 import { LatestWriter } from './io/latestWriter.js';
@@ -14,7 +13,8 @@ import { acquireLock, type LockHandle } from './io/lockFile.js';
 import type { SourceSet } from './io/sourceSet.js';
 import { alertsLog, rejectedLog, rejectedRecord, type StateLog } from './io/stateLogs.js';
 import type { Logger } from './log.js';
-import { FaultRegistry } from './io/faults.js';
+import { FaultRegistry, errorMessage } from './io/faults.js';
+import { DirWatcher } from './daemon/dirWatcher.js';
 import type { Ingest, IngestOptions } from './pipeline/ingest.js';
 import type { RawLine } from './pipeline/splitLines.js';
 import { type ActiveAlert, type AlertSettings, checkAlerts, transition } from './queries/alerts.js';
@@ -71,6 +71,11 @@ const TRAILING_READ_MS = 60;
 const WORKFLOW_VIEWS_INTERVAL_MS = 1000;
 const WORKFLOW_VIEWS_MAX_SHARE = 0.1;
 const FOLLOW_READ_MS = 5;
+/**
+ * Bytes read per file per live read: a huge append (or a symlink to a 10 GB file) is read in
+ * steps with the event loop free between them, so the API and the other files keep going.
+ */
+const LIVE_READ_BUDGET = 4 * 1024 * 1024;
 
 /** Ticks every FOLLOW_READ_MS for TRAILING_READ_MS after each event; a new event restarts them. */
 function followUps(events$: Observable<unknown>): Observable<unknown> {
@@ -106,8 +111,16 @@ export class Daemon {
   private changedSinceCheckpoint = false;
   private checkpointInFlight: Promise<void> | null = null;
   private lock: LockHandle | null = null;
-  private watcher: FSWatcher | null = null;
+  private watcher: DirWatcher | null = null;
+  /** Lines whose fold threw once (`file:offset`): refused on every later read, so a rebuild cannot loop on them. */
+  private readonly poisoned = new Set<string>();
+  /** An apply threw: the state may be half-changed, so it is rebuilt after the batch. */
+  private rebuildWanted: { readonly file: SourceKind; readonly why: string } | null = null;
+  /** A live rebuild in progress: the fresh state is built in steps while the last good one is served. */
+  private rebuilding: { again: boolean; readonly done: Promise<void> } | null = null;
   private subscriptions: Subscription[] = [];
+  /** Files with more to read than one live step: read on at the next turn. */
+  private readonly readAgain$ = new Subject<SourceKind>();
   /** The checkpoint's place in the stream (stream mode). */
   private resumeFrom: StreamPosition | null = null;
   private stopOpening: (() => void) | null = null;
@@ -117,6 +130,8 @@ export class Daemon {
   private stopped = false;
   private stopRequested = false;
   private lastPerformanceStatsAt = -Infinity;
+  /** The last snapshot write failed: snapshot.json is older than the state. */
+  private snapshotStale = false;
   /** In stream mode, the stream being followed (null until it is opened, and in file mode). */
   private stream: StreamFeed | null = null;
   /** What the state is of: the telemetry dir, or `nats:<stream>`. */
@@ -132,11 +147,16 @@ export class Daemon {
     this.origin = settings.nats ? streamOrigin(settings.nats.stream) : settings.dir;
     this.rejected = rejectedLog(settings.stateDir);
     this.alertLog = alertsLog(settings.stateDir);
-    ({ sources: this.sources, ingest: this.ingest } = startFresh(settings.dir, settings.maxLineBytes, this.ingestOptions()));
+    ({ sources: this.sources, ingest: this.ingest } = startFresh(settings.dir, settings.maxLineBytes, this.ingestOptions(), null, 'full', this.faults));
+    // A failed write is a fault (logged once, retried by the next request); the last good file stays.
     this.snapshots = new LatestWriter(
       () => this.writeSnapshot(),
-      (error) => this.log.error({ err: error }, 'snapshot write failed'),
+      (error) => this.writeFailed(SNAPSHOT_FILE, error),
     );
+    // A fault starting or clearing shows in the snapshot at once (not in the middle of a read).
+    this.faults.onChange(() => {
+      if (this.live && !this.stopped) setImmediate(() => this.snapshots.request());
+    });
   }
 
   /** Asks a starting daemon to stop catching up; `start` then returns without going live. */
@@ -240,20 +260,27 @@ export class Daemon {
     this.stopOpening?.();
     await this.snapshots.flush();
     await this.checkpointInFlight;
+    await this.rebuilding?.done;
+    // Each final write on its own: a full disk for one must not cost the others, nor the exit.
     const snapshot = this.snapshot();
-    writeFileAtomicSync(path.join(this.settings.stateDir, SNAPSHOT_FILE), stringifyJson(snapshot));
-    writeFileAtomicSync(this.performanceStatsPath(), stringifyJson({ generated_at: snapshot.generated_at, ...q.stats(this.ingest.state) }));
-    this.checkpointSync();
+    const written = [
+      this.finalWrite(SNAPSHOT_FILE, () => writeFileAtomicSync(path.join(this.settings.stateDir, SNAPSHOT_FILE), stringifyJson(snapshot))),
+      this.finalWrite(PERFORMANCE_STATS_FILE, () =>
+        writeFileAtomicSync(this.performanceStatsPath(), stringifyJson({ generated_at: snapshot.generated_at, ...q.stats(this.ingest.state) })),
+      ),
+      this.finalWrite(CHECKPOINT_FILE, () => this.checkpointSync()),
+    ];
     await this.stream?.close();
     this.lock?.release();
-    this.log.info({ events_applied: this.eventsApplied() }, 'daemon stopped: final snapshot and checkpoint written');
+    if (written.every(Boolean)) this.log.info({ events_applied: this.eventsApplied() }, 'daemon stopped: final snapshot and checkpoint written');
+    else this.log.error({ events_applied: this.eventsApplied(), faults: this.faults.faults() }, 'daemon stopped: some final files could not be written (the last good ones stay)');
   }
 
   private ingestOptions(): IngestOptions {
     return {
       maxLineBytes: this.settings.maxLineBytes,
       onEvent: (event) => {
-        if (this.live && event.kind === 'workflow_complete') this.checkEstimate(event.workflowId, event.durationSeconds);
+        if (this.live && this.rebuilding === null && event.kind === 'workflow_complete') this.checkEstimate(event.workflowId, event.durationSeconds);
       },
       onRejection: (rejection, bytes, whole) => {
         this.rejected.append(rejectedRecord(rejection, bytes, whole, this.isoNow()));
@@ -306,7 +333,7 @@ export class Daemon {
 
   /** Continues from the checkpoint when it matches the files (or the stream); otherwise starts from scratch. */
   private restore(): void {
-    const resumed = resume(this.settings.stateDir, this.origin, this.settings.maxLineBytes, this.ingestOptions());
+    const resumed = resume(this.settings.stateDir, this.origin, this.settings.maxLineBytes, this.ingestOptions(), 'full', this.faults);
     this.sources = resumed.sources;
     this.ingest = resumed.ingest;
     const cp = resumed.checkpoint;
@@ -342,7 +369,7 @@ export class Daemon {
           return null;
         }
         try {
-          const feed = await StreamFeed.open(nc, { stream: nats.stream, durable: nats.consumer, from: this.resumeFrom, log: this.log });
+          const feed = await StreamFeed.open(nc, { stream: nats.stream, durable: nats.consumer, from: this.resumeFrom, log: this.log, faults: this.faults });
           if (this.stopRequested) {
             await feed.close();
             return null;
@@ -351,7 +378,7 @@ export class Daemon {
             this.log.warn({ why: feed.reset }, 'the checkpoint does not fit the stream: starting from its first message');
             this.resumeFrom = null;
             this.rejected.truncateTo(0);
-            ({ sources: this.sources, ingest: this.ingest } = startFresh(this.origin, this.settings.maxLineBytes, this.ingestOptions()));
+            ({ sources: this.sources, ingest: this.ingest } = startFresh(this.origin, this.settings.maxLineBytes, this.ingestOptions(), null, 'full', this.faults));
           }
           this.stream = feed;
           this.log.info({ nats: nats.url, stream: nats.stream, consumer: nats.consumer, from_seq: feed.position().seq, last_seq: feed.target }, 'following the stream');
@@ -388,11 +415,39 @@ export class Daemon {
     this.rebuilds++;
     this.log.warn({ file: SOURCE_FILES[file], why, rebuilds: this.rebuilds }, 'a file changed other than by appending: rebuilding from the files');
     this.rejected.truncateTo(0);
-    ({ sources: this.sources, ingest: this.ingest } = startFresh(this.settings.dir, this.settings.maxLineBytes, this.ingestOptions()));
+    ({ sources: this.sources, ingest: this.ingest } = startFresh(this.settings.dir, this.settings.maxLineBytes, this.ingestOptions(), null, 'full', this.faults));
   }
 
-  private apply(kind: SourceKind, line: RawLine): void {
-    this.ingest.line(kind, line);
+  /**
+   * Folds one line. A fold that throws (a bug, never bad input: decoding refuses that first) is
+   * caught here with its file and offset: logged, counted as a fault and as a rejected line, and
+   * the state, which may be half-changed, is rebuilt after the batch without that line.
+   */
+  private apply(kind: SourceKind, line: RawLine, ingest: Ingest = this.ingest): void {
+    const key = `${kind}:${line.byteOffset}`;
+    if (this.poisoned.size > 0 && this.poisoned.has(key)) {
+      ingest.refuse(kind, line, 'internal error while applying this line (see the daemon log)');
+      return;
+    }
+    try {
+      ingest.line(kind, line);
+    } catch (error) {
+      this.poisoned.add(key);
+      const file = SOURCE_FILES[kind];
+      this.log.error({ file, line: line.line, byte_offset: line.byteOffset, err: error }, 'applying a line failed: the state is rebuilt without it');
+      this.faults.raise(file, 'apply', Object.assign(new Error(`line ${line.line} at byte ${line.byteOffset}: ${errorMessage(error)}`), { code: 'EAPPLY' }));
+      // A stream cannot be read again from here: there the line stays out and the state goes on.
+      if (!this.streamMode) this.rebuildWanted ??= { file: kind, why: `applying line ${line.line} failed` };
+    }
+  }
+
+  /** After a batch: the rebuild an apply failure asked for, if any. True if one ran. */
+  private rebuildIfWanted(): boolean {
+    const wanted = this.rebuildWanted;
+    if (wanted === null) return false;
+    this.rebuildWanted = null;
+    this.rebuild(wanted.file, wanted.why);
+    return true;
   }
 
   /** Start-up: reads everything present, in steps, logging progress. */
@@ -405,6 +460,7 @@ export class Daemon {
         this.rebuild(outcome.file, outcome.why);
         continue;
       }
+      if (this.rebuildIfWanted()) continue;
       if (!outcome.more || this.stopRequested) break;
       if (this.clock() - lastLog >= 1000) {
         lastLog = this.clock();
@@ -418,16 +474,21 @@ export class Daemon {
 
   private readBatch(kinds: readonly SourceKind[]): LineBatch {
     const lines: Array<readonly [SourceKind, RawLine]> = [];
+    // A rebuild reads the files itself; what was appended meanwhile is read once it is done.
+    if (this.rebuilding !== null) return { lines, rewritten: null };
     for (const kind of kinds) {
-      const outcome = this.sources.read(kind, (k, line) => lines.push([k, line]));
+      const outcome = this.sources.read(kind, (k, line) => lines.push([k, line]), LIVE_READ_BUDGET);
       if (outcome.kind === 'rewritten') return { lines: [], rewritten: { file: outcome.file, why: outcome.why } };
+      // More than one step waits: read on at the next turn of the event loop.
+      if (outcome.more) setImmediate(() => this.readAgain$.next(kind));
     }
     return { lines, rewritten: null };
   }
 
   /**
    * The live pipeline: change signals (file events, or messages from the stream) -> apply ->
-   * snapshots, alerts, checkpoints.
+   * snapshots, alerts, checkpoints. Every callback is guarded and every subscription has an
+   * error path: an exception is logged and counted, and the pipeline is started again.
    */
   private startLive(): void {
     const polls$ = interval(this.settings.pollIntervalMs).pipe(share());
@@ -441,24 +502,69 @@ export class Daemon {
       share(),
     );
     const publish$ = changed$.pipe(throttleTime(this.settings.snapshotIntervalMs, asyncScheduler, { leading: true, trailing: true }));
+    const onError = (what: string) => (error: unknown) => this.pipelineFailed(what, error);
     this.subscriptions.push(
-      publish$.subscribe(() => {
-        this.evaluateAlerts(false);
-        this.snapshots.request();
+      publish$.subscribe({
+        next: () =>
+          this.guard('publish', () => {
+            this.evaluateAlerts(false);
+            this.snapshots.request();
+          }),
+        error: onError('apply'),
       }),
       // Time alone can fire an alert (a workflow open too long), so evaluate on every poll too.
-      polls$.subscribe(() => {
-        if (this.evaluateAlerts(false)) this.snapshots.request();
+      polls$.subscribe({
+        next: () =>
+          this.guard('poll', () => {
+            // A snapshot that failed to be written is tried again on each poll, changes or not.
+            if (this.evaluateAlerts(false) || this.snapshotStale) this.snapshots.request();
+          }),
+        error: onError('poll'),
       }),
-      interval(this.settings.checkpointIntervalMs).subscribe(() => {
-        if (this.changedSinceCheckpoint) void this.checkpoint();
+      interval(this.settings.checkpointIntervalMs).subscribe({
+        next: () => {
+          if (this.changedSinceCheckpoint) void this.checkpoint();
+        },
+        error: onError('checkpoint timer'),
       }),
     );
   }
 
+  /** Runs one callback of the live pipeline; an exception is logged and counted, never unwinds the stream. */
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.log.error({ err: error, in: what }, `unexpected error in the live pipeline (${what}); it goes on`);
+      this.faults.raise('daemon', what, Object.assign(new Error(errorMessage(error)), { code: 'EINTERNAL' }));
+    }
+  }
+
+  /** A subscription ended in error despite the guards: logged, then the live pipeline starts again. */
+  private pipelineFailed(what: string, error: unknown): void {
+    if (this.stopped) return;
+    this.log.error({ err: error, in: what }, 'the live pipeline failed: restarting it');
+    this.faults.raise('daemon', 'pipeline', Object.assign(new Error(errorMessage(error)), { code: 'EINTERNAL' }));
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.subscriptions = [];
+    void this.watcher?.close();
+    this.watcher = null;
+    setImmediate(() => {
+      if (!this.stopped) this.startLive();
+    });
+  }
+
   /** Stream mode: whatever arrived, applied in stream order; emits whether anything was. */
   private streamChanges(feed: StreamFeed, polls$: Observable<number>): Observable<boolean> {
-    return merge(feed.arrivals$, polls$).pipe(map(() => feed.drain((kind, line) => this.apply(kind, line)) > 0));
+    return merge(feed.arrivals$, polls$).pipe(
+      map(() => {
+        let applied = 0;
+        this.guard('apply', () => {
+          applied = feed.drain((kind, line) => this.apply(kind, line));
+        });
+        return applied > 0;
+      }),
+    );
   }
 
   /** File mode: per-file change signals (chokidar, follow-up reads, the safety poll) -> line batches -> scan(apply). */
@@ -466,46 +572,79 @@ export class Daemon {
     const changes$ = new Subject<SourceKind>();
     const perFile: Array<Observable<LineBatch>> = SOURCE_KINDS.map((kind) => {
       const events$ = changes$.pipe(filter((k) => k === kind));
-      return merge(events$, followUps(events$), polls$).pipe(map(() => this.readBatch([kind])));
+      const again$ = this.readAgain$.pipe(filter((k) => k === kind));
+      return merge(events$, followUps(events$), again$, polls$).pipe(map(() => this.readBatch([kind])));
     });
     // scan folds each batch with the same apply the batch replay uses; it emits whether the batch changed anything.
     const applied$ = merge(...perFile).pipe(
       scan((_changed: boolean, batch: LineBatch) => {
-        if (batch.rewritten !== null) {
-          this.rebuild(batch.rewritten.file, batch.rewritten.why);
-          this.readAllNow();
-        }
-        for (const [kind, line] of batch.lines) this.apply(kind, line);
-        return batch.rewritten !== null || batch.lines.length > 0;
+        let changed = false;
+        this.guard('apply', () => {
+          if (batch.rewritten !== null) this.rebuildLive(batch.rewritten.file, batch.rewritten.why);
+          for (const [kind, line] of batch.lines) this.apply(kind, line);
+          changed = batch.lines.length > 0;
+        });
+        const wanted = this.rebuildWanted;
+        this.rebuildWanted = null;
+        if (wanted !== null) this.rebuildLive(wanted.file, wanted.why);
+        return changed;
       }, false),
     );
     const watched = new Map(SOURCE_KINDS.map((kind) => [path.resolve(this.sources.pathOf(kind)), kind] as const));
-    this.watcher = chokidar.watch(this.settings.dir, {
-      ignoreInitial: true,
-      depth: 0,
-      ignored: (p: string) => path.resolve(p) !== path.resolve(this.settings.dir) && !watched.has(path.resolve(p)),
-    });
-    this.watcher.on('all', (_event, p) => {
-      const kind = watched.get(path.resolve(p));
-      if (kind !== undefined) changes$.next(kind);
-    });
-    this.watcher.on('error', (error) => this.log.error({ err: error }, 'watcher error; the safety poll continues'));
+    this.watcher = new DirWatcher(this.settings.dir, watched, (kind) => changes$.next(kind as SourceKind), this.faults);
+    this.watcher.start();
     return applied$;
   }
 
-  /** After a rebuild: everything present now, read at once (the files are usually small then). */
-  private readAllNow(): void {
-    // The files are history again: their overruns were noticed when they completed (or were
-    // read at start-up), so the re-read must not announce every one of them a second time.
-    this.live = false;
-    try {
+  /**
+   * A file changed other than by appending, live: the state is built again from the files in
+   * steps (the event loop stays free: a rewritten file may be huge), while the last good state
+   * goes on being served; the fresh one takes its place once it has read everything. Live reads
+   * wait meanwhile. Another rewrite seen during the rebuild starts it over.
+   */
+  private rebuildLive(file: SourceKind, why: string): void {
+    this.rebuilds++;
+    this.log.warn({ file: SOURCE_FILES[file], why, rebuilds: this.rebuilds }, 'a file changed other than by appending: rebuilding from the files');
+    if (this.rebuilding !== null) {
+      this.rebuilding.again = true;
+      return;
+    }
+    const task = { again: false, done: Promise.resolve() };
+    this.rebuilding = task;
+    task.done = this.runRebuild(task)
+      .catch((error: unknown) => this.pipelineFailed('rebuild', error))
+      .finally(() => {
+        this.rebuilding = null;
+        // Whatever was appended meanwhile is read now.
+        if (!this.stopped) for (const kind of SOURCE_KINDS) this.readAgain$.next(kind);
+      });
+  }
+
+  private async runRebuild(task: { again: boolean }): Promise<void> {
+    for (;;) {
+      task.again = false;
+      const fresh = startFresh(this.settings.dir, this.settings.maxLineBytes, this.ingestOptions(), null, 'full', this.faults);
+      // rejected.jsonl follows the fresh read from its first line.
+      this.rejected.truncateTo(0);
       for (;;) {
-        const outcome = this.sources.readAll((kind, line) => this.apply(kind, line));
-        if (outcome.kind !== 'rewritten') return;
-        this.rebuild(outcome.file, outcome.why);
+        if (this.stopped) return;
+        const outcome = fresh.sources.readAll((kind, line) => this.apply(kind, line, fresh.ingest), LIVE_READ_BUDGET);
+        if (outcome.kind === 'rewritten' || this.rebuildWanted !== null) {
+          this.rebuildWanted = null;
+          task.again = true;
+          break;
+        }
+        if (!outcome.more) break;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (task.again) break;
       }
-    } finally {
-      this.live = true;
+      if (task.again) continue;
+      this.sources = fresh.sources;
+      this.ingest = fresh.ingest;
+      this.changedSinceCheckpoint = true;
+      this.log.info({ events_applied: this.eventsApplied(), lines_rejected: this.ingest.rejectedCount }, 'rebuilt from the files');
+      this.snapshots.request();
+      return;
     }
   }
 
@@ -585,12 +724,20 @@ export class Daemon {
       writes.push(this.writePerformanceStats(snapshot.generated_at));
     }
     await Promise.all(writes);
+    this.snapshotStale = false;
+    this.faults.clear(SNAPSHOT_FILE, 'write');
     this.metrics?.snapshotWritten((performance.now() - began) / 1000);
   }
 
-  private writePerformanceStats(generatedAt: string): Promise<void> {
+  /** Its own fault: a read-only telemetry dir must not stop the snapshots in the state dir. */
+  private async writePerformanceStats(generatedAt: string): Promise<void> {
     const stats = { generated_at: generatedAt, ...q.stats(this.ingest.state) };
-    return replaceFileAtomic(this.performanceStatsPath(), stringifyJson(stats));
+    try {
+      await replaceFileAtomic(this.performanceStatsPath(), stringifyJson(stats));
+      this.faults.clear(PERFORMANCE_STATS_FILE, 'write');
+    } catch (error) {
+      this.faults.raise(PERFORMANCE_STATS_FILE, 'write', error);
+    }
   }
 
   /** Beside the telemetry files, as the reference writes it; in stream mode, in the state dir. */
@@ -618,14 +765,40 @@ export class Daemon {
     if (this.checkpointInFlight !== null) return this.checkpointInFlight;
     this.changedSinceCheckpoint = false;
     this.checkpointInFlight = saveCheckpoint(this.settings.stateDir, this.checkpointData())
+      .then(() => this.faults.clear(CHECKPOINT_FILE, 'write'))
       .catch((error: unknown) => {
+        // Logged once while it lasts; the next interval tries again, and nothing applied is lost.
         this.changedSinceCheckpoint = true;
-        this.log.error({ err: error }, 'checkpoint write failed');
+        this.writeFailed(CHECKPOINT_FILE, error);
       })
       .finally(() => {
         this.checkpointInFlight = null;
       });
     return this.checkpointInFlight;
+  }
+
+  /** A state-dir write failed: a fault; a state dir removed under us is made again for the next try. */
+  private writeFailed(file: string, error: unknown): void {
+    this.faults.raise(file, 'write', error);
+    if (file === SNAPSHOT_FILE) this.snapshotStale = true;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return;
+    try {
+      fs.mkdirSync(this.settings.stateDir, { recursive: true });
+    } catch {
+      // Still faulted: the next write tries again.
+    }
+  }
+
+  /** One of stop()'s writes: false (and a fault) when it failed. */
+  private finalWrite(file: string, write: () => void): boolean {
+    try {
+      write();
+      this.faults.clear(file, 'write');
+      return true;
+    } catch (error) {
+      this.faults.raise(file, 'write', error);
+      return false;
+    }
   }
 
   private checkpointSync(): void {

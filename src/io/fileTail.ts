@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import type { SourceKind } from '../domain/sources.js';
 import { LineSplitter, type RawLine } from '../pipeline/splitLines.js';
+import { FileFault, fileFault, openRegularFile } from './regularFile.js';
 
 /**
  * Follows one append-only file. chokidar only says "look again"; the truth is stat + read from
@@ -13,11 +14,18 @@ import { LineSplitter, type RawLine } from '../pipeline/splitLines.js';
  *
  * The windows cannot see a change in the middle that keeps the size (the reference's
  * update_invocation turning "unknown"/null into "success"/12.5, or "success" into "failure").
- * Live, a file whose modification time moved while its size did not, on two reads in a row, is
- * taken as rewritten: an append always grows the file (one read may fall between an append's
- * mtime and size updates). (Known limit: such a rewrite followed by an append before we
- * look again is not seen.) On resume, a sha1 of every byte read before the checkpoint is
- * compared, so a rewrite while nobody was watching is always seen.
+ * Live, a file whose modification time moved while its size did not is checked: the bytes read
+ * so far are hashed again, in steps of CHECK_STEP bytes per read (so a big file never blocks the
+ * event loop), and compared with the running sha1 of what was read. Only different bytes are a
+ * rewrite: a `touch` is not (it used to cost a full rebuild each time). Checks start at most
+ * once per CHECK_INTERVAL_MS per file, so touching a file in a loop costs a bounded share of
+ * the CPU. (Known limit: such a rewrite followed by an append before we look again is not
+ * seen.) On resume, a sha1 of every byte read before the checkpoint is compared, so a rewrite
+ * while nobody was watching is always seen.
+ *
+ * Faults never escape as exceptions: a path that is not a regular file (a directory, a FIFO,
+ * a socket) is never opened or read, and any failing stat, open or read comes back as a
+ * `fault` result naming the operation, for the caller to report and retry.
  *
  * `quick` tails keep no prefix hash (~1 ms per MB read): for readers whose positions are never
  * checkpointed (a one-shot CLI replay). A quick resume checks only inode, size and windows, the
@@ -26,6 +34,9 @@ import { LineSplitter, type RawLine } from '../pipeline/splitLines.js';
 export type ResumeCheck = 'full' | 'quick';
 const WINDOW = 4096;
 const CHUNK = 64 * 1024;
+/** Bytes hashed per read while checking a file whose modification time moved at the same size. */
+const CHECK_STEP = 8 * 1024 * 1024;
+const CHECK_INTERVAL_MS = 1000;
 
 /** What identifies the bytes read so far; stored in checkpoints to resume safely. */
 export interface TailFingerprint {
@@ -51,7 +62,8 @@ export interface TailPosition {
 export type TailResult =
   | { readonly kind: 'ok'; readonly size: number }
   | { readonly kind: 'missing' }
-  | { readonly kind: 'rewritten'; readonly why: string };
+  | { readonly kind: 'rewritten'; readonly why: string }
+  | { readonly kind: 'fault'; readonly fault: FileFault };
 
 function hash(bytes: Buffer): string {
   return createHash('sha1').update(bytes).digest('hex');
@@ -96,8 +108,13 @@ export class FileTail {
   private prefix: Hash | null = createHash('sha1');
   /** Size and modification time at the last read; null before the first. */
   private seen: { readonly size: number; readonly mtimeMs: number } | null = null;
-  /** Set when a read found a newer modification time at the same size (see verify). */
-  private suspectMtimeMs: number | null = null;
+  /** A read found a newer modification time at the same size: the bytes read are to be checked. */
+  private checkWanted = false;
+  /** The check in progress: bytes [0, upTo) hashed so far up to `at`, to equal `expected`. */
+  private check: { readonly upTo: number; readonly expected: string; readonly hash: Hash; at: number } | null = null;
+  private lastCheckEndMs = -Infinity;
+  /** A quick tail saw a newer mtime at the same size on its last read. */
+  private quickSuspect = false;
 
   constructor(
     readonly kind: SourceKind,
@@ -149,16 +166,18 @@ export class FileTail {
    * `budget` bytes are read per call; `more` says whether the file has more.
    */
   read(onLine: (line: RawLine) => void, budget = Number.POSITIVE_INFINITY): TailResult & { more?: boolean } {
-    let fd: number;
+    let opened: ReturnType<typeof openRegularFile>;
     try {
-      fd = fs.openSync(this.path, 'r');
+      opened = openRegularFile(this.path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return { kind: 'fault', fault: fileFault(this.path, 'open', error) };
+    }
+    if (opened === null) {
       return this.readOffset > 0 || this.resumeFrom?.offset ? { kind: 'rewritten', why: 'file deleted' } : { kind: 'missing' };
     }
+    const { fd, stat } = opened;
     try {
-      const stat = fs.fstatSync(fd);
-      const changed = this.verify(fd, stat);
+      const changed = this.verify(fd, stat) ?? this.checkContent(fd, stat);
       if (changed !== null) return { kind: 'rewritten', why: changed };
       let remaining = budget;
       while (this.readOffset < stat.size && remaining > 0) {
@@ -169,12 +188,46 @@ export class FileTail {
         this.splitter.push(chunk, onLine);
         remaining -= chunk.length;
       }
-      // Under suspicion the last state stays the reference, so the next look compares with it.
-      if (this.suspectMtimeMs === null) this.seen = { size: stat.size, mtimeMs: stat.mtimeMs };
+      // A quick tail under suspicion keeps the old look as its reference, so the next read compares with it.
+      if (!this.quickSuspect) this.seen = { size: stat.size, mtimeMs: stat.mtimeMs };
       return { kind: 'ok', size: stat.size, more: this.readOffset < stat.size };
+    } catch (error) {
+      // A read that fails half-way keeps what it handed over: offsets only move past bytes read.
+      return { kind: 'fault', fault: error instanceof FileFault ? error : fileFault(this.path, 'read', error) };
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /**
+   * A newer modification time at the same size asks for a check of the bytes read so far; the
+   * check runs a step per read and says 'rewritten' only when they differ.
+   */
+  private checkContent(fd: number, stat: fs.Stats): string | null {
+    const seen = this.seen;
+    const touched = seen !== null && stat.size === seen.size && stat.mtimeMs !== seen.mtimeMs && this.readOffset > 0;
+    if (this.prefix === null) {
+      // No running hash (a quick tail): an append moves the mtime a moment before the size, so
+      // only a second look at a file still the same size convicts it (a false call costs a
+      // rebuild, never a wrong answer).
+      const convicted = touched && this.quickSuspect;
+      this.quickSuspect = touched;
+      return convicted ? 'modified without growing' : null;
+    }
+    if (touched) this.checkWanted = true;
+    if (this.check === null && this.checkWanted && Date.now() - this.lastCheckEndMs >= CHECK_INTERVAL_MS) {
+      this.checkWanted = false;
+      this.check = { upTo: this.readOffset, expected: this.prefix.copy().digest('hex'), hash: createHash('sha1'), at: 0 };
+    }
+    const check = this.check;
+    if (check === null) return null;
+    const to = Math.min(check.upTo, check.at + CHECK_STEP);
+    if (!hashRange(fd, check.at, to, check.hash)) return 'file shrank';
+    check.at = to;
+    if (check.at < check.upTo) return null;
+    this.check = null;
+    this.lastCheckEndMs = Date.now();
+    return check.hash.digest('hex') === check.expected ? null : 'modified without growing (bytes read before changed)';
   }
 
   private verify(fd: number, stat: fs.Stats): string | null {
@@ -215,15 +268,6 @@ export class FileTail {
     if (stat.ino !== this.ino) return 'file replaced (inode changed)';
     if (stat.size < this.readOffset) return 'file shrank';
     if (this.readOffset === 0) return null;
-    if (this.seen !== null && stat.size === this.seen.size && stat.mtimeMs !== this.seen.mtimeMs) {
-      // An append updates the modification time a moment before the size, and reads come every
-      // few ms: only a second look at a file still the same size convicts it of a rewrite (a
-      // false call would cost a rebuild, never a wrong answer).
-      if (this.suspectMtimeMs !== null) return 'modified without growing';
-      this.suspectMtimeMs = stat.mtimeMs;
-    } else {
-      this.suspectMtimeMs = null;
-    }
     if (!readAt(fd, 0, this.head.length).equals(this.head)) return 'head bytes changed';
     const window = this.recent.subarray(Math.max(0, this.recent.length - WINDOW));
     if (!readAt(fd, this.readOffset - window.length, window.length).equals(window)) return 'bytes before the offset changed';

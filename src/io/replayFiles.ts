@@ -5,6 +5,7 @@ import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { Ingest, type IngestOptions } from '../pipeline/ingest.js';
 import { LineSplitter, type RawLine } from '../pipeline/splitLines.js';
 import { initialState } from '../projections/telemetryState.js';
+import { fileFault, openRegularFile } from './regularFile.js';
 
 const CHUNK_BYTES = 64 * 1024;
 
@@ -19,20 +20,22 @@ export function readLines(
   onLine: (line: RawLine) => void,
   onUnfinished?: (byteOffset: number, bytes: number) => void,
 ): number {
-  let fd: number;
-  try {
-    fd = fs.openSync(filePath, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
+  // Never opens a FIFO or a directory (it would block, or fail half-way): a FileFault instead.
+  const opened = openRegularFile(filePath);
+  if (opened === null) return 0;
+  const fd = opened.fd;
   try {
     const splitter = new LineSplitter(maxLineBytes);
     let offset = 0;
     for (;;) {
       // A fresh buffer per chunk: lines handed over may point into it after the next read.
       const buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
-      const n = fs.readSync(fd, buffer, 0, CHUNK_BYTES, offset);
+      let n: number;
+      try {
+        n = fs.readSync(fd, buffer, 0, CHUNK_BYTES, offset);
+      } catch (error) {
+        throw fileFault(filePath, 'read', error);
+      }
       if (n === 0) break;
       splitter.push(buffer.subarray(0, n), onLine);
       offset += n;

@@ -4,6 +4,7 @@ import { initialState } from '../projections/telemetryState.js';
 import { type Checkpoint, loadCheckpoint } from './checkpointStore.js';
 import type { ResumeCheck } from './fileTail.js';
 import { SourceSet } from './sourceSet.js';
+import type { FaultSink } from './faults.js';
 
 /** State and file positions to continue from: a checkpoint's, or the beginning. */
 export interface Resumed {
@@ -20,8 +21,9 @@ export function startFresh(
   options: IngestOptions,
   why: string | null = null,
   check: ResumeCheck = 'full',
+  faults?: FaultSink,
 ): Resumed {
-  const sources = new SourceSet(dir, maxLineBytes, undefined, check);
+  const sources = new SourceSet(dir, maxLineBytes, undefined, check, faults);
   return { sources, ingest: new Ingest(initialState(), { ...options, maxLineBytes }), checkpoint: null, why };
 }
 
@@ -37,15 +39,16 @@ export function resume(
   maxLineBytes: number,
   options: IngestOptions,
   check: ResumeCheck = 'full',
+  faults?: FaultSink,
 ): Resumed {
   const loaded = loadCheckpoint(stateDir, dir);
-  if (!loaded.ok) return startFresh(dir, maxLineBytes, options, loaded.why, check);
+  if (!loaded.ok) return startFresh(dir, maxLineBytes, options, loaded.why, check, faults);
   const cp = loaded.checkpoint;
   const ingest = new Ingest(cp.state, { ...options, maxLineBytes });
   for (const kind of SOURCE_KINDS) Object.assign(ingest.totals.perSource[kind], cp.totals.perSource[kind]);
   for (const [reason, count] of cp.totals.skippedByReason) ingest.totals.skippedByReason.set(reason, count);
   for (const [key, count] of cp.totals.rejectedByKind) ingest.totals.rejectedByKind.set(key, count);
-  return { sources: new SourceSet(dir, maxLineBytes, cp.positions, check), ingest, checkpoint: cp, why: null };
+  return { sources: new SourceSet(dir, maxLineBytes, cp.positions, check, faults), ingest, checkpoint: cp, why: null };
 }
 
 /** Reads every file to its end into the ingest; false if a file no longer matches (start fresh). */

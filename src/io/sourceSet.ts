@@ -5,6 +5,19 @@ import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.j
 import type { RawLine } from '../pipeline/splitLines.js';
 import type { SourceStatus } from '../queries/snapshot.js';
 import { FileTail, type ResumeCheck, type TailPosition } from './fileTail.js';
+import type { FaultSink } from './faults.js';
+
+/** The one-shot commands' sink: a file that cannot be read ends the command with its reason. */
+export const THROW_FAULTS: FaultSink = {
+  raise: (_file, _op, error) => {
+    throw error;
+  },
+  clear: () => undefined,
+};
+
+/** First retry of a faulted file after this long, doubling up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 2000;
 
 export type SourcePositions = Readonly<Record<SourceKind, TailPosition>>;
 
@@ -20,12 +33,16 @@ export type ReadOutcome = { readonly kind: 'ok'; readonly more: boolean } | { re
 export class SourceSet {
   private readonly tails: Record<SourceKind, FileTail>;
   private readonly sizes: Record<SourceKind, number> = { invocations: 0, metrics: 0, workflow_events: 0 };
+  /** Files that failed their last read: the operation, and when to try again. */
+  private readonly faulted = new Map<SourceKind, { op: string; retryAt: number; delayMs: number }>();
 
   constructor(
     readonly dir: string,
     maxLineBytes: number,
     start: SourcePositions = START_POSITIONS,
     resumeCheck: ResumeCheck = 'full',
+    private readonly faults: FaultSink = THROW_FAULTS,
+    private readonly clock: () => number = Date.now,
   ) {
     const tail = (kind: SourceKind) => new FileTail(kind, path.join(dir, SOURCE_FILES[kind]), maxLineBytes, start[kind], resumeCheck);
     this.tails = { invocations: tail('invocations'), metrics: tail('metrics'), workflow_events: tail('workflow_events') };
@@ -37,10 +54,30 @@ export class SourceSet {
 
   /** Reads one file's new complete lines (at most `budget` bytes). */
   read(kind: SourceKind, onLine: (kind: SourceKind, line: RawLine) => void, budget?: number): ReadOutcome {
+    const fault = this.faulted.get(kind);
+    if (fault !== undefined && this.clock() < fault.retryAt) return { kind: 'ok', more: false };
     const result = this.tails[kind].read((line) => onLine(kind, line), budget);
+    if (result.kind === 'fault') {
+      // Reported (the daemon logs it once and counts it), then retried with backoff; the lines
+      // handed over before it stay applied, and the file is read on from there once it heals.
+      const delayMs = fault === undefined ? RETRY_FIRST_MS : Math.min(RETRY_MAX_MS, fault.delayMs * 2);
+      this.faulted.set(kind, { op: result.fault.op, retryAt: this.clock() + delayMs, delayMs });
+      if (fault !== undefined && fault.op !== result.fault.op) this.faults.clear(SOURCE_FILES[kind], fault.op);
+      this.faults.raise(SOURCE_FILES[kind], result.fault.op, result.fault);
+      return { kind: 'ok', more: false };
+    }
+    if (fault !== undefined) {
+      this.faulted.delete(kind);
+      this.faults.clear(SOURCE_FILES[kind], fault.op);
+    }
     if (result.kind === 'rewritten') return { kind: 'rewritten', file: kind, why: result.why };
     this.sizes[kind] = result.kind === 'ok' ? result.size : 0;
     return { kind: 'ok', more: result.kind === 'ok' && result.more === true };
+  }
+
+  /** Whether a file is faulted now (its last read failed). */
+  isFaulted(kind: SourceKind): boolean {
+    return this.faulted.has(kind);
   }
 
   /** Reads every file to its end; stops at the first file that was rewritten. */
@@ -65,8 +102,11 @@ export class SourceSet {
   /** Re-reads the files' sizes (a stat each), so the lag counts what was appended since the last read. */
   refreshSizes(): void {
     for (const kind of SOURCE_KINDS) {
+      // A faulted file keeps the size of its last good read (stat on a FIFO does not block).
+      if (this.faulted.has(kind)) continue;
       try {
-        this.sizes[kind] = fs.statSync(this.tails[kind].path).size;
+        const stat = fs.statSync(this.tails[kind].path);
+        this.sizes[kind] = stat.isFile() ? stat.size : 0;
       } catch {
         this.sizes[kind] = 0;
       }

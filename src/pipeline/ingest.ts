@@ -80,14 +80,17 @@ export class Ingest {
         this.totals.skippedByReason.set(outcome.reason, (this.totals.skippedByReason.get(outcome.reason) ?? 0) + 1);
         return;
       case 'rejected':
-        tally.rejected++;
-        {
-          const key = `${kind}/${rejectionKind(outcome.reason)}`;
-          this.totals.rejectedByKind.set(key, (this.totals.rejectedByKind.get(key) ?? 0) + 1);
-        }
-        this.options.onRejection?.({ file: kind, line: raw.line, byteOffset: raw.byteOffset, reason: outcome.reason }, raw.bytes ?? raw.head ?? null, raw.bytes !== null);
+        this.refuse(kind, raw, outcome.reason);
         return;
     }
+  }
+
+  /** Counts a line as rejected for `reason` without folding it (also for a line that once failed to apply). */
+  refuse(kind: SourceKind, raw: RawLine, reason: string): void {
+    this.totals.perSource[kind].rejected++;
+    const key = `${kind}/${rejectionKind(reason)}`;
+    this.totals.rejectedByKind.set(key, (this.totals.rejectedByKind.get(key) ?? 0) + 1);
+    this.options.onRejection?.({ file: kind, line: raw.line, byteOffset: raw.byteOffset, reason }, raw.bytes ?? raw.head ?? null, raw.bytes !== null);
   }
 
   get rejectedCount(): number {

@@ -4,6 +4,7 @@ import type { SourceKind } from '../domain/sources.js';
 import type { HostHealth, StreamPosition } from '../domain/streamPosition.js';
 import { formatTimestampUs } from '../domain/time.js';
 import type { Logger } from '../log.js';
+import type { FaultSink } from '../io/faults.js';
 import type { RawLine } from '../pipeline/splitLines.js';
 import { hostOfSubject, kindOfSubject } from './natsStream.js';
 
@@ -29,6 +30,8 @@ export interface StreamFeedOptions {
   /** Where a checkpoint left off; null: from the first message. */
   readonly from: StreamPosition | null;
   readonly log: Logger;
+  /** Where failures to reach the stream are counted (the daemon's fault registry). */
+  readonly faults?: FaultSink;
 }
 
 /** Messages held in memory at most (plus one pull), before pulling waits for the fold. */
@@ -76,6 +79,8 @@ export class StreamFeed {
   private room: (() => void) | null = null;
   private infoTimer: NodeJS.Timeout | null = null;
   private failing = false;
+
+  private infoFailing = false;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -235,8 +240,10 @@ export class StreamFeed {
     if (this.options.durable === null || this.lastApplied === null) return;
     try {
       this.lastApplied.ack();
-    } catch {
+      this.options.faults?.clear(this.options.stream, 'ack');
+    } catch (error) {
       // The connection is gone: the next start positions the consumer from the checkpoint.
+      this.options.faults?.raise(this.options.stream, 'ack', error);
     }
   }
 
@@ -273,6 +280,7 @@ export class StreamFeed {
       }
       this.stored = stored;
       this.lastSeqStored = info.state.last_seq;
+      this.options.faults?.clear(this.options.stream, 'info');
       // More is stored than arrived, the server counted some still to come, and nothing came for
       // a while: deliveries were lost (a cut connection at the tail); pull again after the last
       // received. (A tail the consumer will never deliver, e.g. purged, reads pending 0.)
@@ -282,9 +290,14 @@ export class StreamFeed {
         this.stallAborted = true;
         this.abortPull?.();
       }
-    } catch {
-      // Unreachable for now: the figures stay as they were.
+    } catch (error) {
+      // Unreachable for now: the figures stay as they were; counted, and logged once while it lasts.
+      if (this.options.faults) this.options.faults.raise(this.options.stream, 'info', error);
+      else if (!this.infoFailing) this.options.log.warn({ stream: this.options.stream, err: error }, 'stream info unavailable; the lag figures stay as they were');
+      this.infoFailing = true;
+      return;
     }
+    this.infoFailing = false;
   }
 
   /**
@@ -297,6 +310,7 @@ export class StreamFeed {
       try {
         const consumer = await this.openConsumer();
         if (this.failing) this.options.log.info({ stream: this.options.stream }, 'stream reachable again: following it');
+        this.options.faults?.clear(this.options.stream, 'pull');
         this.failing = false;
         backoffMs = 250;
         let lastDelivery = 0;
@@ -341,7 +355,9 @@ export class StreamFeed {
       } catch (error) {
         this.abortPull = null;
         if (this.closed) return;
-        if (!this.failing) this.options.log.warn({ stream: this.options.stream, err: error }, 'stream unreachable or deliveries lost: pulling again after the last message received');
+        if (!this.failing && !this.options.faults) this.options.log.warn({ stream: this.options.stream, err: error }, 'stream unreachable or deliveries lost: pulling again after the last message received');
+        // Counted on every attempt (oak_io_errors_total), shown in health.faults while it lasts.
+        this.options.faults?.raise(this.options.stream, 'pull', error);
         this.failing = true;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, backoffMs);

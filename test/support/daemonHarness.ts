@@ -46,6 +46,8 @@ export interface DaemonOptions {
   readonly httpToken?: string;
   /** Aggregate this NATS server's (or cluster's, comma-separated) stream instead of the files in `dir`. */
   readonly nats?: string;
+  /** Run the daemon as this user (the test runs as root): for faults such as EACCES. */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
 }
 
 export interface Exit {
@@ -229,7 +231,7 @@ export function daemonArgs(options: DaemonOptions): string[] {
 /** Starts `oak-telemetry daemon`; by default resolves once it logged "daemon ready". */
 export async function startDaemon(options: DaemonOptions): Promise<DaemonProcess> {
   expect(fs.existsSync(CLI), `${CLI} missing: run "npx tsc -p tsconfig.json" first`).toBe(true);
-  const child = spawn(process.execPath, daemonArgs(options), { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  const child = spawn(process.execPath, daemonArgs(options), { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, ...(options.runAs ?? {}) });
   const daemon = new DaemonProcess(child, options.dir, options.stateDir ?? path.join(options.dir, '.oak-telemetry'));
   if (options.waitReady ?? true) await daemon.waitForLog((l) => l.msg === 'daemon ready: following telemetry', 15_000, '"daemon ready"');
   return daemon;
