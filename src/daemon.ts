@@ -9,7 +9,7 @@ import { CHECKPOINT_FILE, saveCheckpoint, saveCheckpointSync } from './io/checkp
 import { resume, startFresh } from './io/resume.js';
 import { replaceFileAtomic, writeFileAtomicSync } from './io/atomicFile.js';
 import { LatestWriter } from './io/latestWriter.js';
-import { acquireLock, type LockHandle } from './io/lockFile.js';
+import { acquireLock, LOCK_FILE_NAME, type LockHandle, LockWriteFailed } from './io/lockFile.js';
 import type { SourceSet } from './io/sourceSet.js';
 import { alertsLog, rejectedLog, rejectedRecord, type StateLog } from './io/stateLogs.js';
 import type { Logger } from './log.js';
@@ -71,6 +71,8 @@ const TRAILING_READ_MS = 60;
 const WORKFLOW_VIEWS_INTERVAL_MS = 1000;
 const WORKFLOW_VIEWS_MAX_SHARE = 0.1;
 const FOLLOW_READ_MS = 5;
+/** Errors of a state dir that takes no writes for now (the daemon runs on and retries). */
+const STATE_DIR_FULL = new Set(['ENOSPC', 'EROFS', 'EDQUOT']);
 /**
  * Bytes read per file per live read: a huge append (or a symlink to a 10 GB file) is read in
  * steps with the event loop free between them, so the API and the other files keep going.
@@ -111,6 +113,8 @@ export class Daemon {
   private changedSinceCheckpoint = false;
   private checkpointInFlight: Promise<void> | null = null;
   private lock: LockHandle | null = null;
+  /** start() got past the lock: stop() has state to save. */
+  private began = false;
   private watcher: DirWatcher | null = null;
   /** Lines whose fold threw once (`file:offset`): refused on every later read, so a rebuild cannot loop on them. */
   private readonly poisoned = new Set<string>();
@@ -172,13 +176,14 @@ export class Daemon {
 
   async start(): Promise<void> {
     fs.mkdirSync(this.settings.stateDir, { recursive: true });
-    this.lock = acquireLock(this.settings.stateDir);
+    this.takeLock(true);
+    this.began = true;
     this.restore();
     // Serving from the start of the catch-up: /readyz says 503 with the lag until it is done.
     try {
       await this.listen();
     } catch (error) {
-      this.lock.release();
+      this.lock?.release();
       this.lock = null;
       throw error;
     }
@@ -191,12 +196,34 @@ export class Daemon {
     }
     if (this.stopRequested) return;
     this.evaluateAlerts(true);
-    await this.writeSnapshot();
+    // A state dir that takes no writes now is a fault (retried on every poll), not a failed start.
+    await this.writeSnapshot().catch((error: unknown) => this.writeFailed(SNAPSHOT_FILE, error));
     await this.checkpoint();
     this.startLive();
     this.live = true;
     const following = this.settings.nats ? { stream: this.settings.nats.stream } : { dir: this.settings.dir };
     this.log.info({ ...following, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
+  }
+
+  /**
+   * One daemon per state dir. A state dir too full or read-only to hold the lock file is a
+   * fault, not a reason to stay down: the daemon starts (it can serve, and writes nothing there
+   * anyway), and takes the lock on a later poll once the dir takes writes again. Anything else
+   * (another daemon holds it) ends the start with its reason.
+   */
+  private takeLock(startUp: boolean): void {
+    if (this.lock !== null) return;
+    try {
+      this.lock = acquireLock(this.settings.stateDir);
+      if (!startUp) this.faults.clear(LOCK_FILE_NAME, 'write');
+    } catch (error) {
+      if (!(error instanceof LockWriteFailed) || !STATE_DIR_FULL.has(error.code)) {
+        if (startUp) throw error;
+        this.faults.raise(LOCK_FILE_NAME, 'write', Object.assign(new Error(errorMessage(error)), { code: 'EHELD' }));
+        return;
+      }
+      this.faults.raise(LOCK_FILE_NAME, 'write', error);
+    }
   }
 
   /** The HTTP API, when configured; its address is logged ("http listening"). */
@@ -251,7 +278,7 @@ export class Daemon {
     if (this.stopped) return;
     this.stopped = true;
     // Stopped before the state was even restored: nothing of ours to save.
-    if (this.lock === null) return;
+    if (!this.began) return;
     for (const s of this.subscriptions) s.unsubscribe();
     if (this.viewsTimer !== null) clearTimeout(this.viewsTimer);
     this.events.close();
@@ -516,6 +543,7 @@ export class Daemon {
       polls$.subscribe({
         next: () =>
           this.guard('poll', () => {
+            this.takeLock(false);
             // A snapshot that failed to be written is tried again on each poll, changes or not.
             if (this.evaluateAlerts(false) || this.snapshotStale) this.snapshots.request();
           }),

@@ -98,7 +98,7 @@ function tryCreate(lockPath: string, record: Buffer): boolean {
     fd = fs.openSync(lockPath, 'wx');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new CommandFailed(`cannot create lock ${lockPath}: ${errorText(err)}`);
+    throw lockFault(`cannot create lock ${lockPath}: ${errorText(err)}`, err);
   }
   try {
     // One write call: a reader sees the file empty or whole, which whyHeld() relies on.
@@ -106,7 +106,7 @@ function tryCreate(lockPath: string, record: Buffer): boolean {
   } catch (err) {
     fs.closeSync(fd);
     fs.rmSync(lockPath, { force: true });
-    throw new CommandFailed(`cannot write lock ${lockPath}: ${errorText(err)}`);
+    throw lockFault(`cannot write lock ${lockPath}: ${errorText(err)}`, err);
   }
   fs.closeSync(fd);
   return true;
@@ -240,6 +240,20 @@ function handleFor(lockPath: string, owner: LockOwner, record: Buffer): LockHand
       removeIfHolding(lockPath, record);
     },
   };
+}
+
+/** The lock could not be written: a CommandFailed carrying the errno code (a full or read-only state dir). */
+export class LockWriteFailed extends CommandFailed {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+function lockFault(message: string, err: unknown): LockWriteFailed {
+  return new LockWriteFailed(message, (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
 }
 
 function errorText(err: unknown): string {

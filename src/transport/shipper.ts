@@ -4,6 +4,7 @@ import type { JetStreamClient, PubAck } from 'nats';
 import type { SourceKind } from '../domain/sources.js';
 import { formatTimestampUs } from '../domain/time.js';
 import { writeFileAtomicSync } from '../io/atomicFile.js';
+import { FaultRegistry } from '../io/faults.js';
 import { SourceSet, type SourcePositions, START_POSITIONS } from '../io/sourceSet.js';
 import { rejectedLog, rejectedRecord, type StateLog } from '../io/stateLogs.js';
 import type { Logger } from '../log.js';
@@ -53,7 +54,10 @@ export class Shipper {
   /** Size of rejected.jsonl before the read in progress, to cut back to on a rewind. */
   private rejectedSizeBefore = 0;
 
+  readonly faults: FaultRegistry;
+
   constructor(private readonly options: ShipperOptions) {
+    this.faults = new FaultRegistry(options.log, () => this.now());
     fs.mkdirSync(options.stateDir, { recursive: true });
     this.statePath = path.join(options.stateDir, `ship-${options.host.replace(/[^A-Za-z0-9_-]/g, '_')}.json`);
     this.rejected = rejectedLog(options.stateDir);
@@ -133,7 +137,8 @@ export class Shipper {
   }
 
   private sourcesFrom(positions: SourcePositions | null): SourceSet {
-    return positions === null ? new SourceSet(this.options.dir, this.options.maxLineBytes) : new SourceSet(this.options.dir, this.options.maxLineBytes, positions);
+    // A file that cannot be read is a fault (logged once, retried with backoff); the others ship on.
+    return new SourceSet(this.options.dir, this.options.maxLineBytes, positions ?? START_POSITIONS, 'full', this.faults);
   }
 
   private load(): ShipState {
