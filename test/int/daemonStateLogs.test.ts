@@ -97,13 +97,17 @@ function fillUp(dir: string): void {
 }
 
 describe.skipIf(tmpfsRefused !== null)(`daemon: a full state dir${tmpfsRefused ? ` (skipped: ${tmpfsRefused})` : ''}`, () => {
-  it('bad lines while the state dir is full: the daemon stays up, says so once, and writes them in order once there is room', async () => {
+  const faults = [
+    { name: 'full', code: 'ENOSPC', start: (d: string) => fillUp(d), end: (d: string) => execFileSync('mount', ['-o', 'remount,size=4m', d], { stdio: 'pipe' }) },
+    { name: 'read-only', code: 'EROFS', start: (d: string) => execFileSync('mount', ['-o', 'remount,ro', d], { stdio: 'pipe' }), end: (d: string) => execFileSync('mount', ['-o', 'remount,rw', d], { stdio: 'pipe' }) },
+  ];
+  it.each(faults)('bad lines while the state dir is $name: the daemon stays up, says so once, and writes them in order once it can', async (fault) => {
     const dir = dirForTest();
     new Workload(dir, 'full').workflows(2);
     const stateDir = mountTmpfs('64k');
     const daemon = await startDaemon({ dir, stateDir, http: '127.0.0.1:0', pollIntervalMs: 100 });
     await waitForReplayParity(daemon);
-    fillUp(stateDir);
+    fault.start(stateDir);
 
     const invocations = path.join(dir, SOURCE_FILES.invocations);
     const linesBefore = fs.readFileSync(invocations, 'utf8').split('\n').length - 1;
@@ -114,11 +118,11 @@ describe.skipIf(tmpfsRefused !== null)(`daemon: a full state dir${tmpfsRefused ?
     const more = Array.from({ length: 20 }, (_, i) => `still not json ${i}`);
     for (const text of more) fs.appendFileSync(invocations, `${text}\n`);
     const during = await waitForLive(daemon, (s) => s.health.lines_rejected === bad.length + more.length, 'the 20 more read');
-    expect(during.health.faults?.some((f) => f.file === 'rejected.jsonl' && f.op === 'append' && f.code === 'ENOSPC')).toBe(true);
-    expect(faultLines(daemon, 'rejected.jsonl').filter((l) => l.msg === 'I/O fault: append rejected.jsonl: ENOSPC')).toHaveLength(1);
+    expect(during.health.faults?.some((f) => f.file === 'rejected.jsonl' && f.op === 'append' && f.code === fault.code)).toBe(true);
+    expect(faultLines(daemon, 'rejected.jsonl').filter((l) => l.msg === `I/O fault: append rejected.jsonl: ${fault.code}`)).toHaveLength(1);
     expect(readJsonLines(path.join(stateDir, 'rejected.jsonl'))).toEqual([]);
 
-    execFileSync('mount', ['-o', 'remount,size=4m', stateDir], { stdio: 'pipe' });
+    fault.end(stateDir);
     await daemon.waitForLog((l) => l.msg === 'I/O fault cleared: append rejected.jsonl', 10_000, 'the fault cleared');
     const records = readJsonLines(path.join(stateDir, 'rejected.jsonl'));
     expect(records.map((r) => r.raw)).toEqual([...bad, ...more]);
