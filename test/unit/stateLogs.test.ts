@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { errorCode, type FaultSink } from '../../src/io/faults.js';
 import { generationPath } from '../../src/io/logGenerations.js';
-import { QUEUE_MAX_RECORDS, RETRY_FIRST_MS, RETRY_MAX_MS, rejectedRecord, StateLog } from '../../src/io/stateLogs.js';
+import { QUEUE_MAX_RECORDS, RETRY_MAX_MS, rejectedRecord, StateLog } from '../../src/io/stateLogs.js';
 
 let dir: string;
 beforeEach(() => {
@@ -91,13 +91,17 @@ describe('StateLog', () => {
     log.close();
   });
 
-  it('the retry timer never keeps the process alive, and close cancels it', () => {
-    const { log } = blockedLog(recordingFaults().sink);
+  it('close makes a last attempt and stops retrying', () => {
+    vi.useFakeTimers();
+    const faults = recordingFaults();
+    const { log } = blockedLog(faults.sink);
     log.append({ n: 1 });
-    const active = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     log.close();
-    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(active);
-    expect(RETRY_FIRST_MS).toBeLessThan(RETRY_MAX_MS);
+    const attempts = faults.raised.length;
+    expect(attempts).toBe(2);
+    vi.advanceTimersByTime(60_000);
+    expect(faults.raised).toHaveLength(attempts);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('keeps at most QUEUE_MAX_RECORDS waiting: the oldest are dropped and counted as a fault', () => {
