@@ -11,7 +11,8 @@ import { replaceFileAtomic, writeFileAtomicSync } from './io/atomicFile.js';
 import { LatestWriter } from './io/latestWriter.js';
 import { acquireLock, LOCK_FILE_NAME, type LockHandle, LockWriteFailed } from './io/lockFile.js';
 import type { SourceSet } from './io/sourceSet.js';
-import { alertsLog, rejectedLog, rejectedRecord, type StateLog } from './io/stateLogs.js';
+import { alertsLog, REJECTED_LOG_GENERATIONS, REJECTED_LOG_MAX_BYTES, rejectedLog, type StateLog } from './io/stateLogs.js';
+import { RejectionReports } from './daemon/rejectionReports.js';
 import type { Logger } from './log.js';
 import { FaultRegistry, errorMessage } from './io/faults.js';
 import { DirWatcher } from './daemon/dirWatcher.js';
@@ -129,6 +130,8 @@ export class Daemon {
   private resumeFrom: StreamPosition | null = null;
   private stopOpening: (() => void) | null = null;
   private readonly rejected: StateLog;
+  /** Each rejection: its record in rejected.jsonl, and a log line or a count in a summary. */
+  private readonly rejections: RejectionReports;
   private readonly alertLog: StateLog;
   private readonly snapshots: LatestWriter;
   private stopped = false;
@@ -149,8 +152,10 @@ export class Daemon {
     this.startedAt = this.isoNow();
     this.faults = new FaultRegistry(log, () => this.isoNow());
     this.origin = settings.nats ? streamOrigin(settings.nats.stream) : settings.dir;
-    this.rejected = rejectedLog(settings.stateDir);
-    this.alertLog = alertsLog(settings.stateDir);
+    // Never throw: a full or read-only state dir is a fault, and the records wait for it to clear.
+    this.rejected = rejectedLog(settings.stateDir, { faults: this.faults, maxBytes: REJECTED_LOG_MAX_BYTES, generations: REJECTED_LOG_GENERATIONS });
+    this.alertLog = alertsLog(settings.stateDir, { faults: this.faults });
+    this.rejections = new RejectionReports(log, this.rejected, clock);
     ({ sources: this.sources, ingest: this.ingest } = startFresh(settings.dir, settings.maxLineBytes, this.ingestOptions(), null, 'full', this.faults));
     // A failed write is a fault (logged once, retried by the next request); the last good file stays.
     this.snapshots = new LatestWriter(
@@ -288,6 +293,10 @@ export class Daemon {
     await this.snapshots.flush();
     await this.checkpointInFlight;
     await this.rebuilding?.done;
+    // Summaries of what was counted, and a last try at what waits, before their sizes are checkpointed.
+    this.rejections.close();
+    this.rejected.close();
+    this.alertLog.close();
     // Each final write on its own: a full disk for one must not cost the others, nor the exit.
     const snapshot = this.snapshot();
     const written = [
@@ -309,10 +318,7 @@ export class Daemon {
       onEvent: (event) => {
         if (this.live && this.rebuilding === null && event.kind === 'workflow_complete') this.checkEstimate(event.workflowId, event.durationSeconds);
       },
-      onRejection: (rejection, bytes, whole) => {
-        this.rejected.append(rejectedRecord(rejection, bytes, whole, this.isoNow()));
-        this.log.warn({ file: SOURCE_FILES[rejection.file], line: rejection.line, byte_offset: rejection.byteOffset, reason: rejection.reason }, 'line rejected');
-      },
+      onRejection: (rejection, bytes, whole) => this.rejections.report(rejection, bytes, whole),
     };
   }
 
@@ -373,7 +379,7 @@ export class Daemon {
     this.resumeFrom = cp.stream ?? null;
     this.activeAlerts = new Map(cp.activeAlerts.map((a) => [a.key, a]));
     // Lines after the checkpoint are read again: cut what was logged for them.
-    this.rejected.truncateTo(cp.rejectedFileSize);
+    this.rejected.truncateTo(cp.rejectedFileSize, cp.rejectedFileId ?? null);
     this.alertLog.truncateTo(cp.alertsFileSize);
     this.log.info({ saved_at: cp.savedAt, events_applied: this.eventsApplied() }, 'resuming from checkpoint');
   }
@@ -782,6 +788,7 @@ export class Daemon {
       totals: this.ingest.totals,
       rebuilds: this.rebuilds,
       rejectedFileSize: this.rejected.size(),
+      rejectedFileId: this.rejected.fileId(),
       alertsFileSize: this.alertLog.size(),
       activeAlerts: [...this.activeAlerts.values()],
       savedAt: this.isoNow(),

@@ -27,6 +27,8 @@ export interface CheckpointMeta {
   readonly rebuilds: number;
   /** Sizes of the state dir's append-only logs when the checkpoint was taken. */
   readonly rejectedFileSize: number;
+  /** Which file rejectedFileSize is of (rejected.jsonl rotates); absent or null: the current one. */
+  readonly rejectedFileId?: string | null;
   readonly alertsFileSize: number;
   readonly activeAlerts: readonly ActiveAlert[];
   readonly savedAt: string;
@@ -59,6 +61,7 @@ function encode(checkpoint: Checkpoint): Buffer {
     },
     rebuilds: checkpoint.rebuilds,
     rejectedFileSize: checkpoint.rejectedFileSize,
+    rejectedFileId: checkpoint.rejectedFileId ?? null,
     alertsFileSize: checkpoint.alertsFileSize,
     activeAlerts: checkpoint.activeAlerts,
     savedAt: checkpoint.savedAt,
