@@ -60,7 +60,7 @@ export class Shipper {
     this.faults = new FaultRegistry(options.log, () => this.now());
     fs.mkdirSync(options.stateDir, { recursive: true });
     this.statePath = path.join(options.stateDir, `ship-${options.host.replace(/[^A-Za-z0-9_-]/g, '_')}.json`);
-    this.rejected = rejectedLog(options.stateDir);
+    this.rejected = rejectedLog(options.stateDir, { faults: this.faults });
     this.state = this.load();
     this.sources = this.sourcesFrom(this.state.positions);
   }
