@@ -1,7 +1,16 @@
 import type { InvocationEvent, InvocationStatus } from '../domain/events.js';
-import { parseTimestampUs } from '../domain/time.js';
 import { FieldError } from './rejection.js';
-import { type JsonObject, optionalNumber, optionalObject, optionalString, requiredId, requiredString } from './fields.js';
+import {
+  type JsonObject,
+  optionalDuration,
+  optionalId,
+  optionalName,
+  optionalObject,
+  optionalString,
+  requiredId,
+  requiredName,
+  requiredTimestamp,
+} from './fields.js';
 
 const STATUSES: ReadonlySet<string> = new Set<InvocationStatus>(['success', 'failure', 'partial', 'unknown']);
 
@@ -10,13 +19,13 @@ function taskTypeOf(record: JsonObject): string | null {
   if (features === null) return null;
   const task = features.task;
   if (task === undefined || task === null || typeof task !== 'object' || Array.isArray(task)) return null;
-  return optionalString(task as JsonObject, 'type') ?? null;
+  return optionalName(task as JsonObject, 'type', 'state_features.task.type') ?? null;
 }
 
 export function decodeInvocation(record: JsonObject): InvocationEvent {
   const invocationId = requiredId(record, 'invocation_id');
-  const agentName = requiredString(record, 'agent_name');
-  const timestamp = requiredString(record, 'timestamp');
+  const agentName = requiredName(record, 'agent_name');
+  const { timestamp, timeUs } = requiredTimestamp(record, 'timestamp');
   const outcome = optionalObject(record, 'outcome');
   let status: InvocationStatus = 'unknown';
   let errorMessage: string | null = null;
@@ -26,22 +35,24 @@ export function decodeInvocation(record: JsonObject): InvocationEvent {
       if (!STATUSES.has(raw)) throw new FieldError(`outcome.status must be success, failure, partial or unknown, got ${JSON.stringify(raw)}`);
       status = raw as InvocationStatus;
     }
+    // Free text, pooled once and shown at most five times per agent: bounded by the line only.
     errorMessage = optionalString(outcome, 'error_message');
   }
   return {
     kind: 'invocation',
     invocationId,
     timestamp,
-    timeUs: parseTimestampUs(timestamp),
-    sessionId: optionalString(record, 'session_id'),
+    timeUs,
+    sessionId: optionalId(record, 'session_id'),
     // An empty workflow_id names no workflow, as for workflow events.
-    workflowId: optionalString(record, 'workflow_id') || null,
+    workflowId: optionalId(record, 'workflow_id') || null,
     agentName,
-    agentType: optionalString(record, 'agent_type') ?? '',
+    agentType: optionalName(record, 'agent_type') ?? '',
+    // Free text, kept once (lower-cased, in blocks) and never echoed: bounded by the line only.
     taskDescription: optionalString(record, 'task_description') ?? '',
     taskType: taskTypeOf(record),
     status,
-    durationSeconds: optionalNumber(record, 'duration_seconds'),
+    durationSeconds: optionalDuration(record, 'duration_seconds'),
     errorMessage,
   };
 }

@@ -1,3 +1,4 @@
+import { checkDuration, checkedTimeUs, checkId, checkName, checkNameList } from './limits.js';
 import { FieldError } from './rejection.js';
 
 /** A parsed JSON object; values are unknown until a reader below checks them. */
@@ -24,7 +25,7 @@ export function requiredString(obj: JsonObject, key: string): string {
 export function requiredId(obj: JsonObject, key: string): string {
   const value = requiredString(obj, key);
   if (value.length === 0) throw new FieldError(`missing ${key} (empty string)`);
-  return value;
+  return checkId(key, value);
 }
 
 export function optionalString(obj: JsonObject, key: string): string | null {
@@ -74,4 +75,39 @@ export function optionalObject(obj: JsonObject, key: string): JsonObject | null 
   if (value === undefined || value === null) return null;
   if (!isObject(value)) throw new FieldError(`${key} must be an object, got ${describe(value)}`);
   return value;
+}
+
+// Readers that also hold a field to its limit (limits.ts says why each limit is what it is).
+
+export function requiredName(obj: JsonObject, key: string): string {
+  return checkName(key, requiredString(obj, key));
+}
+
+export function optionalName(obj: JsonObject, key: string, field: string = key): string | null {
+  const value = optionalString(obj, key);
+  return value === null ? null : checkName(field, value);
+}
+
+export function optionalId(obj: JsonObject, key: string): string | null {
+  const value = optionalString(obj, key);
+  return value === null ? null : checkId(key, value);
+}
+
+export function nameList(obj: JsonObject, key: string): readonly string[] {
+  return checkNameList(key, stringList(obj, key));
+}
+
+export function optionalDuration(obj: JsonObject, key: string): number | null {
+  const value = optionalNumber(obj, key);
+  return value === null ? null : checkDuration(key, value);
+}
+
+export function requiredDuration(obj: JsonObject, key: string): number {
+  return checkDuration(key, requiredNumber(obj, key));
+}
+
+/** The record's timestamp as written and as epoch microseconds (NaN when it is not a time). */
+export function requiredTimestamp(obj: JsonObject, key: string): { readonly timestamp: string; readonly timeUs: number } {
+  const timestamp = requiredString(obj, key);
+  return { timestamp, timeUs: checkedTimeUs(key, timestamp) };
 }

@@ -80,7 +80,8 @@ export function query(state: OpenWorkflowsState, ledger: LedgerState, nowUs: num
   }
   const open: Array<OpenWorkflowView & { startUs: number }> = [];
   for (const [ref, start] of state.open) {
-    const ageUs = nowUs - start.timeUs;
+    // A start after `now` (a clock ahead of ours) is a workflow that has only just begun: age 0.
+    const ageUs = Math.max(0, nowUs - start.timeUs);
     const runningAgent = running.get(ref);
     open.push({
       workflow_id: table.workflows.at(ref),

@@ -48,6 +48,9 @@ const SCHEMAS: Readonly<Record<string, number>> = {
   open: openWorkflows.schemaVersion,
   rolling: rollingSuccess.schemaVersion,
   details: workflowDetails.schemaVersion,
+  // What decode lets through (src/decode/limits.ts): a state folded under older rules may hold
+  // lines these reject (a 1 MB agent name, a negative duration), which a replay would not.
+  decode: 2,
 };
 
 /** SHA-1 guards against damage, not attackers, and is several times faster than SHA-256 here. */

@@ -140,6 +140,12 @@ function invocationBadLines(lines: Buffer[]): BadLine[] {
     { name: 'agent_name a number', bytes: json({ ...existing, agent_name: 7 }), verdict: reject(/^agent_name must be a string/) },
     { name: 'bad status', bytes: json({ ...existing, outcome: { status: 'done' } }), verdict: reject(/^outcome\.status must be/) },
     { name: 'outcome a string', bytes: json({ ...existing, outcome: 'failure' }), verdict: reject(/^outcome must be an object/) },
+    // Beyond the limits of src/decode/limits.ts: each would add a key or break a figure.
+    { name: '1 MB agent_name', bytes: json({ ...fresh, agent_name: 'x'.repeat(1_000_000) }), verdict: reject(/^agent_name is 1000000 characters long; the limit is 256$/) },
+    { name: '257-character invocation_id', bytes: json({ ...fresh, invocation_id: 'i'.repeat(257) }), verdict: reject(/^invocation_id is 257 characters long; the limit is 256$/) },
+    { name: 'update with a negative duration', bytes: json({ ...existing, duration_seconds: -5 }), verdict: reject(/^duration_seconds must be from 0 to 10000000 seconds, got -5$/) },
+    { name: 'update with 1.7e308 s', bytes: json({ ...existing, duration_seconds: 1.7e308 }), verdict: reject(/^duration_seconds must be from 0 to 10000000 seconds, got 1\.7e\+308$/) },
+    { name: 'update in the year 2999', bytes: json({ ...existing, timestamp: '2999-01-01T00:00:00Z' }), verdict: reject(/^timestamp 2999-01-01T00:00:00Z is outside /) },
   ];
 }
 
@@ -153,6 +159,7 @@ function metricBadLines(lines: Buffer[]): BadLine[] {
     { name: 'no invocation_id', bytes: json({ ...noId, quality_rating: 1 }), verdict: reject(/^missing invocation_id$/) },
     { name: 'empty invocation_id', bytes: json({ ...existing, invocation_id: '' }), verdict: reject(/^missing invocation_id \(empty string\)$/) },
     { name: 'no success', bytes: json(noSuccess), verdict: reject(/^missing success$/) },
+    { name: '257-character invocation_id', bytes: json({ ...existing, invocation_id: 'i'.repeat(257) }), verdict: reject(/^invocation_id is 257 characters long; the limit is 256$/) },
     { name: 'success a string', bytes: json({ ...existing, success: 'false' }), verdict: reject(/^success must be a boolean/) },
     { name: 'quality a string', bytes: json({ ...existing, quality_rating: '1' }), verdict: reject(/^quality_rating must be a number/) },
     ...[0, 6, -1].map((rating) => ({
@@ -178,6 +185,11 @@ function workflowBadLines(lines: Buffer[]): BadLine[] {
     { name: 'no event', bytes: json(noEvent), verdict: reject(/^missing event$/) },
     { name: 'no timestamp', bytes: json(noTimestamp), verdict: reject(/^missing timestamp$/) },
     { name: 'workflow_id a number', bytes: json({ ...complete, workflow_id: 3 }), verdict: reject(/^workflow_id must be a string/) },
+    { name: 'start with a 1e-300 estimate', bytes: json({ ...start, estimated_duration: 1e-300 }), verdict: reject(/^estimated_duration must be 0 or at least 0\.000001 seconds/) },
+    { name: 'complete in 1e10 s', bytes: json({ ...complete, duration_seconds: 1e10 }), verdict: reject(/^duration_seconds must be from 0 to 10000000 seconds, got 10000000000$/) },
+    { name: 'complete in -1 s', bytes: json({ ...complete, duration_seconds: -1 }), verdict: reject(/^duration_seconds must be from 0 to 10000000 seconds, got -1$/) },
+    { name: 'start with a 300-character project', bytes: json({ ...start, project_name: 'p'.repeat(300) }), verdict: reject(/^project_name is 300 characters long; the limit is 256$/) },
+    { name: 'complete with 257 agents', bytes: json({ ...complete, agents_executed: Array.from({ length: 257 }, (_, i) => `a${i}`) }), verdict: reject(/^agents_executed has 257 entries; the limit is 256$/) },
     // Valid, and ignored by the reference: skipped, never rejected.
     { name: 'complete without workflow_id', bytes: json({ ...noWorkflow, duration_seconds: 1, success: false }), verdict: { type: 'skipped' } },
   ];

@@ -121,6 +121,56 @@ describe('dashboard', () => {
     await daemon.stop();
   });
 
+  it('never throws on a figure: every number null, huge, negative, not a number, or missing', async () => {
+    const dir = fixtureDir();
+    dirs.push(dir);
+    const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
+    const base = baseUrl(daemon);
+    const real = (await (await fetch(`${base}api/v1/snapshot`)).json()) as Record<string, unknown>;
+    // Every number in the snapshot replaced (counts too), and one alert of each kind carrying the same.
+    const everyNumber = (value: unknown, to: (n: number) => unknown): unknown => {
+      if (typeof value === 'number') return to(value);
+      if (Array.isArray(value)) return value.map((v) => everyNumber(v, to));
+      if (typeof value === 'object' && value !== null) {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) {
+          const replaced = everyNumber(v, to);
+          if (replaced !== undefined) out[k] = replaced;
+        }
+        return out;
+      }
+      return value;
+    };
+    const alerts = [
+      { key: 'c', alert: 'coordination_overhead', since: real.generated_at, details: { overhead_pct: 50, window: 5, threshold_pct: 30 } },
+      { key: 'o', alert: 'open_workflow_too_long', since: real.generated_at, details: { count: 1, max_age_hours: 24, oldest: [{ workflow_id: 'w', age_seconds: 90_000 }] } },
+      { key: 'a', alert: 'agent_success_low', since: real.generated_at, details: { agent: 'x', rolling_success_rate: 0.1, floor: 0.5, runs: 10 } },
+    ];
+    const variants: Array<(n: number) => unknown> = [() => null, () => 1.7e308, (n) => n * 1e300, (n) => -n - 1, () => 'NaN', () => undefined];
+    const frames = variants.map((to, i) => {
+      const snapshot = everyNumber({ ...real, alerts: { active: alerts } }, to) as Record<string, unknown>;
+      // The status line names the frame, so the test knows the last one rendered.
+      snapshot.health = { ...(snapshot.health as object), events_applied: 4240 + i };
+      return `event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`;
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.route('**/api/v1/events', (route) => route.fulfill({ status: 200, contentType: 'text/event-stream', body: frames.join('') }));
+    await page.goto(base);
+    // A frame that throws ends the stream's loop with "disconnected"; the last frame rendering means none did.
+    const last = `${4240 + variants.length - 1} events`;
+    await page.waitForFunction((marker) => {
+      const status = document.getElementById('status')?.textContent ?? '';
+      return status.includes(marker) || status.startsWith('disconnected');
+    }, last);
+    expect(await page.textContent('#status')).toContain(last);
+    expect(await page.locator('#agents tbody tr').count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+    await daemon.stop();
+  });
+
   it('an empty directory says what to do', async () => {
     const dir = tempDir();
     dirs.push(dir);

@@ -42,6 +42,11 @@ describe('open workflows', () => {
     expect(q.open(fold([...afterI3, update(i2, { status: 'failure' })]), NOW)[0]?.running_agent).toBeNull();
   });
 
+  it('a start after now (a clock ahead of ours) is 0 s old, never negative', () => {
+    const state = fold([workflowStart({ workflowId: 'ahead', timestamp: '2026-01-10T13:00:00Z' })]);
+    expect(q.open(state, NOW)[0]?.age_seconds).toBe(0);
+  });
+
   it('disappears on complete, even when invocations are still unknown', () => {
     const { events } = started();
     expect(q.open(fold([...events, complete({ workflowId: 'wf1' })]), NOW)).toEqual([]);

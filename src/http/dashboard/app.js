@@ -10,15 +10,31 @@ const $ = (id) => document.getElementById(id);
 function esc(text) {
   return String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 }
+// Every figure is shown through these, and they are total: a figure may be null (a ratio with
+// nothing to divide), missing (an older daemon), or anything else a snapshot can hold; one
+// throw here would blank the page and drop the event stream.
+function isNum(value) {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+/** A number with `digits` decimals, in exponent form once too long to read; '–' for no number. */
+function fixed(value, digits = 2, suffix = '') {
+  if (!isNum(value)) return '–';
+  return `${Math.abs(value) >= 1e9 ? value.toExponential(2) : value.toFixed(digits)}${suffix}`;
+}
 function pct(ratio, digits = 1) {
-  return ratio === null || ratio === undefined ? '–' : `${(ratio * 100).toFixed(digits)}%`;
+  return isNum(ratio) ? fixed(ratio * 100, digits, '%') : '–';
+}
+function times(ratio) {
+  return fixed(ratio, 2, 'x');
 }
 function dur(seconds) {
-  if (seconds === null || seconds === undefined) return '–';
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  if (seconds < 3600) return `${(seconds / 60).toFixed(1)} min`;
-  if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
-  return `${(seconds / 86400).toFixed(1)} d`;
+  if (!isNum(seconds)) return '–';
+  const sign = seconds < 0 ? '-' : '';
+  const s = Math.abs(seconds);
+  if (s < 60) return `${sign}${fixed(s, 1)} s`;
+  if (s < 3600) return `${sign}${fixed(s / 60, 1)} min`;
+  if (s < 48 * 3600) return `${sign}${fixed(s / 3600, 1)} h`;
+  return `${sign}${fixed(s / 86400, 1)} d`;
 }
 function table(head, rows, numeric = []) {
   if (rows.length === 0) return '<p class="muted">none</p>';
@@ -69,7 +85,8 @@ function handoffGraph(pairs) {
     .map((p) => {
       const [x1, y1] = pos.get(p.from_agent ?? '(none)');
       const [x2, y2] = pos.get(p.to_agent ?? '(none)');
-      const w = 1 + (4 * p.handoffs) / most;
+      const share = p.handoffs / most;
+      const w = 1 + 4 * (isNum(share) ? share : 0);
       return `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#2e6fd6" stroke-opacity="0.45" stroke-width="${w}" marker-end="url(#arrow)"><title>${esc(`${p.from_agent} -> ${p.to_agent}: ${p.handoffs} hand-offs`)}</title></line>`;
     })
     .join('');
@@ -104,7 +121,7 @@ async function refreshTrends(agents) {
 /** One readable line per alert, from its details. */
 function describeAlert(a) {
   const d = a.details ?? {};
-  if (a.alert === 'coordination_overhead') return `${d.overhead_pct}% of workflow time outside agents over the last ${d.window} workflows (threshold ${d.threshold_pct}%)`;
+  if (a.alert === 'coordination_overhead') return `${fixed(d.overhead_pct, 2, '%')} of workflow time outside agents over the last ${d.window} workflows (threshold ${d.threshold_pct}%)`;
   if (a.alert === 'open_workflow_too_long') {
     const oldest = (d.oldest ?? [])[0];
     return `${d.count} workflows open longer than ${d.max_age_hours} h` + (oldest ? `; oldest ${oldest.workflow_id} (${dur(oldest.age_seconds)})` : '');
@@ -118,10 +135,10 @@ function render(s) {
   const empty = s.stats.total_invocations === 0 && s.workflows.total_workflows === 0;
   $('empty').hidden = !empty;
   const threshold = s.overhead_window?.threshold_pct ?? 30;
-  const all = s.overhead.workflows_counted > 0 ? s.overhead.coordination_overhead_pct : null;
-  const win = s.overhead_window && s.overhead_window.workflows_counted > 0 ? s.overhead_window.coordination_overhead_pct : null;
-  $('overhead-all').textContent = all === null ? '–' : `${all.toFixed(2)}%`;
-  $('overhead-window').textContent = win === null ? '–' : `${win.toFixed(2)}%`;
+  const all = s.overhead.workflows_counted > 0 && isNum(s.overhead.coordination_overhead_pct) ? s.overhead.coordination_overhead_pct : null;
+  const win = s.overhead_window && s.overhead_window.workflows_counted > 0 && isNum(s.overhead_window.coordination_overhead_pct) ? s.overhead_window.coordination_overhead_pct : null;
+  $('overhead-all').textContent = fixed(all, 2, '%');
+  $('overhead-window').textContent = fixed(win, 2, '%');
   $('overhead-window').className = `big ${win === null ? '' : win > threshold ? 'over' : 'under'}`;
   $('overhead-window-label').textContent = `last ${s.overhead_window?.window ?? 50} completed workflows`;
   $('overhead-threshold').textContent = `${threshold}%`;
@@ -148,7 +165,7 @@ function render(s) {
         pct(rolling.get(name)?.rolling_success_rate ?? null),
         dur(slow.get(name)?.p50_seconds),
         dur(slow.get(name)?.p90_seconds),
-        a.average_quality > 0 ? `${a.average_quality.toFixed(2)} / 5` : '–',
+        a.average_quality > 0 ? fixed(a.average_quality, 2, ' / 5') : '–',
         trends.get(name) ?? '…',
       ];
     }),
@@ -169,8 +186,8 @@ function render(s) {
   $('estimates').innerHTML =
     e.workflows === 0
       ? '<p class="muted">no completed workflow with an estimate yet</p>'
-      : `<p>${e.workflows} workflows: median ${e.median_ratio.toFixed(2)}x, p90 ${e.p90_ratio.toFixed(2)}x of the estimate; ${pct(e.over_estimate_share)} over it, ${e.overruns} over 2x</p>` +
-        table(['Project', 'Workflows', 'Median', 'p90'], s.estimates.projects.slice(0, 8).map((p) => [p.project ?? '–', p.workflows, `${p.median_ratio.toFixed(2)}x`, `${p.p90_ratio.toFixed(2)}x`]), [1, 2, 3]) +
+      : `<p>${e.workflows} workflows: median ${times(e.median_ratio)}, p90 ${times(e.p90_ratio)} of the estimate; ${pct(e.over_estimate_share)} over it, ${e.overruns} over 2x</p>` +
+        table(['Project', 'Workflows', 'Median', 'p90'], s.estimates.projects.slice(0, 8).map((p) => [p.project ?? '–', p.workflows, times(p.median_ratio), times(p.p90_ratio)]), [1, 2, 3]) +
         (s.estimates.projects.length > 8 ? `<p class="muted">${s.estimates.projects.length - 8} more projects: oak-telemetry estimates</p>` : '');
   const b = s.bottlenecks;
   $('bottlenecks').innerHTML =
