@@ -115,8 +115,8 @@ export function buildDaemonCommand(): Command {
               },
             );
         };
-        // 'on', not 'once': write-file-atomic re-raises a signal that arrives mid-write when no
-        // other listener is left, which would kill the process halfway through this shutdown.
+        // 'on', not 'once': a second signal during the shutdown must not take the default
+        // action and kill the process halfway through it; the handler ignores repeats.
         process.on('SIGTERM', shutdown);
         process.on('SIGINT', shutdown);
       });

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { TelemetryLogger } from '../logger/telemetryLogger.js';
 import { UsageError } from '../errors.js';
 import {
@@ -25,6 +26,7 @@ export function buildLogCommand(): Command {
     .command('workflow-start')
     .description('record the start of a workflow; prints its workflow id')
     .addOption(dirOption())
+    .addOption(maxLineBytesOption())
     .option('--workflow-id <id>', 'workflow id (default: $OAK_WORKFLOW_ID, else a new "wf-<uuid>")')
     .requiredOption('--project <name>', 'project name')
     .requiredOption('--plan <agents>', 'planned agents, comma-separated (e.g. planner,coder,tester)')
@@ -43,6 +45,7 @@ export function buildLogCommand(): Command {
     .command('invocation')
     .description('record that an agent was invoked (status "unknown"); prints only the new invocation id')
     .addOption(dirOption())
+    .addOption(maxLineBytesOption())
     .requiredOption('--agent <name>', 'agent name (e.g. backend-architect)')
     .requiredOption('--agent-type <type>', 'agent type (e.g. development)')
     .requiredOption('--task <text>', 'task description')
@@ -65,6 +68,7 @@ export function buildLogCommand(): Command {
     .command('update')
     .description('record the outcome of an invocation (appends the full record again; never rewrites the file)')
     .addOption(dirOption())
+    .addOption(maxLineBytesOption())
     .requiredOption('--invocation-id <id>', 'id printed by "log invocation"')
     .requiredOption('--duration <seconds>', 'how long the invocation took, in seconds')
     .addOption(new Option('--status <status>', 'outcome').makeOptionMandatory().choices(['success', 'failure', 'partial']))
@@ -81,6 +85,7 @@ export function buildLogCommand(): Command {
     .command('metric')
     .description('record feedback on an invocation: success and a 1-5 quality rating')
     .addOption(dirOption())
+    .addOption(maxLineBytesOption())
     .requiredOption('--invocation-id <id>', 'invocation the feedback is about')
     .requiredOption('--success <bool>', 'true or false')
     .requiredOption('--quality <rating>', 'quality rating, an integer from 1 to 5')
@@ -105,6 +110,7 @@ export function buildLogCommand(): Command {
     .command('handoff')
     .description('record that one agent handed work to another within a workflow')
     .addOption(dirOption())
+    .addOption(maxLineBytesOption())
     .option('--workflow-id <id>', 'workflow id (default: $OAK_WORKFLOW_ID; one of them is required)')
     .requiredOption('--from <agent>', 'agent handing off')
     .requiredOption('--to <agent>', 'agent receiving the work')
@@ -122,6 +128,7 @@ export function buildLogCommand(): Command {
     .command('workflow-complete')
     .description('record the end of a workflow')
     .addOption(dirOption())
+    .addOption(maxLineBytesOption())
     .option('--workflow-id <id>', 'workflow id (default: $OAK_WORKFLOW_ID; one of them is required)')
     .requiredOption('--duration <seconds>', 'total duration in seconds')
     .requiredOption('--success <bool>', 'true or false')
@@ -141,5 +148,21 @@ export function buildLogCommand(): Command {
 }
 
 function logger(opts: Opts): TelemetryLogger {
-  return new TelemetryLogger({ dir: resolveDir(opts.dir) });
+  return new TelemetryLogger({ dir: resolveDir(opts.dir), maxLineBytes: maxLineBytes(opts.maxLineBytes) });
+}
+
+/** The readers' limit: the daemon reads it from $OAK_TELEMETRY_MAX_LINE_BYTES too. */
+function maxLineBytesOption(): Option {
+  return new Option(
+    '--max-line-bytes <n>',
+    `refuse a record longer than this many bytes, which readers would reject (default: $OAK_TELEMETRY_MAX_LINE_BYTES, else ${DEFAULT_MAX_LINE_BYTES})`,
+  );
+}
+
+function maxLineBytes(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  const [source, raw] = flag !== undefined ? ['--max-line-bytes', flag] : ['$OAK_TELEMETRY_MAX_LINE_BYTES', env.OAK_TELEMETRY_MAX_LINE_BYTES];
+  if (raw === undefined || raw === '') return DEFAULT_MAX_LINE_BYTES;
+  const value = parseNumber(source, raw);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${source} must be a whole number >= 1, got ${JSON.stringify(raw)}`);
+  return value;
 }

@@ -1,30 +1,35 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import writeFileAtomicPackage from 'write-file-atomic';
 
 /**
  * Replaces a file's whole content, atomically and durably.
  *
  * Why: snapshots and checkpoints are read by other processes (CLI, HTTP) while the daemon
- * rewrites them. write-file-atomic writes a tmp file in the same directory (`<name>.<number>`,
- * so the rename never crosses a filesystem), fsyncs it, then renames it over the target: a
- * reader opens either the old file or the new one, never half of one. The rename itself is only
- * durable once the directory entry reaches the disk, hence the directory fsync afterwards;
- * without it a crash can bring back the old file (or none) even though we had moved on.
+ * rewrites them. We write a tmp file in the same directory (`<name>.<digits>`, so the rename
+ * never crosses a filesystem), fsync it, then rename it over the target: a reader opens either
+ * the old file or the new one, never half of one. The rename itself is only durable once the
+ * directory entry reaches the disk, hence the directory fsync afterwards; without it a crash can
+ * bring back the old file (or none) even though we had moved on.
  *
- * The directory must exist. In-process writes to the same path are queued by the package.
- * Readers that list the directory should ignore `<name>.<digits>` tmp files: one is left behind
- * only if the process is killed mid-write (the package removes it on normal exit and on signals).
+ * A good file is never replaced by a short one: write(2) may write fewer bytes than asked (a
+ * nearly full disk writes what fits, and only the NEXT call fails with ENOSPC), so every byte is
+ * written in a loop and the tmp file's size is checked before the rename. On any failure the
+ * tmp file is removed, the target is left as it was, and the error is thrown with its errno
+ * `code` (ENOSPC, EROFS, EACCES...; EIO for a size that does not match) for the caller to
+ * report as a fault.
  *
- * Signals: while a write is in flight the package (through signal-exit) listens on SIGTERM,
- * SIGINT and others, and re-raises a signal when it sees no other listener left. A handler added
- * with `process.once` has already been removed when signal-exit looks, so a SIGTERM arriving
- * mid-write kills the process after the handler started its graceful stop. Handle signals with
- * `process.on` (and make the handler idempotent) in any process that uses these functions.
+ * The directory must exist. In-process async writes to the same path are queued, so the last
+ * call's content is the one that stays. Readers that list the directory should ignore
+ * `<name>.<digits>` tmp files: one is left behind only if the process dies mid-write.
+ *
+ * (We used the write-file-atomic package before; it does a single write(2) and never notices a
+ * short one, which is how a full disk left a truncated checkpoint.)
  */
 export async function writeFileAtomic(filePath: string, data: string | Buffer): Promise<void> {
-  await writeFileAtomicPackage(filePath, data, { fsync: true });
-  await fsyncDirectory(path.dirname(filePath));
+  await queued(filePath, async () => {
+    await replaceAsync(filePath, toBuffer(data), true);
+    await fsyncDirectory(path.dirname(filePath));
+  });
 }
 
 /**
@@ -34,13 +39,136 @@ export async function writeFileAtomic(filePath: string, data: string | Buffer): 
  * filesystems the file's content) is rebuilt from the durable checkpoint at the next start.
  */
 export async function replaceFileAtomic(filePath: string, data: string | Buffer): Promise<void> {
-  await writeFileAtomicPackage(filePath, data, { fsync: false });
+  await queued(filePath, () => replaceAsync(filePath, toBuffer(data), false));
 }
 
 /** Same, blocking: for shutdown paths where the event loop may not get another turn. */
 export function writeFileAtomicSync(filePath: string, data: string | Buffer): void {
-  writeFileAtomicPackage.sync(filePath, data, { fsync: true });
-  fsyncDirectorySync(path.dirname(filePath));
+  const target = realTarget(filePath);
+  const tmp = tmpName(target);
+  const bytes = toBuffer(data);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'w', modeOf(target));
+    for (let offset = 0; offset < bytes.length; ) {
+      offset += fs.writeSync(fd, bytes, offset, bytes.length - offset, offset) || fail(offset, bytes.length);
+    }
+    fs.fsyncSync(fd);
+    checkSize(fs.fstatSync(fd).size, bytes.length);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, target);
+  } catch (error) {
+    if (fd !== undefined) closeQuietly(fd);
+    removeQuietly(tmp);
+    throw error;
+  }
+  fsyncDirectorySync(path.dirname(target));
+}
+
+async function replaceAsync(filePath: string, bytes: Buffer, durable: boolean): Promise<void> {
+  const target = await fs.promises.realpath(filePath).catch(() => filePath);
+  const tmp = tmpName(target);
+  const mode = await fs.promises.stat(target).then(
+    (stats) => stats.mode & 0o7777,
+    () => DEFAULT_MODE,
+  );
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(tmp, 'w', mode);
+    for (let offset = 0; offset < bytes.length; ) {
+      const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, offset);
+      offset += bytesWritten || fail(offset, bytes.length);
+    }
+    if (durable) await handle.sync();
+    checkSize((await handle.stat()).size, bytes.length);
+    await handle.close();
+    handle = undefined;
+    await fs.promises.rename(tmp, target);
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await fs.promises.unlink(tmp).catch(() => undefined);
+    throw error;
+  }
+}
+
+const DEFAULT_MODE = 0o666;
+
+function realTarget(filePath: string): string {
+  try {
+    return fs.realpathSync(filePath);
+  } catch {
+    return filePath;
+  }
+}
+
+function modeOf(target: string): number {
+  try {
+    return fs.statSync(target).mode & 0o7777;
+  } catch {
+    return DEFAULT_MODE;
+  }
+}
+
+let tmpCounter = 0;
+
+/**
+ * Digits only, unique within the process (counter) and across live processes (pid). A name
+ * left by a dead process with our pid (a container's pid 1 after kill -9) is simply reused.
+ */
+function tmpName(target: string): string {
+  tmpCounter = (tmpCounter + 1) % 1_000_000;
+  return `${target}.${process.pid}${String(tmpCounter).padStart(6, '0')}`;
+}
+
+function toBuffer(data: string | Buffer): Buffer {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+}
+
+/** An error carrying an errno-style code, like the ones fs throws. */
+function ioError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${message}`), { code });
+}
+
+/** write(2) returned 0 for a non-empty request: nothing more will fit; never loop on it. */
+function fail(written: number, total: number): never {
+  throw ioError('EIO', `write made no progress after ${written} of ${total} bytes`);
+}
+
+function checkSize(size: number, expected: number): void {
+  if (size !== expected) throw ioError('EIO', `tmp file has ${size} bytes after writing ${expected}`);
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // The write's own error is the one worth throwing.
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // Never created, or already gone.
+  }
+}
+
+const queues = new Map<string, Promise<void>>();
+
+/** Runs `job` after every earlier job for the same path, so writes land in call order. */
+async function queued(filePath: string, job: () => Promise<void>): Promise<void> {
+  const key = path.resolve(filePath);
+  const previous = queues.get(key) ?? Promise.resolve();
+  const current = previous.then(job);
+  const settled = current.catch(() => undefined);
+  queues.set(key, settled);
+  try {
+    await current;
+  } finally {
+    if (queues.get(key) === settled) queues.delete(key);
+  }
 }
 
 /** Platforms that cannot open (Windows: EISDIR) or fsync (some filesystems: EINVAL) a directory. */

@@ -1,22 +1,35 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SOURCE_KINDS } from '../domain/sources.js';
 import { emptyTotals, type IngestTotals, type SourceTally } from '../pipeline/ingest.js';
-import { decodeState, encodeState } from '../projections/stateCodec.js';
 import type { TelemetryState } from '../projections/telemetryState.js';
 import type { ActiveAlert } from '../queries/alerts.js';
 import type { StreamPosition } from '../domain/streamPosition.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomicFile.js';
 import type { SourcePositions } from './sourceSet.js';
+import { decodeState, encodeState } from './stateCodec.js';
 
 /**
  * The checkpoint: the full state and the file positions it corresponds to, in ONE file written
  * atomically, so a restart (even after kill -9) never pairs a state with the wrong offsets.
- * Layout: "OAKC", u32 header length, JSON header, then the encoded state.
+ * Layout: "OAKC", u32 header length, JSON header, the encoded state, then the SHA-1 of all the
+ * bytes before it. One digest covers the whole file: the header's offsets and totals matter as
+ * much as the state (an edited "applied" count would show in health after a restart), and the
+ * state's own bytes need no second hash. A file that fails it is refused, never half-trusted.
  */
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 const MAGIC = Buffer.from('OAKC');
-const FORMAT = 1;
+/** 2: the digest covers the whole file (format 1 checked the state's bytes only). */
+const FORMAT = 2;
+const DIGEST_BYTES = 20;
+
+/** SHA-1 guards against damage, not attackers, and is several times faster than SHA-256 here. */
+function digest(...parts: Buffer[]): Buffer {
+  const hash = createHash('sha1');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+}
 
 export interface CheckpointMeta {
   readonly dir: string;
@@ -48,7 +61,7 @@ interface HeaderJson extends Omit<CheckpointMeta, 'totals'> {
   };
 }
 
-function encode(checkpoint: Checkpoint): Buffer {
+export function encodeCheckpoint(checkpoint: Checkpoint): Buffer {
   const header: HeaderJson = {
     format: FORMAT,
     dir: checkpoint.dir,
@@ -69,7 +82,8 @@ function encode(checkpoint: Checkpoint): Buffer {
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32BE(headerBytes.length);
-  return Buffer.concat([MAGIC, length, headerBytes, encodeState(checkpoint.state)]);
+  const parts = [MAGIC, length, headerBytes, encodeState(checkpoint.state)];
+  return Buffer.concat([...parts, digest(...parts)]);
 }
 
 export function checkpointPath(stateDir: string): string {
@@ -77,11 +91,11 @@ export function checkpointPath(stateDir: string): string {
 }
 
 export function saveCheckpoint(stateDir: string, checkpoint: Checkpoint): Promise<void> {
-  return writeFileAtomic(checkpointPath(stateDir), encode(checkpoint));
+  return writeFileAtomic(checkpointPath(stateDir), encodeCheckpoint(checkpoint));
 }
 
 export function saveCheckpointSync(stateDir: string, checkpoint: Checkpoint): void {
-  writeFileAtomicSync(checkpointPath(stateDir), encode(checkpoint));
+  writeFileAtomicSync(checkpointPath(stateDir), encodeCheckpoint(checkpoint));
 }
 
 /** Why a checkpoint could not be used; the caller replays from scratch instead. */
@@ -95,19 +109,45 @@ export function loadCheckpoint(stateDir: string, dir: string): LoadResult {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, why: 'no checkpoint' };
     return { ok: false, why: `checkpoint unreadable: ${(error as Error).message}` };
   }
+  return decodeCheckpoint(bytes, dir);
+}
+
+/** The checkpoint in `bytes`, if they are whole, undamaged, of this format and for `dir`. */
+export function decodeCheckpoint(bytes: Buffer, dir: string): LoadResult {
   try {
-    if (bytes.length < 8 || !bytes.subarray(0, 4).equals(MAGIC)) return { ok: false, why: 'not a checkpoint file' };
-    const headerLength = bytes.readUInt32BE(4);
-    const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as HeaderJson;
+    if (bytes.length < MAGIC.length + 4 + DIGEST_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
+      return { ok: false, why: 'not a checkpoint file' };
+    }
+    const body = bytes.subarray(0, bytes.length - DIGEST_BYTES);
+    if (!digest(body).equals(bytes.subarray(body.length))) {
+      // An older format had no whole-file digest: say so rather than "damaged".
+      const format = formatOf(bytes);
+      if (typeof format === 'number' && format < FORMAT) return { ok: false, why: `checkpoint format ${format}, expected ${FORMAT}` };
+      return { ok: false, why: 'checkpoint damaged: its checksum does not match its content (truncated or edited)' };
+    }
+    const headerEnd = 8 + body.readUInt32BE(4);
+    if (headerEnd > body.length) return { ok: false, why: 'checkpoint corrupt: header longer than the file' };
+    const header = JSON.parse(body.subarray(8, headerEnd).toString('utf8')) as HeaderJson;
     if (header.format !== FORMAT) return { ok: false, why: `checkpoint format ${header.format}, expected ${FORMAT}` };
     if (header.dir !== dir && path.resolve(header.dir) !== path.resolve(dir)) return { ok: false, why: `checkpoint is for ${header.dir}` };
     const totals = emptyTotals();
     for (const kind of SOURCE_KINDS) Object.assign(totals.perSource[kind], header.totals.perSource[kind]);
     for (const [reason, count] of header.totals.skippedByReason) totals.skippedByReason.set(reason, count);
     for (const [key, count] of header.totals.rejectedByKind ?? []) totals.rejectedByKind.set(key, count);
-    const state = decodeState(bytes.subarray(8 + headerLength));
-    return { ok: true, checkpoint: { ...header, totals, state } };
+    const state = decodeState(body.subarray(headerEnd));
+    const { format: _format, ...meta } = header;
+    return { ok: true, checkpoint: { ...meta, totals, state } };
   } catch (error) {
     return { ok: false, why: `checkpoint corrupt: ${(error as Error).message}` };
+  }
+}
+
+/** The format a file's header claims, to explain a refusal; undefined if unreadable. */
+function formatOf(bytes: Buffer): unknown {
+  try {
+    const headerEnd = 8 + bytes.readUInt32BE(4);
+    return (JSON.parse(bytes.subarray(8, headerEnd).toString('utf8')) as { format?: unknown }).format;
+  } catch {
+    return undefined;
   }
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { appendLine } from '../io/appendOnlyWriter.js';
 import { CommandFailed, UsageError } from '../errors.js';
 import { INVOCATIONS_FILE, METRICS_FILE, WORKFLOW_EVENTS_FILE } from './files.js';
@@ -16,6 +17,8 @@ export interface TelemetryLoggerOptions {
   clock?: () => Date;
   newId?: () => string;
   env?: NodeJS.ProcessEnv;
+  /** Longest record, in bytes without its newline, the readers accept (default: theirs, 1 MiB). */
+  maxLineBytes?: number;
 }
 
 export interface LogInvocationOptions {
@@ -86,6 +89,7 @@ export class TelemetryLogger {
   readonly workflowId: string | null;
   private readonly clock: () => Date;
   private readonly newId: () => string;
+  private readonly maxLineBytes: number;
   private readonly invocations = new Map<string, InvocationRecord>();
 
   constructor(options: TelemetryLoggerOptions) {
@@ -93,6 +97,7 @@ export class TelemetryLogger {
     this.dir = options.dir;
     this.clock = options.clock ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.sessionId = options.sessionId ?? nonEmpty(env.OAK_SESSION_ID) ?? randomUUID();
     this.workflowId = options.workflowId ?? nonEmpty(env.OAK_WORKFLOW_ID) ?? null;
   }
@@ -235,7 +240,7 @@ export class TelemetryLogger {
       text = fs.readFileSync(this.file(INVOCATIONS_FILE), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+      throw this.ioFailure('cannot read', this.file(INVOCATIONS_FILE), err);
     }
     const lines = text.split('\n');
     for (let i = lines.length - 1; i >= 0; i--) {
@@ -251,8 +256,36 @@ export class TelemetryLogger {
     return undefined;
   }
 
+  /**
+   * Every reader rejects a line longer than its limit, so such a record would be lost after
+   * "success": refuse it before writing. A write that fails says where and why, in one line.
+   */
   private append(fileName: string, record: Record<string, unknown>): void {
-    appendLine(this.file(fileName), toPythonJson(record));
+    const file = this.file(fileName);
+    const line = toPythonJson(record);
+    const bytes = Buffer.byteLength(line, 'utf8');
+    if (bytes > this.maxLineBytes) {
+      throw new CommandFailed(
+        `record for ${file} is ${bytes} bytes, over the readers' limit of ${this.maxLineBytes} bytes per line (--max-line-bytes); nothing written`,
+      );
+    }
+    try {
+      appendLine(file, line);
+    } catch (err) {
+      throw this.ioFailure('cannot append to', file, err);
+    }
+  }
+
+  /** An I/O error as one line naming the path and the problem (no stack: it is not our bug). */
+  private ioFailure(action: string, file: string, err: unknown): CommandFailed {
+    const code = (err as NodeJS.ErrnoException).code;
+    if ((code === 'ENOTDIR' || code === 'EEXIST') && isNonDirectory(this.dir)) {
+      return new CommandFailed(`${this.dir} is not a directory (ENOTDIR)`);
+    }
+    // Node's "EACCES: permission denied, open '/x'": keep the reason, we name the path ourselves.
+    const message = err instanceof Error ? err.message : String(err);
+    const reason = /^[A-Z0-9]+: ([^,]+)/.exec(message)?.[1] ?? message;
+    return new CommandFailed(`${action} ${file}: ${reason}${code === undefined ? '' : ` (${code})`}`);
   }
 
   private file(fileName: string): string {
@@ -273,6 +306,15 @@ function stateFeatures(given: Record<string, unknown> | undefined, taskType: str
     features.task = { type: taskType, ...rest }; // "type" first, as in the reference files
   }
   return features;
+}
+
+/** True when `dir` exists as something else (a file: mkdir then says EEXIST, open ENOTDIR). */
+function isNonDirectory(dir: string): boolean {
+  try {
+    return !fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { replaceFileAtomic, writeFileAtomic, writeFileAtomicSync } from '../../src/io/atomicFile.js';
+import { mountSmallTmpfs, type SmallTmpfs, tmpfsUnavailable } from '../support/smallTmpfs.js';
 
 let dir: string;
 beforeEach(() => {
@@ -115,3 +116,39 @@ describe.each([
     expect(fs.readdirSync(dir).sort()).toEqual(['snapshot.json', 'stop']);
   });
 });
+
+// A nearly full disk makes write(2) write what fits and return a short count; only the next call
+// fails. A writer that does not loop and check renames a truncated file over a good one.
+describe.skipIf(tmpfsUnavailable !== null)('on a full disk (a real 64 KiB tmpfs)', () => {
+  let fsys: SmallTmpfs;
+  beforeEach(() => {
+    fsys = mountSmallTmpfs(64 * 1024);
+  });
+  afterEach(() => {
+    fsys.dispose();
+  });
+
+  const good = Buffer.alloc(20 * 1024, 'good\n');
+  const bigger = Buffer.alloc(100 * 1024, 'big\n');
+
+  describe.each([
+    ['writeFileAtomic', writeFileAtomic],
+    ['replaceFileAtomic', replaceFileAtomic],
+    ['writeFileAtomicSync', async (file: string, data: Buffer) => writeFileAtomicSync(file, data)],
+  ])('%s', (_name, write) => {
+    it('fails with ENOSPC, keeps the good file byte for byte and leaves no tmp file', async () => {
+      const file = path.join(fsys.dir, 'checkpoint.bin');
+      await write(file, good);
+      await expect(write(file, bigger)).rejects.toMatchObject({ code: 'ENOSPC' });
+      expect(fs.readFileSync(file).equals(good)).toBe(true);
+      expect(fs.readdirSync(fsys.dir)).toEqual(['checkpoint.bin']);
+      // Once there is room again, the same write goes through.
+      fsys.resize(1024 * 1024);
+      await write(file, bigger);
+      expect(fs.readFileSync(file).equals(bigger)).toBe(true);
+      expect(fs.readdirSync(fsys.dir)).toEqual(['checkpoint.bin']);
+    });
+  });
+});
+
+if (tmpfsUnavailable !== null) console.warn(`atomicFile full-disk tests skipped: ${tmpfsUnavailable}`);

@@ -264,3 +264,25 @@ describe('workflow events', () => {
     expect(fs.existsSync(path.join(dir, WORKFLOW_EVENTS_FILE))).toBe(false);
   });
 });
+
+describe('records longer than the readers accept', () => {
+  it("refuses a record over the readers' default limit (1 MiB) and writes nothing", () => {
+    const logger = makeLogger();
+    const task = 'y'.repeat(1024 * 1024);
+    expect(() => logger.logInvocation({ agentName: 'a', agentType: 't', taskDescription: task })).toThrow(CommandFailed);
+    expect(() => logger.logInvocation({ agentName: 'a', agentType: 't', taskDescription: task })).toThrow(/limit of 1048576 bytes/);
+    expect(fs.existsSync(path.join(dir, INVOCATIONS_FILE))).toBe(false);
+  });
+
+  it('accepts a record of exactly the limit (the limit counts the line without its newline)', () => {
+    const probe = makeLogger({ maxLineBytes: 100_000 });
+    probe.logInvocation({ agentName: 'a', agentType: 't', taskDescription: '' });
+    const emptyTaskBytes = Buffer.byteLength(readText(INVOCATIONS_FILE)) - 1;
+    fs.rmSync(path.join(dir, INVOCATIONS_FILE));
+    const limit = emptyTaskBytes + 500;
+    const logger = makeLogger({ maxLineBytes: limit });
+    logger.logInvocation({ agentName: 'a', agentType: 't', taskDescription: 'z'.repeat(500) });
+    expect(Buffer.byteLength(readText(INVOCATIONS_FILE))).toBe(limit + 1);
+    expect(() => logger.logInvocation({ agentName: 'a', agentType: 't', taskDescription: 'z'.repeat(501) })).toThrow(/is \d+ bytes, over/);
+  });
+});

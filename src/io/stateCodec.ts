@@ -1,16 +1,15 @@
-import { createHash } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { ExactSum } from '../domain/exactSum.js';
-import * as coordinationOverhead from './coordinationOverhead.js';
-import { FirstSeenCounts } from './firstSeenCounts.js';
-import { type LedgerData, ledgerFromData, ledgerToData } from './ledger.js';
-import * as openWorkflows from './openWorkflows.js';
-import * as rollingSuccess from './rollingSuccess.js';
-import * as statistics from './statistics.js';
-import { StringExtremes } from './stringExtremes.js';
-import type { EventCounts, TelemetryState } from './telemetryState.js';
-import * as workflowDetails from './workflowDetails.js';
-import * as workflowStats from './workflowStats.js';
+import * as coordinationOverhead from '../projections/coordinationOverhead.js';
+import { FirstSeenCounts } from '../projections/firstSeenCounts.js';
+import { type LedgerData, ledgerFromData, ledgerToData } from '../projections/ledger.js';
+import * as openWorkflows from '../projections/openWorkflows.js';
+import * as rollingSuccess from '../projections/rollingSuccess.js';
+import * as statistics from '../projections/statistics.js';
+import { StringExtremes } from '../projections/stringExtremes.js';
+import type { EventCounts, TelemetryState } from '../projections/telemetryState.js';
+import * as workflowDetails from '../projections/workflowDetails.js';
+import * as workflowStats from '../projections/workflowStats.js';
 
 /**
  * The whole TelemetryState as checkpoint bytes, so a restart folds on from where it stopped
@@ -19,8 +18,13 @@ import * as workflowStats from './workflowStats.js';
  * pools as string lists; the Maps that index them are rebuilt on restore.
  * Anything unexpected throws StateCodecError: the caller's answer is always a full replay,
  * never a state that is slightly wrong.
+ *
+ * Damage is not this codec's to detect: v8 happily decodes a flipped bit into a wrong number,
+ * and the checkpoint file's one digest (checkpointStore) covers these bytes and the header
+ * around them, so they are checked once, before they get here. (It lives in io/ because it
+ * uses node:v8; projections stay free of node: modules.)
  */
-export const CODEC_VERSION = 3;
+export const CODEC_VERSION = 4;
 
 const MAGIC = Buffer.from('OAKS', 'latin1');
 const PREFIX_BYTES = MAGIC.length + 4;
@@ -37,8 +41,6 @@ interface Header {
   /** A projection whose schemaVersion changed folds into a different shape: replay instead. */
   readonly schemas: Readonly<Record<string, number>>;
   readonly payloadBytes: number;
-  /** v8 happily decodes a flipped bit into a wrong number; only a digest catches that. */
-  readonly sha1: string;
 }
 
 const SCHEMAS: Readonly<Record<string, number>> = {
@@ -52,11 +54,6 @@ const SCHEMAS: Readonly<Record<string, number>> = {
   // lines these reject (a 1 MB agent name, a negative duration), which a replay would not.
   decode: 2,
 };
-
-/** SHA-1 guards against damage, not attackers, and is several times faster than SHA-256 here. */
-function digest(bytes: Buffer): string {
-  return createHash('sha1').update(bytes).digest('hex');
-}
 
 export function encodeState(state: TelemetryState): Buffer {
   const data: StateData = {
@@ -75,7 +72,6 @@ export function encodeState(state: TelemetryState): Buffer {
     node: process.version,
     schemas: SCHEMAS,
     payloadBytes: payload.length,
-    sha1: digest(payload),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(PREFIX_BYTES);
@@ -95,7 +91,6 @@ export function decodeState(bytes: Buffer): TelemetryState {
   if (payload.length !== header.payloadBytes) {
     throw new StateCodecError(`state checkpoint has ${payload.length} payload bytes, header says ${header.payloadBytes}`);
   }
-  if (digest(payload) !== header.sha1) throw new StateCodecError('state checkpoint payload does not match its digest');
   try {
     return fromData(deserialize(payload) as StateData);
   } catch (cause) {
@@ -117,9 +112,7 @@ function parseHeader(bytes: Buffer): Header {
   if (JSON.stringify(header.schemas) !== JSON.stringify(SCHEMAS)) {
     throw new StateCodecError(`state checkpoint projection schemas ${JSON.stringify(header.schemas)}, this build has ${JSON.stringify(SCHEMAS)}`);
   }
-  if (typeof header.payloadBytes !== 'number' || typeof header.sha1 !== 'string') {
-    throw new StateCodecError('state checkpoint header lacks payload length or digest');
-  }
+  if (typeof header.payloadBytes !== 'number') throw new StateCodecError('state checkpoint header lacks its payload length');
   return header as Header;
 }
 
