@@ -30,6 +30,7 @@ function fixtureCheckpoint(): Checkpoint {
     totals: fresh.ingest.totals,
     rebuilds: 2,
     rejectedFileSize: 10,
+    rejectedFileId: null,
     alertsFileSize: 20,
     activeAlerts: [],
     savedAt: '2026-11-01T00:00:00Z',
