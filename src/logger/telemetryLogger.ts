@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
+import { decodeText, DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { appendLine } from '../io/appendOnlyWriter.js';
+import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
 import { CommandFailed, UsageError } from '../errors.js';
 import { INVOCATIONS_FILE, METRICS_FILE, WORKFLOW_EVENTS_FILE } from './files.js';
 import { toPythonJson } from './pythonJson.js';
+
+const KIND_OF_FILE: ReadonlyMap<string, SourceKind> = new Map(SOURCE_KINDS.map((kind) => [SOURCE_FILES[kind], kind]));
 
 export type InvocationStatus = 'success' | 'failure' | 'partial';
 const STATUSES: readonly string[] = ['success', 'failure', 'partial'];
@@ -268,6 +271,13 @@ export class TelemetryLogger {
       throw new CommandFailed(
         `record for ${file} is ${bytes} bytes, over the readers' limit of ${this.maxLineBytes} bytes per line (--max-line-bytes); nothing written`,
       );
+    }
+    // The same decode every reader runs: a record they would reject (a 1 MB agent name, a
+    // negative duration, a time in the year 2999) is refused here, not lost after "success".
+    const kind = KIND_OF_FILE.get(fileName);
+    const outcome = kind === undefined ? null : decodeText(kind, line);
+    if (outcome?.type === 'rejected') {
+      throw new CommandFailed(`record for ${file} would be rejected by every reader: ${outcome.reason}; nothing written`);
     }
     try {
       appendLine(file, line);

@@ -286,3 +286,15 @@ describe('records longer than the readers accept', () => {
     expect(() => logger.logInvocation({ agentName: 'a', agentType: 't', taskDescription: 'z'.repeat(501) })).toThrow(/is \d+ bytes, over/);
   });
 });
+
+describe('records the readers would reject for their content', () => {
+  it('refuses a name beyond the decode limit and writes nothing, with the reader\'s reason', () => {
+    const logger = makeLogger();
+    expect(() => logger.logInvocation({ agentName: 'n'.repeat(257), agentType: 't', taskDescription: '' })).toThrow(
+      /would be rejected by every reader: agent_name is 257 characters long; the limit is 256; nothing written/,
+    );
+    expect(fs.existsSync(path.join(dir, INVOCATIONS_FILE))).toBe(false);
+    logger.logInvocation({ agentName: 'n'.repeat(256), agentType: 't', taskDescription: '' });
+    expect(readText(INVOCATIONS_FILE).split('\n')).toHaveLength(2);
+  });
+});
