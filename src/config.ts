@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CommandFailed, UsageError } from './errors.js';
+import { readRegularFile } from './io/regularFile.js';
 
 /**
  * The daemon's configuration, read in one place. Layers, later wins:
@@ -254,10 +255,12 @@ function sameSource(source: string): Sources {
 function readJsonObject(file: string, source: string): unknown {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    const bytes = readRegularFile(file);
+    if (bytes === null) throw new UsageError(`${source}: no such file`);
+    text = bytes.toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`${source}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`}`);
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${source}: cannot read (${err instanceof Error ? err.message : String(err)})`);
   }
   let value: unknown;
   try {

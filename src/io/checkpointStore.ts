@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { SOURCE_KINDS } from '../domain/sources.js';
 import { emptyTotals, type IngestTotals, type SourceTally } from '../pipeline/ingest.js';
@@ -9,6 +8,7 @@ import type { StreamPosition } from '../domain/streamPosition.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomicFile.js';
 import type { SourcePositions } from './sourceSet.js';
 import { decodeState, encodeState } from './stateCodec.js';
+import { readRegularFile } from './regularFile.js';
 
 /**
  * The checkpoint: the full state and the file positions it corresponds to, in ONE file written
@@ -102,13 +102,14 @@ export function saveCheckpointSync(stateDir: string, checkpoint: Checkpoint): vo
 export type LoadResult = { readonly ok: true; readonly checkpoint: Checkpoint } | { readonly ok: false; readonly why: string };
 
 export function loadCheckpoint(stateDir: string, dir: string): LoadResult {
-  let bytes: Buffer;
+  let bytes: Buffer | null;
   try {
-    bytes = fs.readFileSync(checkpointPath(stateDir));
+    // Never a FIFO or a directory in its place: those would block or fail half-way.
+    bytes = readRegularFile(checkpointPath(stateDir));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, why: 'no checkpoint' };
     return { ok: false, why: `checkpoint unreadable: ${(error as Error).message}` };
   }
+  if (bytes === null) return { ok: false, why: 'no checkpoint' };
   return decodeCheckpoint(bytes, dir);
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CommandFailed } from '../errors.js';
+import { readRegularFile } from './regularFile.js';
 
 /**
  * One daemon per state directory: `<stateDir>/daemon.lock`, created with O_EXCL ('wx') so that
@@ -129,9 +130,11 @@ function readLock(lockPath: string): SeenLock | 'gone' {
   }
   let raw: Buffer;
   try {
-    raw = fs.readFileSync(lockPath);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    // A FIFO put there must not block the start: it reads as an unreadable lock.
+    const read = readRegularFile(lockPath);
+    if (read === null) return 'gone';
+    raw = read;
+  } catch {
     return { raw: null, owner: undefined, ageMs };
   }
   return { raw, owner: parseOwner(raw), ageMs };
@@ -221,7 +224,9 @@ function removeAbandonedGuard(guard: string): boolean {
 function removeIfHolding(file: string, record: Buffer): void {
   let current: Buffer;
   try {
-    current = fs.readFileSync(file);
+    const read = readRegularFile(file);
+    if (read === null) return;
+    current = read;
   } catch {
     return;
   }

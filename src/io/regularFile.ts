@@ -83,3 +83,16 @@ export function openRegularFile(path: string): { readonly fd: number; readonly s
     throw fileFault(path, 'stat', error);
   }
 }
+
+/** The whole content of a regular file (never a FIFO or a directory); null when it does not exist. */
+export function readRegularFile(path: string): Buffer | null {
+  const opened = openRegularFile(path);
+  if (opened === null) return null;
+  try {
+    return fs.readFileSync(opened.fd);
+  } catch (error) {
+    throw fileFault(path, 'read', error);
+  } finally {
+    fs.closeSync(opened.fd);
+  }
+}

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { decodeRawLine } from '../pipeline/ingest.js';
 import type { RawLine } from '../pipeline/splitLines.js';
 import { messageId, subjectOf } from './natsStream.js';
+import { readRegularFile } from '../io/regularFile.js';
 
 /** Publishes in flight at once before waiting for their acknowledgements. */
 const PIPELINE = 512;
@@ -143,9 +144,10 @@ export class Shipper {
 
   private load(): ShipState {
     const fresh: ShipState = { dir: this.options.dir, host: this.options.host, generations: { invocations: 0, metrics: 0, workflow_events: 0 }, positions: null };
-    if (!fs.existsSync(this.statePath)) return fresh;
     try {
-      const loaded = JSON.parse(fs.readFileSync(this.statePath, 'utf8')) as ShipState & { generation?: number };
+      const bytes = readRegularFile(this.statePath);
+      if (bytes === null) return fresh;
+      const loaded = JSON.parse(bytes.toString('utf8')) as ShipState & { generation?: number };
       if (loaded.dir !== this.options.dir || loaded.host !== this.options.host) return fresh;
       // Written before generations were per file: one number for all three.
       const g = loaded.generation ?? 0;
