@@ -183,6 +183,14 @@ export class Daemon {
   private async listen(): Promise<void> {
     const address = this.settings.http ?? null;
     if (address === null) return;
+    // Each ingest the daemon starts (at a rebuild, a stream reset) numbers the versions anew.
+    const epochs = new WeakMap<Ingest, number>();
+    let epochCount = 0;
+    const ingestEpoch = (ingest: Ingest): number => {
+      let epoch = epochs.get(ingest);
+      if (epoch === undefined) epochs.set(ingest, (epoch = ++epochCount));
+      return epoch;
+    };
     this.metrics = new DaemonMetrics({
       state: () => this.ingest.state,
       totals: () => this.ingest.totals,
@@ -207,6 +215,8 @@ export class Daemon {
           this.sources.refreshSizes();
           return { ready: this.live, lag_bytes: this.sources.lagBytes() };
         },
+        // A rebuild (or a reset in stream mode) replaces the ingest and counts again from 0.
+        version: () => this.eventsApplied() + this.ingest.rejectedCount + ingestEpoch(this.ingest) * 1e12,
         clock: this.clock,
       },
       events: this.events,
