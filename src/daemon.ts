@@ -202,6 +202,7 @@ export class Daemon {
       },
       hosts: () => this.stream?.hosts() ?? [],
       activeAlertNames: () => [...this.activeAlerts.values()].map((alert) => alert.alert),
+      faults: this.faults,
       overheadWindow: this.settings.alerts.overhead.window,
       rollingWindow: this.settings.rollingWindow,
     });
@@ -215,6 +216,7 @@ export class Daemon {
           this.sources.refreshSizes();
           return { ready: this.live, lag_bytes: this.sources.lagBytes() };
         },
+        faults: () => this.faults.faults(),
         // A rebuild (or a reset in stream mode) replaces the ingest and counts again from 0.
         version: () => this.eventsApplied() + this.ingest.rejectedCount + ingestEpoch(this.ingest) * 1e12,
         clock: this.clock,

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { stringifyJson } from '../domain/jsonText.js';
+import type { Fault } from '../io/faults.js';
 import type { TelemetryState } from '../projections/telemetryState.js';
 import * as q from '../queries/telemetryQueries.js';
 import type { Logger } from '../log.js';
@@ -18,6 +19,8 @@ export interface ApiSource {
   /** The snapshot document as the daemon would write it now. */
   snapshot(): unknown;
   readiness(): { ready: boolean; lag_bytes: number; lag_messages?: number | null };
+  /** I/O faults active now (a telemetry file unreadable, the state dir full...). */
+  faults(): readonly Fault[];
   /**
    * Changes whenever the state may have (events applied, a rebuild): answers computed from the
    * state alone are shared between requests at the same version.
@@ -133,9 +136,15 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     );
   }
   app.get('/healthz', async (_request, reply) => reply.type('application/json; charset=utf-8').send(json({ status: 'ok' })));
+  // Ready means caught up. A fault (a telemetry file unreadable, the state dir full) leaves the
+  // daemon serving its last good state: still ready, but `degraded` with the faults listed.
   app.get('/readyz', async (_request, reply) => {
     const readiness = source.readiness();
-    return reply.code(readiness.ready ? 200 : 503).type(JSON_TYPE).send(json(readiness));
+    const faults = source.faults();
+    return reply
+      .code(readiness.ready ? 200 : 503)
+      .type(JSON_TYPE)
+      .send(json({ ...readiness, degraded: faults.length > 0, faults }));
   });
 
   route('/api/v1/snapshot', QUERY_SCHEMAS.none, () => source.snapshot(), UNSHARED);
