@@ -137,9 +137,14 @@ describe('HTTP API under load', () => {
     // and what was not served was refused with a time to come back, never failed
     expect(Object.keys(summary.statuses).sort(), JSON.stringify(summary)).toEqual(['200', '429']);
     for (const retry of summary.retryAfter) expect(Number(retry), JSON.stringify(summary)).toBeGreaterThanOrEqual(1);
-    // and an answer served from the shared computation is the one the daemon computes alone
-    const alone = await fetch(`${base}/api/v1/gaps?limit=3`);
-    expect(alone.status).toBe(200);
+    // and an answer served again from the cache is the CLI's answer for the files as they are
+    const [first, again, cli] = await Promise.all([
+      fetch(`${base}/api/v1/gaps?limit=0`).then((r) => r.text()),
+      fetch(`${base}/api/v1/gaps?limit=0`).then((r) => r.text()),
+      run(process.execPath, [CLI, 'gaps', '--limit', '0', '--json', '--dir', dir, '--source', 'replay'], { maxBuffer: 64 * 1024 * 1024 }).then((r) => r.stdout),
+    ]);
+    expect(again).toBe(first);
+    expect(first).toBe(cli);
     await daemon.stop();
   }, 90_000);
 
