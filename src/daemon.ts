@@ -235,6 +235,14 @@ export class Daemon {
   private async listen(): Promise<void> {
     const address = this.settings.http ?? null;
     if (address === null) return;
+    // Each ingest the daemon starts (at a rebuild, a stream reset) numbers the versions anew.
+    const epochs = new WeakMap<Ingest, number>();
+    let epochCount = 0;
+    const ingestEpoch = (ingest: Ingest): number => {
+      let epoch = epochs.get(ingest);
+      if (epoch === undefined) epochs.set(ingest, (epoch = ++epochCount));
+      return epoch;
+    };
     this.metrics = new DaemonMetrics({
       state: () => this.ingest.state,
       totals: () => this.ingest.totals,
@@ -246,6 +254,7 @@ export class Daemon {
       },
       hosts: () => this.stream?.hosts() ?? [],
       activeAlertNames: () => [...this.activeAlerts.values()].map((alert) => alert.alert),
+      faults: this.faults,
       overheadWindow: this.settings.alerts.overhead.window,
       rollingWindow: this.settings.rollingWindow,
     });
@@ -259,6 +268,9 @@ export class Daemon {
           this.sources.refreshSizes();
           return { ready: this.live, lag_bytes: this.sources.lagBytes() };
         },
+        faults: () => this.faults.faults(),
+        // A rebuild (or a reset in stream mode) replaces the ingest and counts again from 0.
+        version: () => this.eventsApplied() + this.ingest.rejectedCount + ingestEpoch(this.ingest) * 1e12,
         clock: this.clock,
       },
       events: this.events,

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
 import { pyRound } from '../domain/pyRound.js';
 import type { HostHealth } from '../domain/streamPosition.js';
+import type { Fault, IoErrorCount } from '../io/faults.js';
 import type { IngestTotals } from '../pipeline/ingest.js';
 import { recentOverhead } from '../projections/coordinationOverhead.js';
 import type { TelemetryState } from '../projections/telemetryState.js';
@@ -16,6 +17,8 @@ export interface MetricsSource {
   /** Stream mode: per shipping host, messages applied, the last one's time and what waits. */
   hosts(): readonly HostHealth[];
   activeAlertNames(): readonly string[];
+  /** The daemon's I/O faults: active now, and every failed attempt so far. */
+  readonly faults: { faults(): readonly Fault[]; errorCounts(): readonly IoErrorCount[] };
   readonly overheadWindow: number;
   readonly rollingWindow: number;
 }
@@ -180,6 +183,26 @@ export class DaemonMetrics {
       collect() {
         const active = source.activeAlertNames();
         for (const name of ALERT_NAMES) this.set({ alert: name }, active.filter((a) => a === name).length);
+      },
+    });
+    new Counter({
+      name: 'oak_io_errors_total',
+      help: 'Failed I/O attempts (reading a telemetry file, writing a state file...), per operation, file and error code.',
+      labelNames: ['op', 'file', 'code'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { op, file, code, count } of source.faults.errorCounts()) this.inc({ op, file, code }, count);
+      },
+    });
+    new Gauge({
+      name: 'oak_io_faults_active',
+      help: 'I/O faults active now: 1 per failing operation on a file, with its error code (none while all is well).',
+      labelNames: ['op', 'file', 'code'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { op, file, code } of source.faults.faults()) this.set({ op, file, code }, 1);
       },
     });
     this.snapshotWrites = new Counter({ name: 'oak_snapshot_writes_total', help: 'snapshot.json writes.', registers });

@@ -8,8 +8,13 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pino from 'pino';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../../src/http/apiServer.js';
+import { EventStream } from '../../src/http/eventStream.js';
+import { Ingest } from '../../src/pipeline/ingest.js';
+import { initialState } from '../../src/projections/telemetryState.js';
 import { CLI, type DaemonProcess, fixtureDir, killAllDaemons, ROOT, startDaemon, tempDir } from '../support/daemonHarness.js';
 import { NatsServer } from '../support/natsServer.js';
 import { Workload, type WorkflowSpec } from '../support/telemetryWorkload.js';
@@ -78,6 +83,7 @@ describe('dashboard', () => {
     expect(await page.textContent('#bottlenecks')).toMatch(/Slowest hand-overs/);
     expect(await page.isHidden('#empty')).toBe(true);
     expect(await page.isHidden('#hosts-card'), 'the hosts card is for stream mode').toBe(true);
+    expect(await page.isHidden('#faults-card'), 'no I/O fault, no faults card').toBe(true);
 
     // when more workflows arrive, the page follows without a reload
     const before = Number((await page.textContent('#status'))?.match(/(\d+) events/)?.[1]);
@@ -169,6 +175,53 @@ describe('dashboard', () => {
     expect(errors).toEqual([]);
     await page.close();
     await daemon.stop();
+  });
+
+  it('shows the I/O faults of the snapshot in a card (text, never markup), and hides it once they clear', async () => {
+    // given a real snapshot document from the daemon on the fixture
+    const dir = fixtureDir();
+    dirs.push(dir);
+    const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
+    const snapshot = (await (await fetch(`${baseUrl(daemon)}api/v1/snapshot`)).json()) as { health: Record<string, unknown> };
+    await daemon.stop();
+    // and the page served by the API from a source whose snapshots the test writes
+    const events = new EventStream();
+    const ingest = new Ingest(initialState());
+    const app = buildApi({
+      source: { state: () => ingest.state, snapshot: () => snapshot, readiness: () => ({ ready: true, lag_bytes: 0 }), faults: () => [], version: () => 0, clock: Date.now },
+      events,
+      token: null,
+      log: pino({ level: 'silent' }),
+    });
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const publish = (faults: unknown[]) => events.snapshot(JSON.stringify({ ...snapshot, health: { ...snapshot.health, faults } }));
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      // when the snapshot carries a fault whose message holds markup
+      publish([
+        { file: 'success_metrics.jsonl', op: 'read', code: 'EISDIR', message: '<img src=x onerror="window.pwned=1"> illegal operation on a directory', since: '2026-11-20T10:00:00.000Z', attempts: 7 },
+      ]);
+      await page.goto(base);
+      await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('live'));
+      // then the card shows it, as text
+      expect(await page.isVisible('#faults-card')).toBe(true);
+      const rows = await page.locator('#faults tr').evaluateAll((trs) => trs.map((tr) => [...(tr as HTMLTableRowElement).cells].map((td) => td.textContent)));
+      expect(rows).toEqual([['success_metrics.jsonl', 'read', 'EISDIR', expect.stringMatching(/2026|20/), '7', '<img src=x onerror="window.pwned=1"> illegal operation on a directory']]);
+      expect(await page.locator('#faults img').count()).toBe(0);
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-faults.png') });
+      // when the next snapshot has none, the card goes
+      publish([]);
+      await page.waitForFunction(() => document.getElementById('faults-card')?.hidden === true);
+      expect(await page.locator('#faults tr').count()).toBe(0);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      events.close();
+      await app.close();
+    }
   });
 
   it('an empty directory says what to do', async () => {

@@ -108,7 +108,7 @@ describe('HTTP API: the same answers as the CLI', () => {
     expect(await get(`${base}/healthz`)).toMatchObject({ status: 200 });
     const ready = await get(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(JSON.parse(ready.body)).toEqual({ ready: true, lag_bytes: 0 });
+    expect(JSON.parse(ready.body)).toEqual({ ready: true, lag_bytes: 0, degraded: false, faults: [] });
     await daemon.stop();
   });
 

@@ -130,8 +130,30 @@ function describeAlert(a) {
   return JSON.stringify(d).slice(0, 160);
 }
 
+/**
+ * The I/O faults card (health.faults: a telemetry file unreadable, the state dir full...): shown
+ * only while there are some. Built with textContent, since file names and messages come from outside.
+ */
+function renderFaults(faults) {
+  const list = Array.isArray(faults) ? faults : [];
+  $('faults-card').hidden = list.length === 0;
+  const rows = list.map((f) => {
+    const tr = document.createElement('tr');
+    const since = Number.isNaN(Date.parse(f.since)) ? f.since : new Date(f.since).toLocaleString();
+    [f.file, f.op, f.code, since, f.attempts, f.message].forEach((value, i) => {
+      const td = document.createElement('td');
+      if (i === 4) td.className = 'num';
+      td.textContent = String(value ?? '–');
+      tr.append(td);
+    });
+    return tr;
+  });
+  $('faults').replaceChildren(...rows);
+}
+
 function render(s) {
   lastSnapshot = s;
+  renderFaults(s.health?.faults);
   const empty = s.stats.total_invocations === 0 && s.workflows.total_workflows === 0;
   $('empty').hidden = !empty;
   const threshold = s.overhead_window?.threshold_pct ?? 30;
