@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { readToEnd, resume, type Resumed, startFresh } from '../io/resume.js';
 import { dirOption, natsOptions, resolveDir } from './common.js';
+import { naming, requireTelemetryDir } from './loadState.js';
 import type { TelemetryState } from '../projections/telemetryState.js';
 
 /** The overhead alert's default window, for the windowed figure of coordination_overhead. */
@@ -44,12 +45,13 @@ async function followNats(url: string, stream: string, stateDir: string): Promis
  * each call, whatever was appended since (a rewritten file means a fresh replay).
  */
 function followFiles(dir: string, stateDir: string): () => TelemetryState {
-  let loaded: Resumed = resume(stateDir, dir, DEFAULT_MAX_LINE_BYTES, {});
-  return () => {
+  requireTelemetryDir(dir);
+  let loaded: Resumed = naming(dir, () => resume(stateDir, dir, DEFAULT_MAX_LINE_BYTES, {}));
+  return () => naming(dir, () => {
     if (!readToEnd(loaded)) {
       loaded = startFresh(dir, DEFAULT_MAX_LINE_BYTES, {}, null, 'quick');
       readToEnd(loaded);
     }
     return loaded.ingest.state;
-  };
+  });
 }
