@@ -16,11 +16,11 @@ const anyText = fc.oneof(
   fc.string({ unit: 'binary' }),
   fc.uint8Array().map((bytes) => Buffer.from(bytes).toString('utf8')),
   fc.uint8Array().map((bytes) => Buffer.from(bytes).toString('latin1')),
-  fc.constantFrom('\ud800', '\udfff', 'a\udc00b', '\x1b]0;owned\x07', '\x1b[2J', 'x\ny', '\u2028\u2029', '\x7f\x9b', '__proto__', '\ud83d\ude00'),
+  fc.constantFrom('\ud800', '\udfff', 'a\udc00b', '\x1b]0;owned\x07', '\x1b[2J', 'x\ny', '\u2028\u2029', '\x7f\x9b', '\u202eevil\u2066', '__proto__', '\ud83d\ude00'),
 );
 
-/** Raw characters a JSON document of ours never holds: C0 except the indent's newline, DEL, C1, U+2028/9. */
-const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/;
+/** Raw characters a JSON document of ours never holds: C0 except the indent's newline, DEL, C1, U+2028/9, bidi controls. */
+const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 describe('stringifyJson', () => {
   it('writes any name as well-formed JSON with no raw control character, in values and keys', () => {
