@@ -10,7 +10,7 @@ import { buildReportCommand } from './cli/reportCommand.js';
 import { buildShipCommand } from './cli/shipCommand.js';
 import { buildValidateCommand } from './cli/validateCommand.js';
 import { withConventions } from './cli/common.js';
-import { OakError } from './errors.js';
+import { DEBUG_ENV, failureMessage } from './cli/failureMessage.js';
 
 /** Argument parsing and exit codes only; every command lives in src/cli/. */
 function buildProgram(): Command {
@@ -23,7 +23,9 @@ function buildProgram(): Command {
         '  oak-telemetry stats --dir ./telemetry\n' +
         '  oak-telemetry best-agent --task "build payment API endpoint" --all\n' +
         '  oak-telemetry log invocation --agent backend-architect --agent-type development --task "add login"\n' +
-        '  oak-telemetry validate --dir ./telemetry\n',
+        '  oak-telemetry validate --dir ./telemetry\n' +
+        '\nA failure is one line on stderr and exit 1 (2 for a wrong command line); ' +
+        `${DEBUG_ENV}=1 adds the stack of an unexpected error.\n`,
     );
   for (const cmd of buildQueryCommands()) program.addCommand(cmd);
   for (const cmd of buildWorkflowViewCommands()) program.addCommand(cmd);
@@ -43,11 +45,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof OakError) {
-      process.stderr.write(`oak-telemetry: ${error.message}\n`);
-      return error.exitCode;
-    }
-    throw error;
+    const { text, exitCode } = failureMessage(error);
+    process.stderr.write(text);
+    return exitCode;
   }
 }
 

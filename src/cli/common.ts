@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { stringifyJson } from '../domain/jsonText.js';
 import { UsageError } from '../errors.js';
+import { withoutControls } from './terminalText.js';
 
 /** Telemetry directory: --dir, else $OAK_TELEMETRY_DIR (when not empty), else ./telemetry. */
 export function resolveDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -46,9 +47,12 @@ export function parseList(raw: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** Writes one line (a newline is added) to stdout. The CLI's only way to print results. */
+/**
+ * Writes one line (a newline is added) to stdout. The CLI's only way to print results; a control
+ * character a rendering let through is escaped here, so none reaches the terminal.
+ */
 export function printLine(text: string): void {
-  process.stdout.write(text + '\n');
+  process.stdout.write(withoutControls(text) + '\n');
 }
 
 export function printJson(value: unknown): void {

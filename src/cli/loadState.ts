@@ -1,9 +1,12 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { parseTimestampUs } from '../domain/time.js';
-import { UsageError } from '../errors.js';
+import { CommandFailed, UsageError } from '../errors.js';
 import { readToEnd, resume, startFresh, type Resumed } from '../io/resume.js';
 import type { TelemetryState } from '../projections/telemetryState.js';
+import { describeSystemError, isSystemError } from './failureMessage.js';
+import { oneLine } from './terminalText.js';
 
 export type StateSource = 'auto' | 'replay';
 
@@ -24,6 +27,11 @@ export function loadState(
   onSkipped: (count: number) => void = (count) => noteSkipped(dir, count),
   stateDir = path.join(dir, '.oak-telemetry'),
 ): TelemetryState {
+  requireTelemetryDir(dir);
+  return naming(dir, () => readState(dir, source, onSkipped, stateDir));
+}
+
+function readState(dir: string, source: StateSource, onSkipped: (count: number) => void, stateDir: string): TelemetryState {
   // The checkpoint is checked in full (every byte before its offsets hashed); a fresh read
   // keeps no hashes ('quick'): the CLI never writes a checkpoint they could vouch for.
   const fresh = () => startFresh(dir, DEFAULT_MAX_LINE_BYTES, {}, null, 'quick');
@@ -41,9 +49,35 @@ export function loadState(
 }
 
 function noteSkipped(dir: string, skipped: number): void {
+  const shown = oneLine(dir);
   process.stderr.write(
-    `oak-telemetry: skipped ${skipped} bad line${skipped === 1 ? '' : 's'} in ${dir} (run \`oak-telemetry validate --dir ${dir}\` for details)\n`,
+    `oak-telemetry: skipped ${skipped} bad line${skipped === 1 ? '' : 's'} in ${shown} (run \`oak-telemetry validate --dir ${shown}\` for details)\n`,
   );
+}
+
+/**
+ * A query on a directory that is not there fails (exit 1) rather than answering "nothing
+ * recorded": a mistyped --dir must not look like an empty log.
+ */
+export function requireTelemetryDir(dir: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch (error) {
+    if (isSystemError(error) && error.code === 'ENOENT') throw new CommandFailed(`${dir}: no such telemetry directory`);
+    throw error;
+  }
+  if (!stat.isDirectory()) throw new CommandFailed(`${dir}: not a directory (--dir names the directory holding the .jsonl files)`);
+}
+
+/** Runs a read of the telemetry in `dir`; a system error that names no path (a read on a descriptor) is given the directory. */
+export function naming<T>(dir: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (isSystemError(error) && error.path === undefined) throw new CommandFailed(`${dir}: reading the telemetry: ${describeSystemError(error)}`);
+    throw error;
+  }
 }
 
 /** --now as epoch microseconds; the clock when absent. */

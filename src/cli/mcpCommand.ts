@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { readToEnd, resume, type Resumed, startFresh } from '../io/resume.js';
 import { dirOption, natsOptions, resolveDir } from './common.js';
+import { naming, requireTelemetryDir } from './loadState.js';
 import type { TelemetryState } from '../projections/telemetryState.js';
 
 /** The overhead alert's default window, for the windowed figure of coordination_overhead. */
@@ -18,17 +19,19 @@ export function buildMcpCommand(version: string): Command {
   for (const option of natsOptions()) command.addOption(option);
   return command.action(async (opts: { dir?: string; stateDir?: string; nats?: string; stream: string }) => {
       // Loaded here: the other commands should not pay for the SDK.
-      const [{ buildMcpServer }, { StdioServerTransport }] = await Promise.all([
+      const [{ buildMcpServer }, { BoundedStdioTransport }, { createLogger }] = await Promise.all([
         import('../mcp/mcpServer.js'),
-        import('@modelcontextprotocol/sdk/server/stdio.js'),
+        import('../mcp/boundedStdioTransport.js'),
+        import('../log.js'),
       ]);
       const dir = resolveDir(opts.dir);
       const stateDir = path.resolve(opts.stateDir ?? path.join(dir, '.oak-telemetry'));
       const current = opts.nats === undefined ? followFiles(dir, stateDir) : await followNats(opts.nats, opts.stream, stateDir);
       current();
       const server = buildMcpServer({ current, clock: Date.now, overheadWindow: OVERHEAD_WINDOW }, version);
-      await server.connect(new StdioServerTransport());
-      // stdout is the protocol's: nothing else may print there. The process lives while stdin is open.
+      // stdout is the protocol's: nothing else may print there, so refusals are logged on stderr.
+      // The process lives while stdin is open.
+      await server.connect(new BoundedStdioTransport(process.stdin, process.stdout, createLogger('info', process.stderr)));
     });
 }
 
@@ -44,12 +47,13 @@ async function followNats(url: string, stream: string, stateDir: string): Promis
  * each call, whatever was appended since (a rewritten file means a fresh replay).
  */
 function followFiles(dir: string, stateDir: string): () => TelemetryState {
-  let loaded: Resumed = resume(stateDir, dir, DEFAULT_MAX_LINE_BYTES, {});
-  return () => {
+  requireTelemetryDir(dir);
+  let loaded: Resumed = naming(dir, () => resume(stateDir, dir, DEFAULT_MAX_LINE_BYTES, {}));
+  return () => naming(dir, () => {
     if (!readToEnd(loaded)) {
       loaded = startFresh(dir, DEFAULT_MAX_LINE_BYTES, {}, null, 'quick');
       readToEnd(loaded);
     }
     return loaded.ingest.state;
-  };
+  });
 }

@@ -8,6 +8,7 @@ import type { StatisticsView } from '../projections/statistics.js';
 import type { TrendView } from '../projections/agentTrends.js';
 import type { WorkflowsView } from '../projections/workflowStats.js';
 import { duration, percent, renderTable } from './table.js';
+import { oneLine } from './terminalText.js';
 
 /** Human-readable renderings of the query answers (the --json documents are the contract). */
 
@@ -54,10 +55,10 @@ export function renderOverhead(view: OverheadView): string {
 }
 
 export function renderTrend(agent: string, days: number, view: TrendView): string {
-  if (view.trend === 'insufficient_data') return `${agent}: insufficient data (fewer than 2 invocations).`;
+  if (view.trend === 'insufficient_data') return `${oneLine(agent)}: insufficient data (fewer than 2 invocations).`;
   const sign = view.success_rate_change > 0 ? '+' : '';
   return [
-    `${agent}: ${view.trend}`,
+    `${oneLine(agent)}: ${view.trend}`,
     `  last 7 days:        ${percent(view.recent_success_rate)} success`,
     `  7 to ${days} days ago: ${percent(view.historical_success_rate)} success`,
     `  change:             ${sign}${(view.success_rate_change * 100).toFixed(1)} points`,
@@ -65,7 +66,7 @@ export function renderTrend(agent: string, days: number, view: TrendView): strin
 }
 
 export function renderRanking(ranking: readonly RankedAgent[], taskType?: string): string {
-  if (ranking.length === 0) return taskType ? `No agent has "${taskType}" among its common task types.` : 'No agents recorded.';
+  if (ranking.length === 0) return taskType ? `No agent has "${oneLine(taskType)}" among its common task types.` : 'No agents recorded.';
   return renderTable(
     ['#', 'Agent', 'Score'],
     ranking.map((r, i) => [i + 1, r.agent_name, r.score.toFixed(3)]),

@@ -5,6 +5,7 @@ import { printJson, printLine, resolveDir } from './common.js';
 import { resolveNow } from './loadState.js';
 import { loadFor, queryCommand, type QueryOpts } from './queryCommands.js';
 import * as render from './render.js';
+import { oneLine } from './terminalText.js';
 import * as renderViews from './renderWorkflowViews.js';
 
 /** How many entries each list of the hand-off, gap, estimate and bottleneck sections shows. */
@@ -66,6 +67,6 @@ export function buildReportCommand(): Command {
     const dir = opts.nats ?? resolveDir(opts.dir);
     const state = await loadFor(opts);
     if (opts.json) printJson(reportSections(state, nowUs));
-    else printLine(renderReport(`oak-telemetry report for ${dir}`, state, nowUs));
+    else printLine(renderReport(`oak-telemetry report for ${oneLine(dir)}`, state, nowUs));
   });
 }

@@ -1,7 +1,11 @@
+import { oneLine } from './terminalText.js';
+
 /** Aligned plain-text tables for people: numbers right-aligned, text left-aligned. */
 export type Cell = string | number;
 
-export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>): string {
+/** Every cell is one line with its control characters escaped (see terminalText.ts). */
+export function renderTable(headers: readonly string[], rawRows: ReadonlyArray<readonly Cell[]>): string {
+  const rows = rawRows.map((r) => r.map((cell) => (typeof cell === 'number' ? cell : oneLine(cell))));
   const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(String(r[i] ?? '')))));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
   const line = (cells: readonly Cell[], header: boolean) =>

@@ -6,6 +6,7 @@ import type { Rejection } from '../decode/rejection.js';
 import { replayDirectory } from '../io/replayFiles.js';
 import { CommandFailed, UsageError } from '../errors.js';
 import { dirOption, parseNumber, printLine, resolveDir } from './common.js';
+import { naming, requireTelemetryDir } from './loadState.js';
 
 /** `validate`: one line per bad line (file, line, byte offset, reason); exit 1 if there is any. */
 export function buildValidateCommand(): Command {
@@ -22,14 +23,15 @@ export function buildValidateCommand(): Command {
       }
       const rejections: Rejection[] = [];
       const unfinished: string[] = [];
-      const ingest = replayDirectory(dir, {
+      requireTelemetryDir(dir);
+      const ingest = naming(dir, () => replayDirectory(dir, {
         maxLineBytes,
         onRejection: (r) => rejections.push(r),
         onUnfinished: (kind, byteOffset, bytes) =>
           unfinished.push(
             `note: ${path.join(dir, SOURCE_FILES[kind])}: ${bytes} byte${bytes === 1 ? '' : 's'} from byte ${byteOffset} have no newline yet: an unfinished line, not counted until it ends`,
           ),
-      });
+      }));
       if (opts.json) {
         await writeNdjson(rejections.map((r) => ({ ...r, file: SOURCE_FILES[r.file] })));
       } else {

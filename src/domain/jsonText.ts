@@ -21,9 +21,33 @@ export function orderedEntries<V>(object: Readonly<Record<string, V>>): Array<[s
   return order.filter((key) => Object.hasOwn(object, key)).map((key) => [key, object[key] as V]);
 }
 
-/** Like JSON.stringify(value, null, indent), honouring KEY_ORDER. */
+/**
+ * Like JSON.stringify(value, null, indent), honouring KEY_ORDER, and always well-formed: every
+ * JSON document we write (CLI --json, snapshot.json, the HTTP API, SSE, MCP) comes from here.
+ * A lone surrogate (legal in a JSON string escape, so legal in the log) becomes U+FFFD: its
+ * `\ud800` escape is refused by strict parsers and it has no UTF-8 encoding. DEL, the C1 controls,
+ * U+2028/U+2029 and the bidi controls, which JSON.stringify leaves raw, are written as \u escapes so a document
+ * printed to a terminal carries no control character. The string parses to the same text.
+ */
 export function stringifyJson(value: unknown, indent = 2): string {
   return write(value, '', ' '.repeat(indent)) ?? 'null';
+}
+
+/** Any surrogate, DEL, C1, U+2028/9, bidi controls: the only strings that need more than JSON.stringify. */
+const NEEDS_CARE = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const RAW_CONTROL = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** The text with each lone surrogate replaced by U+FFFD (String.prototype.toWellFormed, which ES2023 typings lack). */
+export function wellFormed(text: string): string {
+  return NEEDS_CARE.test(text) ? text.replace(LONE_SURROGATE, '\ufffd') : text;
+}
+
+/** A JSON string literal for the text: well-formed, every control character escaped. */
+export function jsonString(text: string): string {
+  // The test keeps the common case (plain text, written many times a second) one regex scan.
+  if (!NEEDS_CARE.test(text)) return JSON.stringify(text);
+  return JSON.stringify(text.replace(LONE_SURROGATE, '\ufffd')).replace(RAW_CONTROL, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 function write(value: unknown, current: string, step: string): string | undefined {
@@ -31,6 +55,7 @@ function write(value: unknown, current: string, step: string): string | undefine
   if (typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     return write((value as { toJSON: () => unknown }).toJSON(), current, step);
   }
+  if (typeof value === 'string') return jsonString(value);
   if (typeof value !== 'object') return JSON.stringify(value);
   const inner = current + step;
   const open = step === '' ? '' : '\n' + inner;
@@ -43,7 +68,7 @@ function write(value: unknown, current: string, step: string): string | undefine
   const parts: string[] = [];
   for (const [key, item] of orderedEntries(value as Record<string, unknown>)) {
     const text = write(item, inner, step);
-    if (text !== undefined) parts.push(JSON.stringify(key) + (step === '' ? ':' : ': ') + text);
+    if (text !== undefined) parts.push(jsonString(key) + (step === '' ? ':' : ': ') + text);
   }
   if (parts.length === 0) return '{}';
   return '{' + open + parts.join(sep) + close + '}';

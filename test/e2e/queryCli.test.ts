@@ -386,14 +386,19 @@ describe('bad lines', () => {
   });
 });
 
-describe('a missing or empty directory gives the empty answers', () => {
-  it.each([
-    ['missing', () => path.join(work, 'does-not-exist')],
-    ['empty', () => fs.mkdtempSync(path.join(work, 'empty-'))],
-  ])('%s directory', (name, makeDir) => {
-    const dir = makeDir();
-    // Each run is a process: the missing directory gets every question, the empty one a sample.
-    const sample = <T>(list: T[]) => (name === 'missing' ? list : list.slice(0, 1));
+describe('a missing directory is an error, an empty one gives the empty answers', () => {
+  it('missing directory: one line naming it, exit 1, nothing on stdout', () => {
+    const dir = path.join(work, 'does-not-exist');
+    for (const args of [['stats'], ['stats', '--json'], ['ranking'], ['handoffs', '--json'], ['report'], ['validate']]) {
+      const r = run([...args, '--dir', dir]);
+      expect([r.code, r.stdout, r.stderr], args.join(' ')).toEqual([1, '', `oak-telemetry: ${dir}: no such telemetry directory\n`]);
+    }
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('empty directory', () => {
+    const dir = fs.mkdtempSync(path.join(work, 'empty-'));
+    const sample = <T>(list: T[]) => list.slice(0, 1);
     const now = emptyExpected.now as string;
     expect(withoutGeneratedAt(runJson(['stats', '--dir', dir]))).toEqual(emptyExpected.stats);
     expect(runJson(['workflows', '--dir', dir])).toEqual(emptyExpected.workflows);
@@ -415,7 +420,6 @@ describe('a missing or empty directory gives the empty answers', () => {
     const table = run(['stats', '--dir', dir]);
     expect([table.code, table.stdout, table.stderr]).toEqual([0, 'No invocations recorded.\n', '']);
     expect(run(['validate', '--dir', dir]).code).toBe(0);
-    expect(fs.existsSync(path.join(work, 'does-not-exist'))).toBe(false);
   });
 });
 
@@ -448,6 +452,10 @@ describe('--dir falls back to $OAK_TELEMETRY_DIR, then ./telemetry', () => {
     expect(r.stdout).toContain('agent_invocations.jsonl: 3 good, 0 bad');
     const elsewhere = path.join(work, 'cwd-empty');
     fs.mkdirSync(elsewhere);
+    // No ./telemetry there: the default is named, not taken for an empty log.
+    const missing = run(['stats', '--json'], { cwd: elsewhere });
+    expect([missing.code, missing.stdout, missing.stderr]).toEqual([1, '', `oak-telemetry: ${path.join(elsewhere, 'telemetry')}: no such telemetry directory\n`]);
+    fs.mkdirSync(path.join(elsewhere, 'telemetry'));
     expect(total(runJson(['stats'], { cwd: elsewhere }))).toBe(0);
   });
 });

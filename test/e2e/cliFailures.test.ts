@@ -1,0 +1,94 @@
+/**
+ * A query that cannot be answered says why in one line on stderr, naming the path, and exits 1:
+ * no stack trace, nothing on stdout. Real faults: --dir naming a file, a directory in place of
+ * one of the three files, the same for `mcp` at start.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = path.join(root, 'dist/src/cli.js');
+const SEED = path.join(root, 'fixtures/parity/seed-demo');
+const FILES = ['agent_invocations.jsonl', 'success_metrics.jsonl', 'workflow_events.jsonl'] as const;
+
+const QUERIES: string[][] = [
+  ['stats'],
+  ['stats', '--json'],
+  ['workflows'],
+  ['overhead'],
+  ['trends', 'someone'],
+  ['ranking'],
+  ['ranking', '--json'],
+  ['best-agent', '--task', 'write tests'],
+  ['open'],
+  ['agents'],
+  ['handoffs'],
+  ['gaps', '--json'],
+  ['estimates'],
+  ['bottlenecks'],
+  ['report'],
+  ['report', '--json'],
+  ['validate'],
+];
+
+let work: string;
+beforeAll(() => {
+  expect(fs.existsSync(cli), `${cli} missing: npm run build first`).toBe(true);
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-clifailures-'));
+});
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+function run(args: string[], input = '') {
+  const env = { ...process.env };
+  delete env.OAK_TELEMETRY_DEBUG;
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: work, env, input, encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Exit 1, nothing on stdout, one line on stderr that matches. */
+function expectOneLineFailure(args: string[], line: RegExp, input = ''): void {
+  const r = run(args, input);
+  const what = `${args.join(' ')}\n${r.stderr}`;
+  expect(r.code, what).toBe(1);
+  expect(r.stdout, what).toBe('');
+  expect(r.stderr.endsWith('\n'), what).toBe(true);
+  expect(r.stderr.trimEnd().split('\n'), what).toHaveLength(1);
+  expect(r.stderr, what).toMatch(line);
+  expect(r.stderr, what).not.toMatch(/^\s+at /m);
+}
+
+const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('query failures are one line on stderr and exit 1', () => {
+  it('--dir naming a file, for every query', () => {
+    const file = path.join(work, 'a-file');
+    fs.writeFileSync(file, 'not a directory\n');
+    for (const args of QUERIES) {
+      for (const source of args[0] === 'validate' ? [[]] : [['--source', 'auto'], ['--source', 'replay']]) {
+        expectOneLineFailure([...args, ...source, '--dir', file], new RegExp(`^oak-telemetry: ${escaped(file)}: not a directory`));
+      }
+    }
+  });
+
+  it.each(FILES)('a directory in place of %s', (name) => {
+    const dir = path.join(work, `dir-for-${name}`);
+    fs.mkdirSync(dir);
+    for (const f of FILES) if (f !== name) fs.copyFileSync(path.join(SEED, f), path.join(dir, f));
+    fs.mkdirSync(path.join(dir, name));
+    const line = new RegExp(`^oak-telemetry: ${escaped(dir)}.*EISDIR`);
+    for (const args of [['stats'], ['stats', '--json', '--source', 'replay'], ['ranking'], ['report'], ['handoffs', '--json'], ['validate']]) {
+      expectOneLineFailure([...args, '--dir', dir], line);
+    }
+    // mcp reads the files before it serves: it must say so and exit, not print a stack.
+    expectOneLineFailure(['mcp', '--dir', dir], line);
+  });
+
+  it('mcp on a directory that does not exist', () => {
+    const dir = path.join(work, 'no-such-dir');
+    expectOneLineFailure(['mcp', '--dir', dir], new RegExp(`^oak-telemetry: ${escaped(dir)}: no such telemetry directory\n`));
+  });
+});
