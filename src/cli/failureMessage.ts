@@ -26,7 +26,8 @@ function isServiceError(error: unknown): error is Error & { code: string } {
 /** "not a directory (ENOTDIR)" from Node's "ENOTDIR: not a directory, open '/x'". */
 export function describeSystemError(error: SystemError): string {
   const text = error.message.replace(/^E[A-Z0-9]+: /, '').replace(/, [a-z_]+(?: '.*')?$/s, '');
-  return `${text} (${error.code})`;
+  // Our own FileFault already ends with its code.
+  return text.endsWith(`(${error.code})`) ? text : `${text} (${error.code})`;
 }
 
 /**

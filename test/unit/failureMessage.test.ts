@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { failureMessage } from '../../src/cli/failureMessage.js';
 import { CommandFailed, UsageError } from '../../src/errors.js';
+import { FileFault } from '../../src/io/regularFile.js';
 
 function systemError(run: () => unknown): unknown {
   try {
@@ -22,6 +23,14 @@ describe('failureMessage', () => {
   it('names the path and the problem of a system error', () => {
     const error = systemError(() => fs.readdirSync('/no/such/dir/here'));
     expect(failureMessage(error, {})).toEqual({ text: 'oak-telemetry: /no/such/dir/here: no such file or directory (ENOENT)\n', exitCode: 1 });
+  });
+
+  it('says a FileFault (a FIFO, a directory in place of a file) once, code included once', () => {
+    const fault = new FileFault('/d/workflow_events.jsonl', 'open', 'ENOTREG', 'it is a FIFO (named pipe), not a regular file');
+    expect(failureMessage(fault)).toEqual({
+      text: 'oak-telemetry: cannot open /d/workflow_events.jsonl: it is a FIFO (named pipe), not a regular file (ENOTREG)\n',
+      exitCode: 1,
+    });
   });
 
   it('gives an unexpected error one line, and its stack only with OAK_TELEMETRY_DEBUG=1', () => {
