@@ -477,7 +477,8 @@ export class Daemon {
     try {
       ingest.line(kind, line);
     } catch (error) {
-      this.poisoned.add(key);
+      // Files are read again by a rebuild, which must leave the line out; a stream is not.
+      if (!this.streamMode) this.poisoned.add(key);
       const file = SOURCE_FILES[kind];
       this.log.error({ file, line: line.line, byte_offset: line.byteOffset, err: error }, 'applying a line failed: the state is rebuilt without it');
       this.faults.raise(file, 'apply', Object.assign(new Error(`line ${line.line} at byte ${line.byteOffset}: ${errorMessage(error)}`), { code: 'EAPPLY' }));
