@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { basename, join } from 'node:path';
 import { SOURCE_FILES } from '../domain/sources.js';
+import { stringifyJson } from '../domain/jsonText.js';
 import type { Rejection } from '../decode/rejection.js';
 import { appendLine } from './appendOnlyWriter.js';
 import { type FaultSink, IGNORE_FAULTS } from './faults.js';
@@ -78,7 +79,7 @@ export class StateLog {
   }
 
   append(record: object): void {
-    this.enqueue(JSON.stringify(record));
+    this.enqueue(stringifyJson(record, 0));
     // While a retry is scheduled the fault is still there: wait for it.
     if (this.timer === null) this.flush();
   }
