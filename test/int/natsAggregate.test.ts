@@ -236,7 +236,7 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
     ] as const) {
       expect(await (await fetch(`${base}/api/v1/${route}`)).text(), route).toBe(await cliJson(d, args));
     }
-    expect(JSON.parse(await (await fetch(`${base}/readyz`)).text())).toEqual({ ready: true, lag_bytes: 0, lag_messages: 0 });
+    expect(JSON.parse(await (await fetch(`${base}/readyz`)).text())).toEqual({ ready: true, lag_bytes: 0, lag_messages: 0, degraded: false, faults: [] });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('oak_host_lag_messages{host="api-host"} 0');
     expect(metrics).toMatch(/oak_host_last_event_timestamp_seconds\{host="api-host"\} \d+/);
