@@ -79,12 +79,24 @@ describe('query failures are one line on stderr and exit 1', () => {
     fs.mkdirSync(dir);
     for (const f of FILES) if (f !== name) fs.copyFileSync(path.join(SEED, f), path.join(dir, f));
     fs.mkdirSync(path.join(dir, name));
-    const line = new RegExp(`^oak-telemetry: ${escaped(dir)}.*EISDIR`);
+    // The line names the file itself, and says what it is.
+    const line = new RegExp(`^oak-telemetry: cannot open ${escaped(path.join(dir, name))}: it is a directory \\(EISDIR\\)\n$`);
     for (const args of [['stats'], ['stats', '--json', '--source', 'replay'], ['ranking'], ['report'], ['handoffs', '--json'], ['validate']]) {
       expectOneLineFailure([...args, '--dir', dir], line);
     }
     // mcp reads the files before it serves: it must say so and exit, not print a stack.
     expectOneLineFailure(['mcp', '--dir', dir], line);
+  });
+
+  it('a FIFO in place of a file: refused at once (it used to block in open), one line naming it', () => {
+    const dir = path.join(work, 'fifo-dir');
+    fs.mkdirSync(dir);
+    for (const f of FILES) fs.copyFileSync(path.join(SEED, f), path.join(dir, f));
+    const fifo = path.join(dir, 'workflow_events.jsonl');
+    fs.rmSync(fifo);
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const line = new RegExp(`^oak-telemetry: cannot open ${escaped(fifo)}: it is a FIFO \\(named pipe\\), not a regular file \\(ENOTREG\\)\n$`);
+    for (const args of [['stats'], ['stats', '--source', 'replay'], ['validate'], ['mcp']]) expectOneLineFailure([...args, '--dir', dir], line);
   });
 
   it('mcp on a directory that does not exist', () => {
