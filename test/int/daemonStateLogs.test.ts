@@ -6,13 +6,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SOURCE_FILES } from '../../src/domain/sources.js';
 import { REJECTED_LOG_GENERATIONS, REJECTED_LOG_MAX_BYTES } from '../../src/io/stateLogs.js';
 import type { Snapshot } from '../../src/queries/snapshot.js';
 import { type DaemonProcess, killAllDaemons, readJsonLines, startDaemon, tempDir, waitForReplayParity } from '../support/daemonHarness.js';
+import { fillUp, mountSmallTmpfs, tmpfsUnavailable } from '../support/smallTmpfs.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
 const cleanups: Array<() => void> = [];
@@ -61,42 +61,15 @@ const faultLines = (daemon: DaemonProcess, file: string) => daemon.logs.filter((
 
 // ---- a full state dir ---------------------------------------------------------------------------
 
-const tmpfsRefused: string | null = (() => {
-  const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-tmpfs-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'pipe' });
-    execFileSync('umount', [probe], { stdio: 'pipe' });
-    return null;
-  } catch (error) {
-    return `cannot mount a tmpfs here (needs root): ${(error as Error).message.split('\n')[0]}`;
-  } finally {
-    fs.rmdirSync(probe);
-  }
-})();
 
-function mountTmpfs(size: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-tmpfs-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
-  cleanups.push(() => {
-    execFileSync('umount', [dir], { stdio: 'pipe' });
-    fs.rmdirSync(dir);
-  });
-  return dir;
+function mountTmpfs(bytes: number): string {
+  const tmpfs = mountSmallTmpfs(bytes);
+  cleanups.push(() => tmpfs.dispose());
+  return tmpfs.dir;
 }
 
-/** Writes a filler file until the filesystem holding `dir` says ENOSPC. */
-function fillUp(dir: string): void {
-  const fd = fs.openSync(path.join(dir, 'filler'), 'w');
-  try {
-    for (;;) fs.writeSync(fd, Buffer.alloc(4096, 0x66));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
-describe.skipIf(tmpfsRefused !== null)(`daemon: a full state dir${tmpfsRefused ? ` (skipped: ${tmpfsRefused})` : ''}`, () => {
+describe.skipIf(tmpfsUnavailable !== null)(`daemon: a full state dir${tmpfsUnavailable ? ` (skipped: ${tmpfsUnavailable})` : ''}`, () => {
   const faults = [
     { name: 'full', code: 'ENOSPC', start: (d: string) => fillUp(d), end: (d: string) => execFileSync('mount', ['-o', 'remount,size=4m', d], { stdio: 'pipe' }) },
     { name: 'read-only', code: 'EROFS', start: (d: string) => execFileSync('mount', ['-o', 'remount,ro', d], { stdio: 'pipe' }), end: (d: string) => execFileSync('mount', ['-o', 'remount,rw', d], { stdio: 'pipe' }) },
@@ -104,7 +77,7 @@ describe.skipIf(tmpfsRefused !== null)(`daemon: a full state dir${tmpfsRefused ?
   it.each(faults)('bad lines while the state dir is $name: the daemon stays up, says so once, and writes them in order once it can', async (fault) => {
     const dir = dirForTest();
     new Workload(dir, 'full').workflows(2);
-    const stateDir = mountTmpfs('64k');
+    const stateDir = mountTmpfs(64 * 1024);
     const daemon = await startDaemon({ dir, stateDir, http: '127.0.0.1:0', pollIntervalMs: 100 });
     await waitForReplayParity(daemon);
     fault.start(stateDir);

@@ -2,26 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SOURCE_FILES } from '../../src/domain/sources.js';
 import { FaultRegistry } from '../../src/io/faults.js';
 import { FileFault, openRegularFile } from '../../src/io/regularFile.js';
 import { SourceSet } from '../../src/io/sourceSet.js';
 import { replayDirectory } from '../../src/io/replayFiles.js';
+import { capturedLog } from '../support/capturedLog.js';
 
-/** A pino logger whose lines are kept, parsed, for the assertions (as pino's own tests do). */
-function capturedLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: pino({ level: 'info' }, sink), lines };
-}
+const capturedLogger = () => capturedLog();
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,24 +1,13 @@
-import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Rejection } from '../../src/decode/rejection.js';
 import { RejectionReports, RejectionTally, type Schedule } from '../../src/daemon/rejectionReports.js';
 import type { SourceKind } from '../../src/domain/sources.js';
-import { createLogger } from '../../src/log.js';
+import { capturedLog } from '../support/capturedLog.js';
 
 const rejection = (file: SourceKind, line: number, reason = 'missing invocation_id'): Rejection => ({ file, line, byteOffset: line * 3, reason });
 
-/** A pino logger writing parsed JSON lines into an array. */
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const text of chunk.toString('utf8').split('\n')) if (text !== '') lines.push(JSON.parse(text) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: createLogger('info', sink), lines };
-}
+const capture = () => capturedLog();
 
 /** A clock and a scheduler under the test's control. */
 function fakeTime() {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { errorCode, type FaultSink } from '../../src/io/faults.js';
 import { generationPath } from '../../src/io/logGenerations.js';
 import { QUEUE_MAX_RECORDS, RETRY_MAX_MS, rejectedRecord, StateLog } from '../../src/io/stateLogs.js';
+import { mountSmallTmpfs, tmpfsUnavailable } from '../support/smallTmpfs.js';
 
 let dir: string;
 beforeEach(() => {
@@ -221,23 +221,11 @@ function idOf(file: string): string {
 
 // ---- a real full disk --------------------------------------------------------------------------
 
-const tmpfsRefused: string | null = (() => {
-  const probe = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-tmpfs-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'pipe' });
-    execFileSync('umount', [probe], { stdio: 'pipe' });
-    return null;
-  } catch (error) {
-    return `cannot mount a tmpfs here (needs root): ${(error as Error).message.split('\n')[0]}`;
-  } finally {
-    fs.rmdirSync(probe);
-  }
-})();
 
-describe.skipIf(tmpfsRefused !== null)(`StateLog on a full tmpfs${tmpfsRefused ? ` (skipped: ${tmpfsRefused})` : ''}`, () => {
+describe.skipIf(tmpfsUnavailable !== null)(`StateLog on a full tmpfs${tmpfsUnavailable ? ` (skipped: ${tmpfsUnavailable})` : ''}`, () => {
   it('a record torn by ENOSPC is cut off, queued, and written whole once there is room', () => {
-    const mount = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-tmpfs-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount], { stdio: 'pipe' });
+    const tmpfs = mountSmallTmpfs(64 * 1024);
+    const mount = tmpfs.dir;
     try {
       const faults = recordingFaults();
       const file = path.join(mount, 'rejected.jsonl');
@@ -254,14 +242,13 @@ describe.skipIf(tmpfsRefused !== null)(`StateLog on a full tmpfs${tmpfsRefused ?
       for (let i = 0; i < 20; i++) log.append({ n: ++n, pad: 'q'.repeat(980) });
       expect(log.pending()).toBe(n - written);
 
-      execFileSync('mount', ['-o', 'remount,size=1m', mount], { stdio: 'pipe' });
+      tmpfs.resize(1024 * 1024);
       expect(log.retry()).toBe(true);
       expect(lines(file).map((r) => r.n)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
       expect(faults.cleared).toContainEqual({ file: 'rejected.jsonl', op: 'append' });
       log.close();
     } finally {
-      execFileSync('umount', [mount], { stdio: 'pipe' });
-      fs.rmdirSync(mount);
+      tmpfs.dispose();
     }
   });
 });
