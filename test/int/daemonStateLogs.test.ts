@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SOURCE_FILES } from '../../src/domain/sources.js';
 import { REJECTED_LOG_GENERATIONS, REJECTED_LOG_MAX_BYTES } from '../../src/io/stateLogs.js';
 import type { Snapshot } from '../../src/queries/snapshot.js';
-import { type DaemonProcess, killAllDaemons, readJsonLines, startDaemon, tempDir, waitForReplayParity } from '../support/daemonHarness.js';
+import { type DaemonProcess, killAllDaemons, readJsonLines, startDaemon, tempDir, waitForReplayParity, waitUntil } from '../support/daemonHarness.js';
 import { fillUp, mountSmallTmpfs, tmpfsUnavailable } from '../support/smallTmpfs.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
@@ -97,7 +97,10 @@ describe.skipIf(tmpfsUnavailable !== null)(`daemon: a full state dir${tmpfsUnava
 
     fault.end(stateDir);
     await daemon.waitForLog((l) => l.msg === 'I/O fault cleared: append rejected.jsonl', 10_000, 'the fault cleared');
-    const records = readJsonLines(path.join(stateDir, 'rejected.jsonl'));
+    // The fault clears at the first record written; the others follow in the same flush.
+    const rejectedPath = path.join(stateDir, 'rejected.jsonl');
+    await waitUntil(() => readJsonLines(rejectedPath).length >= bad.length + more.length, 10_000, 'every queued record written');
+    const records = readJsonLines(rejectedPath);
     expect(records.map((r) => r.raw)).toEqual([...bad, ...more]);
     expect(records.map((r) => r.line)).toEqual([...bad, ...more].map((_, i) => linesBefore + i + 1));
     expect(faultLines(daemon, 'rejected.jsonl'), 'logged once when it started and once when it cleared').toHaveLength(2);
