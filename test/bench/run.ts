@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --only replay,query [--merge]]`: the performance figures of the README.
+ * `npm run bench [-- --quick] [-- --only replay,query [--merge]]`: the figures of docs/performance.md.
  * Each figure is the median of several runs beside a baseline measured in the same run on the
- * same files. Results go to bench/results.json and to the README's table. Benchmarks measure;
+ * same files. Results go to bench/results.json and to the table in docs/performance.md. Benchmarks measure;
  * tests assert: nothing here fails on a missed target, it reports it.
  */
 import fs from 'node:fs';
@@ -55,15 +55,20 @@ export function renderTable(rows: readonly BenchRow[]): string {
   return lines.join('\n');
 }
 
-function updateReadme(table: string, meta: string): void {
-  const readme = path.join(root, 'README.md');
-  const text = fs.readFileSync(readme, 'utf8');
+/** The results table lives in docs/performance.md between the bench markers, so the README stays short. */
+function updateResultsPage(table: string, meta: string): void {
+  const page = path.join(root, 'docs/performance.md');
+  const text = fs.readFileSync(page, 'utf8');
   const start = '<!-- bench:start -->';
   const end = '<!-- bench:end -->';
   const a = text.indexOf(start);
   const b = text.indexOf(end);
-  if (a === -1 || b === -1) return;
-  fs.writeFileSync(readme, `${text.slice(0, a + start.length)}\n${meta}\n\n${table}\n${text.slice(b)}`);
+  if (a === -1 || b === -1) {
+    // Said, not skipped in silence: a moved page would otherwise keep stale figures unnoticed.
+    process.stderr.write(`[bench] no ${start} ... ${end} in ${page}; the table there is not updated\n`);
+    return;
+  }
+  fs.writeFileSync(page, `${text.slice(0, a + start.length)}\n${meta}\n\n${table}\n${text.slice(b)}`);
 }
 
 async function main(): Promise<void> {
@@ -116,7 +121,7 @@ async function main(): Promise<void> {
   const merged = merge ? mergeRows(resultsPath, rows) : rows;
   fs.mkdirSync(path.join(root, 'bench'), { recursive: true });
   fs.writeFileSync(resultsPath, JSON.stringify({ machine, measured_at: new Date().toISOString(), rows: merged }, null, 2) + '\n');
-  updateReadme(renderTable(merged), merge ? `${meta} Sections ${[...(only ?? [])].join(', ')} re-measured on their own.` : meta);
+  updateResultsPage(renderTable(merged), merge ? `${meta} Sections ${[...(only ?? [])].join(', ')} re-measured on their own.` : meta);
 }
 
 /** The stored rows with those measured now in their place (same name), new ones at the end. */
