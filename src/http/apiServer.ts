@@ -111,7 +111,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     options.log.error({ err: error }, 'http request failed');
     return reply.code(500).type('application/json; charset=utf-8').send(json({ error: 'internal', message: 'the request failed; see the daemon log' }));
   });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).type('application/json; charset=utf-8').send(json({ error: 'not_found', message: 'no such route; see GET /api/v1/ routes in the README' })));
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('application/json; charset=utf-8').send(json({ error: 'not_found', message: 'no such route; the routes are listed in docs/daemon.md (HTTP API)' })));
 
   const nowOf = (raw: string | undefined) => timeParam('now', raw, () => source.clock() * 1000);
   const send = (value: unknown) => json(value);
