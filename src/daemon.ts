@@ -2,13 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { asyncScheduler, filter, interval, map, merge, type Observable, scan, share, Subject, type Subscription, switchMap, take, throttleTime } from 'rxjs';
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from './domain/sources.js';
-import { stringifyJson } from './domain/jsonText.js';
 import { formatTimestampUs } from './domain/time.js';
-import { pyRound } from './domain/pyRound.js';
-import { CHECKPOINT_FILE, saveCheckpoint, saveCheckpointSync } from './io/checkpointStore.js';
+import type { Checkpoint } from './io/checkpointStore.js';
 import { resume, startFresh } from './io/resume.js';
-import { replaceFileAtomic, writeFileAtomicSync } from './io/atomicFile.js';
-import { LatestWriter } from './io/latestWriter.js';
 import { acquireLock, LOCK_FILE_NAME, type LockHandle, LockWriteFailed } from './io/lockFile.js';
 import type { SourceSet } from './io/sourceSet.js';
 import { alertsLog, REJECTED_LOG_GENERATIONS, REJECTED_LOG_MAX_BYTES, rejectedLog, type StateLog } from './io/stateLogs.js';
@@ -16,22 +12,22 @@ import { RejectionReports } from './daemon/rejectionReports.js';
 import type { Logger } from './log.js';
 import { FaultRegistry, errorMessage } from './io/faults.js';
 import { DirWatcher } from './daemon/dirWatcher.js';
+import { Alerting } from './daemon/alerting.js';
+import { Checkpointer } from './daemon/checkpointer.js';
+import { serveHttp, type ServedHttp } from './daemon/httpServer.js';
+import { SnapshotPublisher } from './daemon/snapshotPublisher.js';
+import { StateDirWrites } from './daemon/stateDirWrites.js';
 import type { Ingest, IngestOptions } from './pipeline/ingest.js';
 import type { RawLine } from './pipeline/splitLines.js';
-import { type ActiveAlert, type AlertSettings, checkAlerts, transition } from './queries/alerts.js';
-import type { TelemetryEvent } from './domain/events.js';
-import { OVERRUN_RATIO } from './projections/estimateAccuracy.js';
-import { projectOf } from './projections/workflowDetails.js';
-import { buildSnapshot, type WorkflowViews, workflowViews } from './queries/snapshot.js';
-import type { FastifyInstance } from 'fastify';
-import { buildApi } from './http/apiServer.js';
+import type { AlertSettings } from './queries/alerts.js';
+import { buildSnapshot, type Snapshot, type WorkflowViews } from './queries/snapshot.js';
 import { EventStream } from './http/eventStream.js';
-import { DaemonMetrics } from './http/metrics.js';
 import type { ListenAddress } from './http/listenAddress.js';
-import * as q from './queries/telemetryQueries.js';
 import { type StreamPosition, streamOrigin } from './domain/streamPosition.js';
 import { connectNats } from './transport/natsStream.js';
 import { StreamFeed } from './transport/streamFeed.js';
+
+export { PERFORMANCE_STATS_FILE, SNAPSHOT_FILE } from './daemon/snapshotPublisher.js';
 
 /** Everything the daemon needs to know, already validated (see config.ts). */
 export interface DaemonSettings {
@@ -51,12 +47,8 @@ export interface DaemonSettings {
   readonly nats?: { readonly url: string; readonly stream: string; readonly consumer: string } | null;
 }
 
-export const SNAPSHOT_FILE = 'snapshot.json';
-
-export const PERFORMANCE_STATS_FILE = 'performance_stats.json';
 /** Bytes read per step while catching up, between which progress is logged and I/O can run. */
 const CATCH_UP_STEP_BYTES = 32 * 1024 * 1024;
-const PERFORMANCE_STATS_INTERVAL_MS = 1000;
 /**
  * chokidar passes at most one change event per file every 50 ms and drops the rest without a
  * trailing one. So after each event the file is read again every FOLLOW_READ_MS until this long
@@ -64,13 +56,6 @@ const PERFORMANCE_STATS_INTERVAL_MS = 1000;
  * next event (a debounced read alone never fired while appends kept coming every < 60 ms).
  */
 const TRAILING_READ_MS = 60;
-/**
- * The hand-off, gap, estimate and bottleneck sections walk every invocation (~0.25 s at 30k
- * workflows): the snapshot recomputes them at most this often, and never more than a tenth of
- * the time (an interval of at least 10x the last computation), and carries their `as_of`.
- */
-const WORKFLOW_VIEWS_INTERVAL_MS = 1000;
-const WORKFLOW_VIEWS_MAX_SHARE = 0.1;
 const FOLLOW_READ_MS = 5;
 /** Errors of a state dir that takes no writes for now (the daemon runs on and retries). */
 const STATE_DIR_FULL = new Set(['ENOSPC', 'EROFS', 'EDQUOT']);
@@ -101,18 +86,15 @@ export class Daemon {
   private rebuilds = 0;
   /** Goes true once the start-up catch-up is done: live-only notices (estimate overruns) start there. */
   private live = false;
-  private views: { views: WorkflowViews; applied: number; atMs: number; tookMs: number } | null = null;
-  private viewsTimer: NodeJS.Timeout | null = null;
-  private api: FastifyInstance | null = null;
+  private http: ServedHttp | null = null;
   private readonly events = new EventStream();
   /** I/O faults met by the sources and the state writers: logged once, counted, shown in health. */
   readonly faults: FaultRegistry;
-  private metrics: DaemonMetrics | null = null;
-  private activeAlerts = new Map<string, ActiveAlert>();
+  private readonly alerting: Alerting;
+  private readonly checkpointer: Checkpointer;
+  private readonly writes: StateDirWrites;
   private lastEventAt: string | null = null;
   private readonly startedAt: string;
-  private changedSinceCheckpoint = false;
-  private checkpointInFlight: Promise<void> | null = null;
   private lock: LockHandle | null = null;
   /** start() got past the lock: stop() has state to save. */
   private began = false;
@@ -133,12 +115,9 @@ export class Daemon {
   /** Each rejection: its record in rejected.jsonl, and a log line or a count in a summary. */
   private readonly rejections: RejectionReports;
   private readonly alertLog: StateLog;
-  private readonly snapshots: LatestWriter;
+  private readonly snapshots: SnapshotPublisher;
   private stopped = false;
   private stopRequested = false;
-  private lastPerformanceStatsAt = -Infinity;
-  /** The last snapshot write failed: snapshot.json is older than the state. */
-  private snapshotStale = false;
   /** In stream mode, the stream being followed (null until it is opened, and in file mode). */
   private stream: StreamFeed | null = null;
   /** What the state is of: the telemetry dir, or `nats:<stream>`. */
@@ -156,11 +135,26 @@ export class Daemon {
     this.rejected = rejectedLog(settings.stateDir, { faults: this.faults, maxBytes: REJECTED_LOG_MAX_BYTES, generations: REJECTED_LOG_GENERATIONS });
     this.alertLog = alertsLog(settings.stateDir, { faults: this.faults });
     this.rejections = new RejectionReports(log, this.rejected, clock);
+    this.alerting = new Alerting(settings.alerts, log, this.alertLog, this.events);
+    this.writes = new StateDirWrites(settings.stateDir, this.faults);
+    this.checkpointer = new Checkpointer(settings.stateDir, () => this.checkpointData(), this.writes);
     ({ sources: this.sources, ingest: this.ingest } = startFresh(settings.dir, settings.maxLineBytes, this.ingestOptions(), null, 'full', this.faults));
-    // A failed write is a fault (logged once, retried by the next request); the last good file stays.
-    this.snapshots = new LatestWriter(
-      () => this.writeSnapshot(),
-      (error) => this.writeFailed(SNAPSHOT_FILE, error),
+    this.snapshots = new SnapshotPublisher(
+      {
+        state: () => this.ingest.state,
+        version: () => this.eventsApplied() + this.rebuilds * 1e12,
+        build: (views, nowMs) => this.buildSnapshot(views, nowMs),
+        clock,
+      },
+      {
+        stateDir: settings.stateDir,
+        // Beside the telemetry files, as the reference writes it; in stream mode, in the state dir.
+        performanceStatsDir: settings.nats ? settings.stateDir : settings.dir,
+        listLimit: settings.snapshotListLimit,
+        thresholdPct: settings.alerts.overhead.thresholdPct,
+      },
+      this.events,
+      this.writes,
     );
     // A fault starting or clearing shows in the snapshot at once (not in the middle of a read).
     this.faults.onChange(() => {
@@ -202,8 +196,8 @@ export class Daemon {
     if (this.stopRequested) return;
     this.evaluateAlerts(true);
     // A state dir that takes no writes now is a fault (retried on every poll), not a failed start.
-    await this.writeSnapshot().catch((error: unknown) => this.writeFailed(SNAPSHOT_FILE, error));
-    await this.checkpoint();
+    await this.snapshots.writeNow();
+    await this.checkpointer.save();
     this.startLive();
     this.live = true;
     const following = this.settings.nats ? { stream: this.settings.nats.stream } : { dir: this.settings.dir };
@@ -231,7 +225,7 @@ export class Daemon {
     }
   }
 
-  /** The HTTP API, when configured; its address is logged ("http listening"). */
+  /** The HTTP API, when configured: it serves the state from the start of the catch-up. */
   private async listen(): Promise<void> {
     const address = this.settings.http ?? null;
     if (address === null) return;
@@ -243,51 +237,38 @@ export class Daemon {
       if (epoch === undefined) epochs.set(ingest, (epoch = ++epochCount));
       return epoch;
     };
-    this.metrics = new DaemonMetrics({
-      state: () => this.ingest.state,
-      totals: () => this.ingest.totals,
-      lagBytes: () => {
-        if (this.streamMode) return { invocations: 0, metrics: 0, workflow_events: 0 };
-        this.sources.refreshSizes();
-        const lag = (kind: SourceKind) => this.sources.lagBytesOf(kind);
-        return { invocations: lag('invocations'), metrics: lag('metrics'), workflow_events: lag('workflow_events') };
-      },
-      hosts: () => this.stream?.hosts() ?? [],
-      activeAlertNames: () => [...this.activeAlerts.values()].map((alert) => alert.alert),
-      faults: this.faults,
-      overheadWindow: this.settings.alerts.overhead.window,
-      rollingWindow: this.settings.rollingWindow,
-    });
-    this.api = buildApi({
-      metrics: this.metrics,
-      source: {
+    this.http = await serveHttp(
+      address,
+      this.settings.httpToken ?? null,
+      {
         state: () => this.ingest.state,
-        snapshot: () => this.snapshot(),
+        totals: () => this.ingest.totals,
+        lagBytes: () => {
+          if (this.streamMode) return { invocations: 0, metrics: 0, workflow_events: 0 };
+          this.sources.refreshSizes();
+          const lag = (kind: SourceKind) => this.sources.lagBytesOf(kind);
+          return { invocations: lag('invocations'), metrics: lag('metrics'), workflow_events: lag('workflow_events') };
+        },
+        hosts: () => this.stream?.hosts() ?? [],
+        activeAlertNames: () => this.alerting.names(),
+        alertNotices: () => this.alerting.noticeCounts(),
+        faults: this.faults,
+        overheadWindow: this.settings.alerts.overhead.window,
+        rollingWindow: this.settings.rollingWindow,
+        snapshot: () => this.snapshots.current(),
         readiness: () => {
           if (this.streamMode) return { ready: this.live, lag_bytes: 0, lag_messages: this.stream?.lagMessages() ?? null };
           this.sources.refreshSizes();
           return { ready: this.live, lag_bytes: this.sources.lagBytes() };
         },
-        faults: () => this.faults.faults(),
         // A rebuild (or a reset in stream mode) replaces the ingest and counts again from 0.
         version: () => this.eventsApplied() + this.ingest.rejectedCount + ingestEpoch(this.ingest) * 1e12,
         clock: this.clock,
       },
-      events: this.events,
-      token: this.settings.httpToken ?? null,
-      log: this.log,
-    });
-    try {
-      await this.api.listen({ host: address.host, port: address.port });
-    } catch (error) {
-      this.api = null;
-      const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is in use' : (error as Error).message;
-      throw new Error(`cannot serve HTTP on ${address.host}:${address.port}: ${reason} (choose another with --http HOST:PORT, or --http off)`, { cause: error });
-    }
-    const bound = this.api.server.address();
-    const port = typeof bound === 'object' && bound !== null ? bound.port : address.port;
-    const host = address.host.includes(':') ? `[${address.host}]` : address.host;
-    this.log.info({ url: `http://${host}:${port}/`, host: address.host, port, token: this.settings.httpToken ? 'required' : 'none' }, 'http listening');
+      this.events,
+      this.log,
+    );
+    this.snapshots.onWritten = (seconds) => this.http?.metrics.snapshotWritten(seconds);
   }
 
   /** Final snapshot and checkpoint, then the lock is released. */
@@ -297,27 +278,18 @@ export class Daemon {
     // Stopped before the state was even restored: nothing of ours to save.
     if (!this.began) return;
     for (const s of this.subscriptions) s.unsubscribe();
-    if (this.viewsTimer !== null) clearTimeout(this.viewsTimer);
     this.events.close();
-    await this.api?.close();
+    await this.http?.api.close();
     await this.watcher?.close();
     this.stopOpening?.();
-    await this.snapshots.flush();
-    await this.checkpointInFlight;
+    await this.checkpointer.settled();
     await this.rebuilding?.done;
     // Summaries of what was counted, and a last try at what waits, before their sizes are checkpointed.
     this.rejections.close();
     this.rejected.close();
     this.alertLog.close();
     // Each final write on its own: a full disk for one must not cost the others, nor the exit.
-    const snapshot = this.snapshot();
-    const written = [
-      this.finalWrite(SNAPSHOT_FILE, () => writeFileAtomicSync(path.join(this.settings.stateDir, SNAPSHOT_FILE), stringifyJson(snapshot))),
-      this.finalWrite(PERFORMANCE_STATS_FILE, () =>
-        writeFileAtomicSync(this.performanceStatsPath(), stringifyJson({ generated_at: snapshot.generated_at, ...q.stats(this.ingest.state) })),
-      ),
-      this.finalWrite(CHECKPOINT_FILE, () => this.checkpointSync()),
-    ];
+    const written = [await this.snapshots.close(), this.checkpointer.saveFinal()];
     await this.stream?.close();
     this.lock?.release();
     if (written.every(Boolean)) this.log.info({ events_applied: this.eventsApplied() }, 'daemon stopped: final snapshot and checkpoint written');
@@ -328,52 +300,12 @@ export class Daemon {
     return {
       maxLineBytes: this.settings.maxLineBytes,
       onEvent: (event) => {
-        if (this.live && this.rebuilding === null && event.kind === 'workflow_complete') this.checkEstimate(event.workflowId, event.durationSeconds);
+        if (this.live && this.rebuilding === null && event.kind === 'workflow_complete') {
+          this.alerting.checkEstimate(this.ingest.state, event.workflowId, event.durationSeconds, this.clock() * 1000);
+        }
       },
       onRejection: (rejection, bytes, whole) => this.rejections.report(rejection, bytes, whole),
     };
-  }
-
-  /** A workflow that completes live at more than OVERRUN_RATIO times its estimate: one info line. */
-  private checkEstimate(workflowId: string, actualSeconds: number): void {
-    const state = this.ingest.state;
-    const ref = state.ledger.table.workflows.find(workflowId);
-    const estimate = ref < 0 ? NaN : state.details.estimate.get(ref);
-    if (!(estimate > 0) || !(actualSeconds / estimate > OVERRUN_RATIO)) return;
-    this.log.info(
-      {
-        alert: 'estimate_overrun',
-        workflow_id: workflowId,
-        project: projectOf(state.details, ref),
-        estimate_seconds: estimate,
-        actual_seconds: actualSeconds,
-        ratio: pyRound(actualSeconds / estimate, 3), // as the estimates view rounds it
-      },
-      'alert: estimate_overrun',
-    );
-  }
-
-  /** The workflow views, recomputed when the state moved and the last ones are old enough. */
-  private currentWorkflowViews(nowMs: number): WorkflowViews {
-    const applied = this.eventsApplied() + this.rebuilds * 1e12;
-    const cached = this.views;
-    if (cached !== null && cached.applied === applied) return cached.views;
-    const interval = cached === null ? 0 : Math.max(WORKFLOW_VIEWS_INTERVAL_MS, cached.tookMs / WORKFLOW_VIEWS_MAX_SHARE);
-    const due = cached === null || this.stopped || nowMs - cached.atMs >= interval;
-    if (!due) {
-      // Stale for now: come back when they may be recomputed, so the last change is not left out.
-      if (this.viewsTimer === null) {
-        this.viewsTimer = setTimeout(() => {
-          this.viewsTimer = null;
-          this.snapshots.request();
-        }, interval - (nowMs - cached.atMs));
-      }
-      return cached.views;
-    }
-    const began = performance.now();
-    const views = workflowViews(this.ingest.state, nowMs * 1000, this.settings.snapshotListLimit, this.settings.alerts.overhead.thresholdPct);
-    this.views = { views, applied, atMs: nowMs, tookMs: performance.now() - began };
-    return views;
   }
 
   /** Continues from the checkpoint when it matches the files (or the stream); otherwise starts from scratch. */
@@ -389,7 +321,7 @@ export class Daemon {
     }
     this.rebuilds = cp.rebuilds;
     this.resumeFrom = cp.stream ?? null;
-    this.activeAlerts = new Map(cp.activeAlerts.map((a) => [a.key, a]));
+    this.alerting.restore(cp.activeAlerts);
     // Lines after the checkpoint are read again: cut what was logged for them.
     this.rejected.truncateTo(cp.rejectedFileSize, cp.rejectedFileId ?? null);
     this.alertLog.truncateTo(cp.alertsFileSize);
@@ -452,7 +384,7 @@ export class Daemon {
       return !this.stopRequested;
     };
     await feed.catchUp((kind, line) => this.apply(kind, line), proceed, 50_000);
-    this.changedSinceCheckpoint = true;
+    this.checkpointer.markChanged();
     this.log.info({ events_applied: this.eventsApplied(), lines_rejected: this.ingest.rejectedCount, seq: feed.position().seq, ms: this.clock() - began }, 'caught up');
   }
 
@@ -514,7 +446,7 @@ export class Daemon {
       }
       await new Promise((resolve) => setImmediate(resolve));
     }
-    this.changedSinceCheckpoint = true;
+    this.checkpointer.markChanged();
     this.log.info({ events_applied: this.eventsApplied(), lines_rejected: this.ingest.rejectedCount, ms: this.clock() - began }, 'caught up');
   }
 
@@ -543,7 +475,7 @@ export class Daemon {
       filter((changed) => changed),
       map(() => {
         this.lastEventAt = this.isoNow();
-        this.changedSinceCheckpoint = true;
+        this.checkpointer.markChanged();
       }),
       share(),
     );
@@ -564,14 +496,13 @@ export class Daemon {
           this.guard('poll', () => {
             this.takeLock(false);
             // A snapshot that failed to be written is tried again on each poll, changes or not.
-            if (this.evaluateAlerts(false) || this.snapshotStale) this.snapshots.request();
+            if (this.evaluateAlerts(false)) this.snapshots.request();
+            else this.snapshots.retryIfStale();
           }),
         error: onError('poll'),
       }),
       interval(this.settings.checkpointIntervalMs).subscribe({
-        next: () => {
-          if (this.changedSinceCheckpoint) void this.checkpoint();
-        },
+        next: () => this.checkpointer.tick(),
         error: onError('checkpoint timer'),
       }),
     );
@@ -688,29 +619,16 @@ export class Daemon {
       if (task.again) continue;
       this.sources = fresh.sources;
       this.ingest = fresh.ingest;
-      this.changedSinceCheckpoint = true;
+      this.checkpointer.markChanged();
       this.log.info({ events_applied: this.eventsApplied(), lines_rejected: this.ingest.rejectedCount }, 'rebuilt from the files');
       this.snapshots.request();
       return;
     }
   }
 
-  /** Updates the active alerts; logs each raise and resolve once. Returns whether anything changed. */
+  /** Alerts raised or resolved now (logged, recorded and streamed by Alerting); whether any changed. */
   private evaluateAlerts(startUp: boolean): boolean {
-    const nowUs = this.clock() * 1000;
-    const result = transition(this.activeAlerts, checkAlerts(this.ingest.state, this.settings.alerts, nowUs), formatTimestampUs(nowUs));
-    this.activeAlerts = new Map(result.active);
-    for (const alert of result.raised) {
-      this.log.warn({ alert: alert.alert, key: alert.key, ...alert.details, start_up: startUp || undefined }, `alert: ${alert.alert}`);
-      this.alertLog.append({ at: alert.since, event: 'raised', ...alert });
-      this.events.alert('alert', stringifyJson(alert));
-    }
-    for (const alert of result.resolved) {
-      this.log.info({ alert: alert.alert, key: alert.key, resolved: true, ...alert.details }, `resolved: ${alert.alert}`);
-      this.alertLog.append({ at: formatTimestampUs(nowUs), event: 'resolved', ...alert });
-      this.events.alert('resolved', stringifyJson({ ...alert, resolved_at: formatTimestampUs(nowUs) }));
-    }
-    return result.raised.length > 0 || result.resolved.length > 0;
+    return this.alerting.evaluate(this.ingest.state, this.clock() * 1000, startUp);
   }
 
   private eventsApplied(): number {
@@ -722,14 +640,18 @@ export class Daemon {
     return formatTimestampUs(this.clock() * 1000);
   }
 
-  snapshot() {
+  /** The snapshot document now (what snapshot.json and the API's /snapshot hold). */
+  snapshot(): Snapshot {
+    return this.snapshots.current();
+  }
+
+  private buildSnapshot(workflowViews: WorkflowViews, nowMs: number): Snapshot {
     const stream = this.stream;
     if (!this.streamMode) this.sources.refreshSizes();
-    const nowMs = this.clock();
     return buildSnapshot({
       state: this.ingest.state,
       nowUs: nowMs * 1000,
-      workflowViews: this.currentWorkflowViews(nowMs),
+      workflowViews,
       overheadAlert: { window: this.settings.alerts.overhead.window, thresholdPct: this.settings.alerts.overhead.thresholdPct },
       dir: this.origin,
       sources: this.streamMode ? null : this.sources.statuses(),
@@ -743,7 +665,7 @@ export class Daemon {
         rebuilds: this.rebuilds,
         faults: this.faults.faults(),
       },
-      alerts: this.activeAlerts.values(),
+      alerts: this.alerting.list(),
       listLimit: this.settings.snapshotListLimit,
       rollingWindow: this.settings.rollingWindow,
     });
@@ -756,43 +678,7 @@ export class Daemon {
     return { name, seq: position?.seq ?? 0, lag_messages: feed?.lagMessages() ?? 0, hosts };
   }
 
-  private async writeSnapshot(): Promise<void> {
-    const began = performance.now();
-    const snapshot = this.snapshot();
-    const text = stringifyJson(snapshot);
-    this.events.snapshot(text);
-    // Both files are derived from the state and rewritten after a restart: atomic but not
-    // fsynced, so a snapshot does not wait for the disk (the fsyncs were most of its ~10 ms).
-    const writes = [replaceFileAtomic(path.join(this.settings.stateDir, SNAPSHOT_FILE), text)];
-    // performance_stats.json lives in the watched telemetry dir, where each rewrite makes the
-    // watcher rescan the dir: at most once a second (and always at shutdown).
-    if (this.stopped || this.clock() - this.lastPerformanceStatsAt >= PERFORMANCE_STATS_INTERVAL_MS) {
-      this.lastPerformanceStatsAt = this.clock();
-      writes.push(this.writePerformanceStats(snapshot.generated_at));
-    }
-    await Promise.all(writes);
-    this.snapshotStale = false;
-    this.faults.clear(SNAPSHOT_FILE, 'write');
-    this.metrics?.snapshotWritten((performance.now() - began) / 1000);
-  }
-
-  /** Its own fault: a read-only telemetry dir must not stop the snapshots in the state dir. */
-  private async writePerformanceStats(generatedAt: string): Promise<void> {
-    const stats = { generated_at: generatedAt, ...q.stats(this.ingest.state) };
-    try {
-      await replaceFileAtomic(this.performanceStatsPath(), stringifyJson(stats));
-      this.faults.clear(PERFORMANCE_STATS_FILE, 'write');
-    } catch (error) {
-      this.faults.raise(PERFORMANCE_STATS_FILE, 'write', error);
-    }
-  }
-
-  /** Beside the telemetry files, as the reference writes it; in stream mode, in the state dir. */
-  private performanceStatsPath(): string {
-    return path.join(this.streamMode ? this.settings.stateDir : this.settings.dir, PERFORMANCE_STATS_FILE);
-  }
-
-  private checkpointData() {
+  private checkpointData(): Checkpoint {
     return {
       dir: this.origin,
       positions: this.sources.positions(),
@@ -803,53 +689,9 @@ export class Daemon {
       rejectedFileSize: this.rejected.size(),
       rejectedFileId: this.rejected.fileId(),
       alertsFileSize: this.alertLog.size(),
-      activeAlerts: [...this.activeAlerts.values()],
+      activeAlerts: this.alerting.list(),
       savedAt: this.isoNow(),
       state: this.ingest.state,
     };
-  }
-
-  private checkpoint(): Promise<void> {
-    if (this.checkpointInFlight !== null) return this.checkpointInFlight;
-    this.changedSinceCheckpoint = false;
-    this.checkpointInFlight = saveCheckpoint(this.settings.stateDir, this.checkpointData())
-      .then(() => this.faults.clear(CHECKPOINT_FILE, 'write'))
-      .catch((error: unknown) => {
-        // Logged once while it lasts; the next interval tries again, and nothing applied is lost.
-        this.changedSinceCheckpoint = true;
-        this.writeFailed(CHECKPOINT_FILE, error);
-      })
-      .finally(() => {
-        this.checkpointInFlight = null;
-      });
-    return this.checkpointInFlight;
-  }
-
-  /** A state-dir write failed: a fault; a state dir removed under us is made again for the next try. */
-  private writeFailed(file: string, error: unknown): void {
-    this.faults.raise(file, 'write', error);
-    if (file === SNAPSHOT_FILE) this.snapshotStale = true;
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return;
-    try {
-      fs.mkdirSync(this.settings.stateDir, { recursive: true });
-    } catch {
-      // Still faulted: the next write tries again.
-    }
-  }
-
-  /** One of stop()'s writes: false (and a fault) when it failed. */
-  private finalWrite(file: string, write: () => void): boolean {
-    try {
-      write();
-      this.faults.clear(file, 'write');
-      return true;
-    } catch (error) {
-      this.faults.raise(file, 'write', error);
-      return false;
-    }
-  }
-
-  private checkpointSync(): void {
-    saveCheckpointSync(this.settings.stateDir, this.checkpointData());
   }
 }

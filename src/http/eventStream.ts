@@ -52,7 +52,7 @@ export class EventStream {
     this.writeAll(this.frame('snapshot', json));
   }
 
-  alert(event: 'alert' | 'resolved', json: string): void {
+  alert(event: 'alert' | 'resolved' | 'notice', json: string): void {
     this.writeAll(this.frame(event, json));
   }
 

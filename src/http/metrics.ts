@@ -17,6 +17,8 @@ export interface MetricsSource {
   /** Stream mode: per shipping host, messages applied, the last one's time and what waits. */
   hosts(): readonly HostHealth[];
   activeAlertNames(): readonly string[];
+  /** Notices sent so far (alerts with no state to resolve, such as estimate_overrun), by name. */
+  alertNotices?(): ReadonlyMap<string, number>;
   /** The daemon's I/O faults: active now, and every failed attempt so far. */
   readonly faults: { faults(): readonly Fault[]; errorCounts(): readonly IoErrorCount[] };
   readonly overheadWindow: number;
@@ -183,6 +185,16 @@ export class DaemonMetrics {
       collect() {
         const active = source.activeAlertNames();
         for (const name of ALERT_NAMES) this.set({ alert: name }, active.filter((a) => a === name).length);
+      },
+    });
+    new Counter({
+      name: 'oak_alert_notices_total',
+      help: 'Notices sent (alerts with no state to resolve: estimate_overrun, a workflow completing at more than twice its estimate), per alert.',
+      labelNames: ['alert'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [alert, count] of source.alertNotices?.() ?? []) this.inc({ alert }, count);
       },
     });
     new Counter({

@@ -18,6 +18,7 @@ import {
   fixtureDir,
   INFO,
   killAllDaemons,
+  readJsonLines,
   startDaemon,
   tempDir,
   WaitFailed,
@@ -156,6 +157,10 @@ describe('daemon: estimate_overrun notice', () => {
       }),
     ]);
     expect(seen?.ratio).toBe(2.5);
+    // The same path as the alerts: a record in alerts.jsonl (it has no state to resolve, so none in alerts.active).
+    expect(readJsonLines(path.join(daemon.stateDir, 'alerts.jsonl')).filter((r) => r.alert === 'estimate_overrun')).toEqual([
+      expect.objectContaining({ event: 'notice', key: `estimate_overrun:${over}`, details: expect.objectContaining({ workflow_id: over, ratio: 2.5 }) }),
+    ]);
 
     // A rebuild reads the files from the start again: history, not news.
     const invocations = path.join(dir, SOURCE_FILES.invocations);
