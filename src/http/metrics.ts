@@ -4,9 +4,9 @@ import { pyRound } from '../domain/pyRound.js';
 import type { HostHealth } from '../domain/streamPosition.js';
 import type { Fault, IoErrorCount } from '../io/faults.js';
 import type { IngestTotals } from '../pipeline/ingest.js';
-import { recentOverhead } from '../projections/coordinationOverhead.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
-import { isCompleted } from '../projections/workflowStats.js';
+import { recentOverhead } from '../projections/folds/coordinationOverhead.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
+import { isCompleted } from '../projections/folds/workflowStats.js';
 import * as q from '../queries/telemetryQueries.js';
 
 /** What /metrics reads from the running daemon, at scrape time. */

@@ -1,15 +1,15 @@
 import { deserialize, serialize } from 'node:v8';
 import { ExactSum } from '../domain/exactSum.js';
-import * as coordinationOverhead from '../projections/coordinationOverhead.js';
-import { FirstSeenCounts } from '../projections/firstSeenCounts.js';
-import { type LedgerData, ledgerFromData, ledgerToData } from '../projections/ledger.js';
-import * as openWorkflows from '../projections/openWorkflows.js';
-import * as rollingSuccess from '../projections/rollingSuccess.js';
-import * as statistics from '../projections/statistics.js';
-import { StringExtremes } from '../projections/stringExtremes.js';
-import type { EventCounts, TelemetryState } from '../projections/telemetryState.js';
-import * as workflowDetails from '../projections/workflowDetails.js';
-import * as workflowStats from '../projections/workflowStats.js';
+import * as coordinationOverhead from '../projections/folds/coordinationOverhead.js';
+import { FirstSeenCounts } from '../projections/store/firstSeenCounts.js';
+import { type LedgerData, ledgerFromData, ledgerToData } from '../projections/folds/ledger.js';
+import * as openWorkflows from '../projections/folds/openWorkflows.js';
+import * as rollingSuccess from '../projections/folds/rollingSuccess.js';
+import * as statistics from '../projections/folds/statistics.js';
+import { StringExtremes } from '../projections/store/stringExtremes.js';
+import type { EventCounts, TelemetryState } from '../projections/folds/telemetryState.js';
+import * as workflowDetails from '../projections/folds/workflowDetails.js';
+import * as workflowStats from '../projections/folds/workflowStats.js';
 
 /**
  * The whole TelemetryState as checkpoint bytes, so a restart folds on from where it stopped

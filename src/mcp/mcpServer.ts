@@ -2,9 +2,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { stringifyJson } from '../domain/jsonText.js';
 import { formatTimestampUs } from '../domain/time.js';
-import { recentOverhead } from '../projections/coordinationOverhead.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
-import { executedOf, FAILED, NOT_COMPLETED, planOf, projectOf } from '../projections/workflowDetails.js';
+import { recentOverhead } from '../projections/folds/coordinationOverhead.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
+import { executedOf, FAILED, NOT_COMPLETED, planOf, projectOf } from '../projections/folds/workflowDetails.js';
 import * as q from '../queries/telemetryQueries.js';
 
 /** Where the tools read the state: brought up to date with the files before each call. */

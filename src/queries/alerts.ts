@@ -1,7 +1,7 @@
-import { recentOverhead } from '../projections/coordinationOverhead.js';
-import * as openWorkflows from '../projections/openWorkflows.js';
-import * as rollingSuccess from '../projections/rollingSuccess.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
+import { recentOverhead } from '../projections/folds/coordinationOverhead.js';
+import * as openWorkflows from '../projections/folds/openWorkflows.js';
+import * as rollingSuccess from '../projections/folds/rollingSuccess.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
 
 /** What the alerts watch, and when they fire. */
 export interface AlertSettings {

@@ -1,10 +1,10 @@
 import type { SourceKind } from '../domain/sources.js';
 import type { HostHealth } from '../domain/streamPosition.js';
 import { formatTimestampUs } from '../domain/time.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import type { ActiveAlert } from './alerts.js';
 import type { Fault } from '../io/faults.js';
-import { recentOverhead } from '../projections/coordinationOverhead.js';
+import { recentOverhead } from '../projections/folds/coordinationOverhead.js';
 import * as q from './telemetryQueries.js';
 
 /** The small document agents and tools read for instant answers (config/snapshot.schema.json). */

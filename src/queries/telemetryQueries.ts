@@ -1,17 +1,17 @@
-import * as agentTrends from '../projections/agentTrends.js';
-import * as bestAgent from '../projections/bestAgent.js';
-import * as bottleneckView from '../projections/bottlenecks.js';
-import * as coordinationGaps from '../projections/coordinationGaps.js';
-import * as estimateAccuracy from '../projections/estimateAccuracy.js';
-import * as handoffsView from '../projections/handoffs.js';
-import * as coordinationOverhead from '../projections/coordinationOverhead.js';
-import * as openWorkflows from '../projections/openWorkflows.js';
-import { rankAgents, type RankedAgent } from '../projections/ranking.js';
-import * as rollingSuccess from '../projections/rollingSuccess.js';
-import * as statistics from '../projections/statistics.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
-import type { WorkflowFilter } from '../projections/workflowFilter.js';
-import * as workflowStats from '../projections/workflowStats.js';
+import * as agentTrends from '../projections/views/agentTrends.js';
+import * as bestAgent from '../projections/views/bestAgent.js';
+import * as bottleneckView from '../projections/views/bottlenecks.js';
+import * as coordinationGaps from '../projections/views/coordinationGaps.js';
+import * as estimateAccuracy from '../projections/views/estimateAccuracy.js';
+import * as handoffsView from '../projections/views/handoffs.js';
+import * as coordinationOverhead from '../projections/folds/coordinationOverhead.js';
+import * as openWorkflows from '../projections/folds/openWorkflows.js';
+import { rankAgents, type RankedAgent } from '../projections/views/ranking.js';
+import * as rollingSuccess from '../projections/folds/rollingSuccess.js';
+import * as statistics from '../projections/folds/statistics.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
+import type { WorkflowFilter } from '../projections/views/workflowFilter.js';
+import * as workflowStats from '../projections/folds/workflowStats.js';
 
 /**
  * The questions, as functions of state and arguments. Every surface (CLI, snapshots, later

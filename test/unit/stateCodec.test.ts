@@ -11,12 +11,12 @@ import type {
 } from '../../src/domain/events.js';
 import { stringifyJson } from '../../src/domain/jsonText.js';
 import { parseTimestampUs, US_PER_DAY } from '../../src/domain/time.js';
-import { FirstSeenCounts } from '../../src/projections/firstSeenCounts.js';
-import { InvocationTable } from '../../src/projections/invocationTable.js';
-import { KeyIndex } from '../../src/projections/keyIndex.js';
+import { FirstSeenCounts } from '../../src/projections/store/firstSeenCounts.js';
+import { InvocationTable } from '../../src/projections/store/invocationTable.js';
+import { KeyIndex } from '../../src/projections/store/keyIndex.js';
 import { decodeState, encodeState, StateCodecError } from '../../src/io/stateCodec.js';
-import { StringExtremes } from '../../src/projections/stringExtremes.js';
-import { applyEvent, initialState, type TelemetryState } from '../../src/projections/telemetryState.js';
+import { StringExtremes } from '../../src/projections/store/stringExtremes.js';
+import { applyEvent, initialState, type TelemetryState } from '../../src/projections/folds/telemetryState.js';
 import * as q from '../../src/queries/telemetryQueries.js';
 
 // Own builders (test/support/events.ts belongs to another suite): every field spelled out.

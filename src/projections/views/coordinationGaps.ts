@@ -1,11 +1,11 @@
-import { ExactSum } from '../domain/exactSum.js';
-import { pyRound } from '../domain/pyRound.js';
-import { US_PER_SECOND } from '../domain/time.js';
-import type { OverheadState } from './coordinationOverhead.js';
-import type { LedgerState } from './ledger.js';
+import { ExactSum } from '../../domain/exactSum.js';
+import { pyRound } from '../../domain/pyRound.js';
+import { US_PER_SECOND } from '../../domain/time.js';
+import type { OverheadState } from '../folds/coordinationOverhead.js';
+import type { LedgerState } from '../folds/ledger.js';
 import { spreadOf } from './quantiles.js';
 import { byText, topBy } from './topBy.js';
-import { projectOf, type WorkflowDetailsState } from './workflowDetails.js';
+import { projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
 import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
 import { groupRowsByWorkflow } from './workflowRows.js';
 

@@ -1,8 +1,8 @@
-import { formatTimestampUs } from '../domain/time.js';
-import type { OverheadState } from './coordinationOverhead.js';
-import type { LedgerState } from './ledger.js';
+import { formatTimestampUs } from '../../domain/time.js';
+import type { OverheadState } from '../folds/coordinationOverhead.js';
+import type { LedgerState } from '../folds/ledger.js';
 import { byText } from './topBy.js';
-import { executedOf, planOf, projectOf, SUCCEEDED, NOT_COMPLETED, type WorkflowDetailsState } from './workflowDetails.js';
+import { executedOf, planOf, projectOf, SUCCEEDED, NOT_COMPLETED, type WorkflowDetailsState } from '../folds/workflowDetails.js';
 import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
 
 /**

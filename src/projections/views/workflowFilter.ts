@@ -1,5 +1,5 @@
-import type { OverheadState } from './coordinationOverhead.js';
-import type { WorkflowDetailsState } from './workflowDetails.js';
+import type { OverheadState } from '../folds/coordinationOverhead.js';
+import type { WorkflowDetailsState } from '../folds/workflowDetails.js';
 
 /** `--project P` and `--since ISO` for the workflow views. */
 export interface WorkflowFilter {

@@ -1,7 +1,7 @@
-import type { InvocationStatus } from '../domain/events.js';
-import { formatTimestampUs } from '../domain/time.js';
+import type { InvocationStatus } from '../../domain/events.js';
+import { formatTimestampUs } from '../../domain/time.js';
 import { Float64Column, Int32Column, Uint8Column } from './columns.js';
-import type { StoredInvocation } from './changes.js';
+import type { StoredInvocation } from '../folds/changes.js';
 import { KeyIndex, type KeyIndexData } from './keyIndex.js';
 import { StringPool } from './stringPool.js';
 import { TaskTexts, type TaskTextsData } from './taskTexts.js';

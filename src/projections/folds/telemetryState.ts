@@ -1,4 +1,4 @@
-import type { TelemetryEvent } from '../domain/events.js';
+import type { TelemetryEvent } from '../../domain/events.js';
 import * as coordinationOverhead from './coordinationOverhead.js';
 import { initialLedger, type LedgerState, resolveChange } from './ledger.js';
 import * as openWorkflows from './openWorkflows.js';

@@ -1,4 +1,4 @@
-import type { InvocationStatus, WorkflowEvent } from '../domain/events.js';
+import type { InvocationStatus, WorkflowEvent } from '../../domain/events.js';
 
 /**
  * An invocation as currently known: its latest record, at the position of its first line,

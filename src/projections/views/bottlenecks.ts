@@ -1,11 +1,11 @@
-import { pyRound } from '../domain/pyRound.js';
-import { countedWorkflows, type OverheadState } from './coordinationOverhead.js';
+import { pyRound } from '../../domain/pyRound.js';
+import { countedWorkflows, type OverheadState } from '../folds/coordinationOverhead.js';
 import { type GapFigures, type TransitionGaps, transitionGaps } from './coordinationGaps.js';
-import { FAILURE } from './invocationTable.js';
-import type { LedgerState } from './ledger.js';
+import { FAILURE } from '../store/invocationTable.js';
+import type { LedgerState } from '../folds/ledger.js';
 import { spreadOf } from './quantiles.js';
 import { byText } from './topBy.js';
-import { FAILED, projectOf, type WorkflowDetailsState } from './workflowDetails.js';
+import { FAILED, projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
 import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
 
 /**

@@ -1,9 +1,9 @@
-import { ExactSum } from '../domain/exactSum.js';
-import { pyRound } from '../domain/pyRound.js';
-import { US_PER_SECOND } from '../domain/time.js';
+import { ExactSum } from '../../domain/exactSum.js';
+import { pyRound } from '../../domain/pyRound.js';
+import { US_PER_SECOND } from '../../domain/time.js';
 import type { Change, StoredInvocation } from './changes.js';
-import { Float64Column, Int32Column } from './columns.js';
-import { ExactSumColumn, type ExactSumColumnData } from './exactSumColumn.js';
+import { Float64Column, Int32Column } from '../store/columns.js';
+import { ExactSumColumn, type ExactSumColumnData } from '../store/exactSumColumn.js';
 import type { LedgerState } from './ledger.js';
 
 /**

@@ -1,9 +1,9 @@
-import { pyRound } from '../domain/pyRound.js';
-import type { OverheadState } from './coordinationOverhead.js';
-import type { LedgerState } from './ledger.js';
+import { pyRound } from '../../domain/pyRound.js';
+import type { OverheadState } from '../folds/coordinationOverhead.js';
+import type { LedgerState } from '../folds/ledger.js';
 import { medianOfSorted, quantileOfSorted, sortedCopy } from './quantiles.js';
 import { byText, topBy } from './topBy.js';
-import { projectOf, type WorkflowDetailsState } from './workflowDetails.js';
+import { projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
 import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
 
 /**
