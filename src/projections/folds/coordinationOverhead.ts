@@ -1,7 +1,8 @@
 import { ExactSum } from '../../domain/exactSum.js';
 import { pyRound } from '../../domain/pyRound.js';
 import { US_PER_SECOND } from '../../domain/time.js';
-import type { Change, StoredInvocation } from './changes.js';
+import type { Change } from './changes.js';
+import type { StoredInvocation } from '../store/invocationTable.js';
 import { Float64Column, Int32Column } from '../store/columns.js';
 import { ExactSumColumn, type ExactSumColumnData } from '../store/exactSumColumn.js';
 import type { LedgerState } from './ledger.js';

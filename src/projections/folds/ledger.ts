@@ -1,7 +1,7 @@
 import type { TelemetryEvent } from '../../domain/events.js';
 import { Float64Column, Int32Column } from '../store/columns.js';
-import { type Change, NO_QUALITY, type StoredInvocation } from './changes.js';
-import { InvocationTable, type InvocationTableData } from '../store/invocationTable.js';
+import { type Change, NO_QUALITY } from './changes.js';
+import { InvocationTable, type InvocationTableData, type StoredInvocation } from '../store/invocationTable.js';
 import { KeyIndex, type KeyIndexData } from '../store/keyIndex.js';
 
 /**

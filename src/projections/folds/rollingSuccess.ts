@@ -1,4 +1,5 @@
-import type { Change, StoredInvocation } from './changes.js';
+import type { Change } from './changes.js';
+import type { StoredInvocation } from '../store/invocationTable.js';
 import { FirstSeenCounts } from '../store/firstSeenCounts.js';
 import type { LedgerState } from './ledger.js';
 import { StringExtremes } from '../store/stringExtremes.js';

@@ -1,7 +1,8 @@
 import { ExactSum } from '../../domain/exactSum.js';
 import { withKeyOrder } from '../../domain/jsonText.js';
 import { pyRound } from '../../domain/pyRound.js';
-import { type Change, NO_QUALITY, type StoredInvocation } from './changes.js';
+import { type Change, NO_QUALITY } from './changes.js';
+import type { StoredInvocation } from '../store/invocationTable.js';
 import { FirstSeenCounts } from '../store/firstSeenCounts.js';
 import type { LedgerState } from './ledger.js';
 import { StringExtremes } from '../store/stringExtremes.js';
