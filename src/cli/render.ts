@@ -1,6 +1,6 @@
 import { orderedEntries } from '../domain/jsonText.js';
 import type { AgentMatch } from '../projections/views/bestAgent.js';
-import type { OverheadView } from '../projections/folds/coordinationOverhead.js';
+import type { OverheadView } from '../projections/views/overhead.js';
 import type { OpenWorkflowView } from '../projections/folds/openWorkflows.js';
 import type { RankedAgent } from '../projections/views/ranking.js';
 import type { RollingSuccessView } from '../projections/folds/rollingSuccess.js';

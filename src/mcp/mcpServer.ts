@@ -2,7 +2,6 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { stringifyJson } from '../domain/jsonText.js';
 import { formatTimestampUs } from '../domain/time.js';
-import { recentOverhead } from '../projections/folds/coordinationOverhead.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import { executedOf, FAILED, NOT_COMPLETED, planOf, projectOf } from '../projections/folds/workflowDetails.js';
 import * as q from '../queries/telemetryQueries.js';
@@ -25,11 +24,11 @@ export function workflowStatus(state: TelemetryState, workflowId: string, nowUs:
   const ref = state.ledger.table.workflows.find(workflowId);
   if (ref < 0) return null;
   const details = state.details;
-  const overhead = state.overhead;
+  const timings = state.timings;
   const open = q.open(state, nowUs).find((w) => w.workflow_id === workflowId);
   const success = details.success.get(ref);
-  const startUs = overhead.startTime.get(ref);
-  const completeUs = overhead.completeTime.get(ref);
+  const startUs = timings.startTime.get(ref);
+  const completeUs = timings.completeTime.get(ref);
   return {
     workflow_id: workflowId,
     status: success !== NOT_COMPLETED ? 'completed' : open !== undefined ? 'open' : 'not started',
@@ -39,7 +38,7 @@ export function workflowStatus(state: TelemetryState, workflowId: string, nowUs:
     agents_so_far: open?.agents ?? null,
     running_agent: open?.running_agent ?? null,
     completed_at: Number.isNaN(completeUs) ? null : formatTimestampUs(completeUs),
-    duration_seconds: Number.isNaN(overhead.completeDuration.get(ref)) ? null : overhead.completeDuration.get(ref),
+    duration_seconds: Number.isNaN(timings.completeDuration.get(ref)) ? null : timings.completeDuration.get(ref),
     success: success === NOT_COMPLETED ? null : success !== FAILED,
     agents_executed: executedOf(details, ref),
   };
@@ -116,7 +115,7 @@ export function buildMcpServer(source: McpStateSource, version: string): McpServ
     { description: 'Share of workflow time spent outside agents: over all completed workflows and over the alert window.', inputSchema: {} },
     async () => {
       const state = source.current();
-      const recent = recentOverhead(state.overhead, state.ledger, source.overheadWindow).view;
+      const recent = q.recentOverhead(state, source.overheadWindow).view;
       return answer({ ...q.overhead(state), window: { workflows: source.overheadWindow, ...recent } });
     },
   );

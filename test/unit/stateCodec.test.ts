@@ -186,6 +186,7 @@ function answers(state: TelemetryState) {
     stats: q.stats(state),
     workflows: q.workflows(state),
     overhead: q.overhead(state),
+    recentOverhead: [1, 2, 50].map((window) => q.recentOverhead(state, window)),
     trends: AGENTS.map((agent) => [7, 30, 90].map((days) => NOWS.map((now) => q.trends(state, agent, days, now)))),
     ranking: [undefined, 'code_review', 'testing'].map((taskType) => q.ranking(state, taskType)),
     best: ['fix cache', 'security review login', 'docs'].map((task) =>
@@ -368,6 +369,14 @@ describe('stateCodec: bytes it cannot trust are refused', () => {
   it('another codec version or projection schema is refused by name', () => {
     expect(() => decodeState(framed({ codec: 1 }))).toThrow(/codec 1/);
     expect(() => decodeState(framed({ schemas: { ...(header.schemas as object), statistics: 99 } }))).toThrow(/schemas/);
+  });
+
+  it('a checkpoint from before the workflow timings had a fold of their own is refused (then replayed)', () => {
+    // Codec 4 kept the start and complete times inside the overhead fold (schema 2).
+    const { timings: _timings, ...schemas } = header.schemas as Record<string, number>;
+    const old = { ...schemas, overhead: 2 };
+    expect(() => decodeState(framed({ codec: 4, schemas: old }))).toThrow(/codec 4/);
+    expect(() => decodeState(framed({ schemas: old }))).toThrow(/schemas/);
   });
 
   it('a payload that is not a state is refused, not half-restored', () => {
