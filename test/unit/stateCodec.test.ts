@@ -18,6 +18,7 @@ import { decodeState, encodeState, StateCodecError } from '../../src/io/stateCod
 import { StringExtremes } from '../../src/projections/store/stringExtremes.js';
 import { applyEvent, initialState, type TelemetryState } from '../../src/projections/folds/telemetryState.js';
 import * as q from '../../src/queries/telemetryQueries.js';
+import { workflowStatus } from '../../src/queries/workflowStatus.js';
 
 // Own builders (test/support/events.ts belongs to another suite): every field spelled out.
 
@@ -187,6 +188,7 @@ function answers(state: TelemetryState) {
     workflows: q.workflows(state),
     overhead: q.overhead(state),
     recentOverhead: [1, 2, 50].map((window) => q.recentOverhead(state, window)),
+    status: [...WORKFLOWS, 'none'].map((id) => NOWS.map((now) => workflowStatus(state, id, now))),
     trends: AGENTS.map((agent) => [7, 30, 90].map((days) => NOWS.map((now) => q.trends(state, agent, days, now)))),
     ranking: [undefined, 'code_review', 'testing'].map((taskType) => q.ranking(state, taskType)),
     best: ['fix cache', 'security review login', 'docs'].map((task) =>
