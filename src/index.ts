@@ -16,6 +16,6 @@ export { decodeBytes, decodeText, DEFAULT_MAX_LINE_BYTES, type DecodeOutcome } f
 export type { Rejection, LinePosition } from './decode/rejection.js';
 export { LineSplitter, type RawLine } from './pipeline/splitLines.js';
 export { Ingest, type IngestOptions, type IngestTotals } from './pipeline/ingest.js';
-export { initialState, applyEvent, type TelemetryState } from './projections/telemetryState.js';
+export { initialState, applyEvent, type TelemetryState } from './projections/folds/telemetryState.js';
 export { replayDirectory } from './io/replayFiles.js';
 export * as queries from './queries/telemetryQueries.js';

@@ -4,7 +4,7 @@ import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { parseTimestampUs } from '../domain/time.js';
 import { CommandFailed, UsageError } from '../errors.js';
 import { readToEnd, resume, startFresh, type Resumed } from '../io/resume.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import { describeSystemError, isSystemError } from './failureMessage.js';
 import { oneLine } from './terminalText.js';
 

@@ -4,7 +4,7 @@ import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { readToEnd, resume, type Resumed, startFresh } from '../io/resume.js';
 import { dirOption, natsOptions, resolveDir } from './common.js';
 import { naming, requireTelemetryDir } from './loadState.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
 
 /** The overhead alert's default window, for the windowed figure of coordination_overhead. */
 const OVERHEAD_WINDOW = 50;

@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import * as q from '../queries/telemetryQueries.js';
-import { DEFAULT_WINDOW } from '../projections/rollingSuccess.js';
+import { DEFAULT_WINDOW } from '../projections/folds/rollingSuccess.js';
 import { UsageError } from '../errors.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import { dirOption, natsOptions, parseNumber, printJson, printLine, resolveDir, sourceOption } from './common.js';
 import { loadState, parseSource, resolveNow } from './loadState.js';
 import * as render from './render.js';

@@ -1,12 +1,12 @@
 import { orderedEntries } from '../domain/jsonText.js';
-import type { AgentMatch } from '../projections/bestAgent.js';
-import type { OverheadView } from '../projections/coordinationOverhead.js';
-import type { OpenWorkflowView } from '../projections/openWorkflows.js';
-import type { RankedAgent } from '../projections/ranking.js';
-import type { RollingSuccessView } from '../projections/rollingSuccess.js';
-import type { StatisticsView } from '../projections/statistics.js';
-import type { TrendView } from '../projections/agentTrends.js';
-import type { WorkflowsView } from '../projections/workflowStats.js';
+import type { AgentMatch } from '../projections/views/bestAgent.js';
+import type { OverheadView } from '../projections/views/overhead.js';
+import type { OpenWorkflowView } from '../projections/folds/openWorkflows.js';
+import type { RankedAgent } from '../projections/views/ranking.js';
+import type { RollingSuccessView } from '../projections/folds/rollingSuccess.js';
+import type { StatisticsView } from '../projections/folds/statistics.js';
+import type { TrendView } from '../projections/views/agentTrends.js';
+import type { WorkflowsView } from '../projections/folds/workflowStats.js';
 import { duration, percent, renderTable } from './table.js';
 import { oneLine } from './terminalText.js';
 

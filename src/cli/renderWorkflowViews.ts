@@ -1,7 +1,7 @@
-import type { BottlenecksView } from '../projections/bottlenecks.js';
-import type { GapsView } from '../projections/coordinationGaps.js';
-import type { EstimatesView } from '../projections/estimateAccuracy.js';
-import type { HandoffsView } from '../projections/handoffs.js';
+import type { BottlenecksView } from '../projections/views/bottlenecks.js';
+import type { GapsView } from '../projections/views/coordinationGaps.js';
+import type { EstimatesView } from '../projections/views/estimateAccuracy.js';
+import type { HandoffsView } from '../projections/views/handoffs.js';
 import { duration, percent, renderTable } from './table.js';
 
 /** Human-readable renderings of the hand-off, gap, estimate and bottleneck views. */

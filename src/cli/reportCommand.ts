@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { TelemetryState } from '../projections/telemetryState.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import * as q from '../queries/telemetryQueries.js';
 import { printJson, printLine, resolveDir } from './common.js';
 import { resolveNow } from './loadState.js';

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { parseTimestampUs } from '../domain/time.js';
 import { UsageError } from '../errors.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
-import type { WorkflowFilter } from '../projections/workflowFilter.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
+import type { WorkflowFilter } from '../projections/views/workflowFilter.js';
 import * as q from '../queries/telemetryQueries.js';
 import { parseNumber, printJson, printLine } from './common.js';
 import { resolveNow } from './loadState.js';

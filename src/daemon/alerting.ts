@@ -4,9 +4,9 @@ import { formatTimestampUs } from '../domain/time.js';
 import type { EventStream } from '../http/eventStream.js';
 import type { StateLog } from '../io/stateLogs.js';
 import type { Logger } from '../log.js';
-import { OVERRUN_RATIO } from '../projections/estimateAccuracy.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
-import { projectOf } from '../projections/workflowDetails.js';
+import { OVERRUN_RATIO } from '../projections/views/estimateAccuracy.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
+import { projectOf } from '../projections/folds/workflowDetails.js';
 import { type ActiveAlert, type AlertSettings, checkAlerts, transition } from '../queries/alerts.js';
 
 /** Alerts that have no state to resolve: one notice per occurrence. */

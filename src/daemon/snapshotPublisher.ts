@@ -3,7 +3,7 @@ import { stringifyJson } from '../domain/jsonText.js';
 import { replaceFileAtomic, writeFileAtomicSync } from '../io/atomicFile.js';
 import { LatestWriter } from '../io/latestWriter.js';
 import type { EventStream } from '../http/eventStream.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import { type Snapshot, type WorkflowViews, workflowViews } from '../queries/snapshot.js';
 import * as q from '../queries/telemetryQueries.js';
 import type { StateDirWrites } from './stateDirWrites.js';

@@ -10,7 +10,7 @@ import { FieldError } from './rejection.js';
  * limits is rejected with a reason naming the field, the limit and what it held.
  * Lengths are JavaScript string lengths (UTF-16 code units: a character outside the Basic
  * Multilingual Plane counts 2).
- * A change that rejects more lines bumps `decode` in projections/stateCodec.ts, so that a
+ * A change that rejects more lines bumps `decode` in io/stateCodec.ts, so that a
  * checkpoint folded under the old rules is replayed, not restored.
  */
 

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { stringifyJson } from '../domain/jsonText.js';
 import type { Fault } from '../io/faults.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import * as q from '../queries/telemetryQueries.js';
 import type { Logger } from '../log.js';
 import { bearerMatches } from './bearerToken.js';

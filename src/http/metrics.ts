@@ -4,9 +4,8 @@ import { pyRound } from '../domain/pyRound.js';
 import type { HostHealth } from '../domain/streamPosition.js';
 import type { Fault, IoErrorCount } from '../io/faults.js';
 import type { IngestTotals } from '../pipeline/ingest.js';
-import { recentOverhead } from '../projections/coordinationOverhead.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
-import { isCompleted } from '../projections/workflowStats.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
+import { isCompleted } from '../projections/folds/workflowStats.js';
 import * as q from '../queries/telemetryQueries.js';
 
 /** What /metrics reads from the running daemon, at scrape time. */
@@ -105,7 +104,7 @@ export class DaemonMetrics {
         this.reset();
         const state = source.state();
         this.set({ window: 'all' }, pyRound(q.overhead(state).coordination_overhead_pct / 100, 4));
-        const recent = recentOverhead(state.overhead, state.ledger, source.overheadWindow).view;
+        const recent = q.recentOverhead(state, source.overheadWindow).view;
         this.set({ window: String(source.overheadWindow) }, pyRound(recent.coordination_overhead_pct / 100, 4));
       },
     });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { SOURCE_KINDS } from '../domain/sources.js';
 import { emptyTotals, type IngestTotals, type SourceTally } from '../pipeline/ingest.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import type { ActiveAlert } from '../queries/alerts.js';
 import type { StreamPosition } from '../domain/streamPosition.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomicFile.js';

@@ -4,7 +4,7 @@ import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.j
 import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { Ingest, type IngestOptions } from '../pipeline/ingest.js';
 import { LineSplitter, type RawLine } from '../pipeline/splitLines.js';
-import { initialState } from '../projections/telemetryState.js';
+import { initialState } from '../projections/folds/telemetryState.js';
 import { fileFault, openRegularFile } from './regularFile.js';
 
 const CHUNK_BYTES = 64 * 1024;

@@ -1,6 +1,6 @@
 import { SOURCE_KINDS } from '../domain/sources.js';
 import { Ingest, type IngestOptions } from '../pipeline/ingest.js';
-import { initialState } from '../projections/telemetryState.js';
+import { initialState } from '../projections/folds/telemetryState.js';
 import { type Checkpoint, loadCheckpoint } from './checkpointStore.js';
 import type { ResumeCheck } from './fileTail.js';
 import { SourceSet } from './sourceSet.js';

@@ -1,15 +1,16 @@
 import { deserialize, serialize } from 'node:v8';
 import { ExactSum } from '../domain/exactSum.js';
-import * as coordinationOverhead from '../projections/coordinationOverhead.js';
-import { FirstSeenCounts } from '../projections/firstSeenCounts.js';
-import { type LedgerData, ledgerFromData, ledgerToData } from '../projections/ledger.js';
-import * as openWorkflows from '../projections/openWorkflows.js';
-import * as rollingSuccess from '../projections/rollingSuccess.js';
-import * as statistics from '../projections/statistics.js';
-import { StringExtremes } from '../projections/stringExtremes.js';
-import type { EventCounts, TelemetryState } from '../projections/telemetryState.js';
-import * as workflowDetails from '../projections/workflowDetails.js';
-import * as workflowStats from '../projections/workflowStats.js';
+import * as coordinationOverhead from '../projections/folds/coordinationOverhead.js';
+import { FirstSeenCounts } from '../projections/store/firstSeenCounts.js';
+import { type LedgerData, ledgerFromData, ledgerToData } from '../projections/folds/ledger.js';
+import * as openWorkflows from '../projections/folds/openWorkflows.js';
+import * as rollingSuccess from '../projections/folds/rollingSuccess.js';
+import * as statistics from '../projections/folds/statistics.js';
+import { StringExtremes } from '../projections/store/stringExtremes.js';
+import type { EventCounts, TelemetryState } from '../projections/folds/telemetryState.js';
+import * as workflowDetails from '../projections/folds/workflowDetails.js';
+import * as workflowStats from '../projections/folds/workflowStats.js';
+import * as workflowTimings from '../projections/folds/workflowTimings.js';
 
 /**
  * The whole TelemetryState as checkpoint bytes, so a restart folds on from where it stopped
@@ -24,7 +25,7 @@ import * as workflowStats from '../projections/workflowStats.js';
  * around them, so they are checked once, before they get here. (It lives in io/ because it
  * uses node:v8; projections stay free of node: modules.)
  */
-export const CODEC_VERSION = 4;
+export const CODEC_VERSION = 5;
 
 const MAGIC = Buffer.from('OAKS', 'latin1');
 const PREFIX_BYTES = MAGIC.length + 4;
@@ -46,6 +47,7 @@ interface Header {
 const SCHEMAS: Readonly<Record<string, number>> = {
   statistics: statistics.schemaVersion,
   workflows: workflowStats.schemaVersion,
+  timings: workflowTimings.schemaVersion,
   overhead: coordinationOverhead.schemaVersion,
   open: openWorkflows.schemaVersion,
   rolling: rollingSuccess.schemaVersion,
@@ -60,6 +62,7 @@ export function encodeState(state: TelemetryState): Buffer {
     ledger: ledgerToData(state.ledger),
     statistics: state.statistics,
     workflows: workflowStats.toData(state.workflows),
+    timings: workflowTimings.toData(state.timings),
     overhead: coordinationOverhead.toData(state.overhead),
     open: openWorkflows.toData(state.open),
     rolling: state.rolling,
@@ -120,6 +123,7 @@ interface StateData {
   readonly ledger: LedgerData;
   readonly statistics: statistics.StatisticsState;
   readonly workflows: workflowStats.WorkflowStatsData;
+  readonly timings: workflowTimings.WorkflowTimingsData;
   readonly overhead: coordinationOverhead.OverheadData;
   readonly open: openWorkflows.OpenWorkflowsData;
   readonly rolling: rollingSuccess.RollingSuccessState;
@@ -134,6 +138,7 @@ function fromData(data: StateData): TelemetryState {
     ledger: ledgerFromData(data.ledger),
     statistics: data.statistics,
     workflows: workflowStats.fromData(data.workflows),
+    timings: workflowTimings.fromData(data.timings),
     overhead: coordinationOverhead.fromData(data.overhead),
     open: openWorkflows.fromData(data.open),
     rolling: data.rolling,

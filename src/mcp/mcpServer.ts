@@ -1,11 +1,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { stringifyJson } from '../domain/jsonText.js';
-import { formatTimestampUs } from '../domain/time.js';
-import { recentOverhead } from '../projections/coordinationOverhead.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
-import { executedOf, FAILED, NOT_COMPLETED, planOf, projectOf } from '../projections/workflowDetails.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import * as q from '../queries/telemetryQueries.js';
+import { workflowStatus } from '../queries/workflowStatus.js';
 
 /** Where the tools read the state: brought up to date with the files before each call. */
 export interface McpStateSource {
@@ -19,31 +17,6 @@ type ToolResult = { content: Array<{ type: 'text'; text: string }>; isError?: bo
 
 const answer = (value: unknown): ToolResult => ({ content: [{ type: 'text', text: stringifyJson(value) }] });
 const refusal = (message: string): ToolResult => ({ content: [{ type: 'text', text: message }], isError: true });
-
-/** A workflow as one document: open or completed, with what the state knows of it. */
-export function workflowStatus(state: TelemetryState, workflowId: string, nowUs: number) {
-  const ref = state.ledger.table.workflows.find(workflowId);
-  if (ref < 0) return null;
-  const details = state.details;
-  const overhead = state.overhead;
-  const open = q.open(state, nowUs).find((w) => w.workflow_id === workflowId);
-  const success = details.success.get(ref);
-  const startUs = overhead.startTime.get(ref);
-  const completeUs = overhead.completeTime.get(ref);
-  return {
-    workflow_id: workflowId,
-    status: success !== NOT_COMPLETED ? 'completed' : open !== undefined ? 'open' : 'not started',
-    project: projectOf(details, ref),
-    plan: planOf(details, ref),
-    started_at: Number.isNaN(startUs) ? null : formatTimestampUs(startUs),
-    agents_so_far: open?.agents ?? null,
-    running_agent: open?.running_agent ?? null,
-    completed_at: Number.isNaN(completeUs) ? null : formatTimestampUs(completeUs),
-    duration_seconds: Number.isNaN(overhead.completeDuration.get(ref)) ? null : overhead.completeDuration.get(ref),
-    success: success === NOT_COMPLETED ? null : success !== FAILED,
-    agents_executed: executedOf(details, ref),
-  };
-}
 
 /**
  * The tools an agent calls to ask the telemetry directly, over the same queries as the CLI.
@@ -116,7 +89,7 @@ export function buildMcpServer(source: McpStateSource, version: string): McpServ
     { description: 'Share of workflow time spent outside agents: over all completed workflows and over the alert window.', inputSchema: {} },
     async () => {
       const state = source.current();
-      const recent = recentOverhead(state.overhead, state.ledger, source.overheadWindow).view;
+      const recent = q.recentOverhead(state, source.overheadWindow).view;
       return answer({ ...q.overhead(state), window: { workflows: source.overheadWindow, ...recent } });
     },
   );

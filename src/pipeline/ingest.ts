@@ -2,7 +2,7 @@ import type { SourceKind } from '../domain/sources.js';
 import { decodeBytes, type DecodeOutcome, decodeText, DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { type Rejection, rejectionKind } from '../decode/rejection.js';
 import type { TelemetryEvent } from '../domain/events.js';
-import { applyEvent, type TelemetryState } from '../projections/telemetryState.js';
+import { applyEvent, type TelemetryState } from '../projections/folds/telemetryState.js';
 import type { RawLine } from './splitLines.js';
 
 /** Per-file line tallies: what was applied, ignored and refused. */

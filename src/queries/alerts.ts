@@ -1,7 +1,7 @@
-import { recentOverhead } from '../projections/coordinationOverhead.js';
-import * as openWorkflows from '../projections/openWorkflows.js';
-import * as rollingSuccess from '../projections/rollingSuccess.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
+import * as openWorkflows from '../projections/folds/openWorkflows.js';
+import * as rollingSuccess from '../projections/folds/rollingSuccess.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
+import { recentOverhead } from './telemetryQueries.js';
 
 /** What the alerts watch, and when they fire. */
 export interface AlertSettings {
@@ -29,7 +29,7 @@ export function checkAlerts(state: TelemetryState, settings: AlertSettings, nowU
   const checks: AlertCheck[] = [];
 
   const { thresholdPct, hysteresisPct, window } = settings.overhead;
-  const recent = recentOverhead(state.overhead, state.ledger, window);
+  const recent = recentOverhead(state, window);
   const pct = recent.view.coordination_overhead_pct;
   const counted = recent.view.workflows_counted > 0;
   checks.push({

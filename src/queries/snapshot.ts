@@ -1,10 +1,9 @@
 import type { SourceKind } from '../domain/sources.js';
 import type { HostHealth } from '../domain/streamPosition.js';
 import { formatTimestampUs } from '../domain/time.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import type { ActiveAlert } from './alerts.js';
 import type { Fault } from '../io/faults.js';
-import { recentOverhead } from '../projections/coordinationOverhead.js';
 import * as q from './telemetryQueries.js';
 
 /** The small document agents and tools read for instant answers (config/snapshot.schema.json). */
@@ -94,7 +93,7 @@ export function buildSnapshot(input: SnapshotInput) {
 
 /** Overhead over the alert's window of recent completed workflows, as the alert sees it. */
 function overheadWindow(state: TelemetryState, alert: { readonly window: number; readonly thresholdPct: number }) {
-  const { view } = recentOverhead(state.overhead, state.ledger, alert.window);
+  const { view } = q.recentOverhead(state, alert.window);
   return { window: alert.window, threshold_pct: alert.thresholdPct, ...view };
 }
 

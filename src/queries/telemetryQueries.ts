@@ -1,17 +1,17 @@
-import * as agentTrends from '../projections/agentTrends.js';
-import * as bestAgent from '../projections/bestAgent.js';
-import * as bottleneckView from '../projections/bottlenecks.js';
-import * as coordinationGaps from '../projections/coordinationGaps.js';
-import * as estimateAccuracy from '../projections/estimateAccuracy.js';
-import * as handoffsView from '../projections/handoffs.js';
-import * as coordinationOverhead from '../projections/coordinationOverhead.js';
-import * as openWorkflows from '../projections/openWorkflows.js';
-import { rankAgents, type RankedAgent } from '../projections/ranking.js';
-import * as rollingSuccess from '../projections/rollingSuccess.js';
-import * as statistics from '../projections/statistics.js';
-import type { TelemetryState } from '../projections/telemetryState.js';
-import type { WorkflowFilter } from '../projections/workflowFilter.js';
-import * as workflowStats from '../projections/workflowStats.js';
+import * as agentTrends from '../projections/views/agentTrends.js';
+import * as bestAgent from '../projections/views/bestAgent.js';
+import * as bottleneckView from '../projections/views/bottlenecks.js';
+import * as coordinationGaps from '../projections/views/coordinationGaps.js';
+import * as estimateAccuracy from '../projections/views/estimateAccuracy.js';
+import * as handoffsView from '../projections/views/handoffs.js';
+import * as overheadView from '../projections/views/overhead.js';
+import * as openWorkflows from '../projections/folds/openWorkflows.js';
+import { rankAgents, type RankedAgent } from '../projections/views/ranking.js';
+import * as rollingSuccess from '../projections/folds/rollingSuccess.js';
+import * as statistics from '../projections/folds/statistics.js';
+import type { TelemetryState } from '../projections/folds/telemetryState.js';
+import type { WorkflowFilter } from '../projections/views/workflowFilter.js';
+import * as workflowStats from '../projections/folds/workflowStats.js';
 
 /**
  * The questions, as functions of state and arguments. Every surface (CLI, snapshots, later
@@ -27,8 +27,16 @@ export function workflows(state: TelemetryState): workflowStats.WorkflowsView {
   return workflowStats.query(state.workflows);
 }
 
-export function overhead(state: TelemetryState): coordinationOverhead.OverheadView {
-  return coordinationOverhead.query(state.overhead, state.ledger);
+export function overhead(state: TelemetryState): overheadView.OverheadView {
+  return overheadView.query(state.overhead, state.timings, state.ledger);
+}
+
+/**
+ * Overhead over the last `window` completed workflows (the overhead alert's window), with the
+ * workflows it counted. The alert, the snapshot, /metrics and MCP all show this one figure.
+ */
+export function recentOverhead(state: TelemetryState, window: number): overheadView.RecentOverhead {
+  return overheadView.recentOverhead(state.overhead, state.timings, state.ledger, window);
 }
 
 export const DEFAULT_TREND_DAYS = 30;
@@ -81,20 +89,20 @@ export interface WorkflowViewArgs {
 }
 
 export function handoffs(state: TelemetryState, args: WorkflowViewArgs = {}): handoffsView.HandoffsView {
-  return handoffsView.query(state.ledger, state.overhead, state.details, args.filter, args.limit);
+  return handoffsView.query(state.ledger, state.timings, state.details, args.filter, args.limit);
 }
 
 /** The per-workflow gap figures gaps and bottlenecks are built from (to share between them). */
 export function gapFigures(state: TelemetryState, filter?: WorkflowFilter): coordinationGaps.GapFigures {
-  return coordinationGaps.workflowGapFigures(state.ledger, state.overhead, state.details, filter);
+  return coordinationGaps.workflowGapFigures(state.ledger, state.timings, state.details, filter);
 }
 
 export function gaps(state: TelemetryState, args: WorkflowViewArgs = {}, figures?: coordinationGaps.GapFigures): coordinationGaps.GapsView {
-  return coordinationGaps.query(state.ledger, state.overhead, state.details, args.filter, args.limit, figures);
+  return coordinationGaps.query(state.ledger, state.timings, state.details, args.filter, args.limit, figures);
 }
 
 export function estimates(state: TelemetryState, args: WorkflowViewArgs = {}): estimateAccuracy.EstimatesView {
-  return estimateAccuracy.query(state.ledger, state.overhead, state.details, args.filter, args.limit);
+  return estimateAccuracy.query(state.ledger, state.timings, state.details, args.filter, args.limit);
 }
 
 /** The overhead alert's default threshold, percent. */
@@ -103,9 +111,9 @@ export const DEFAULT_OVERHEAD_THRESHOLD_PCT = 30;
 export function bottlenecks(
   state: TelemetryState,
   args: WorkflowViewArgs & { readonly thresholdPct?: number | undefined } = {},
-  figures: coordinationGaps.GapFigures = coordinationGaps.workflowGapFigures(state.ledger, state.overhead, state.details, args.filter),
+  figures: coordinationGaps.GapFigures = gapFigures(state, args.filter),
 ): bottleneckView.BottlenecksView {
-  return bottleneckView.query(state.ledger, state.overhead, state.details, figures, {
+  return bottleneckView.query(state.ledger, state.overhead, state.timings, state.details, figures, {
     filter: args.filter ?? {},
     limit: args.limit ?? Infinity,
     thresholdPct: args.thresholdPct ?? DEFAULT_OVERHEAD_THRESHOLD_PCT,

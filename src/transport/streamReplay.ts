@@ -4,7 +4,7 @@ import type { RawLine } from '../pipeline/splitLines.js';
 import { loadCheckpoint } from '../io/checkpointStore.js';
 import { createLogger } from '../log.js';
 import { Ingest } from '../pipeline/ingest.js';
-import { initialState, type TelemetryState } from '../projections/telemetryState.js';
+import { initialState, type TelemetryState } from '../projections/folds/telemetryState.js';
 import { connectNats, DEFAULT_STREAM } from './natsStream.js';
 import { StreamFeed } from './streamFeed.js';
 

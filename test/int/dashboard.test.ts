@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/http/apiServer.js';
 import { EventStream } from '../../src/http/eventStream.js';
 import { Ingest } from '../../src/pipeline/ingest.js';
-import { initialState } from '../../src/projections/telemetryState.js';
+import { initialState } from '../../src/projections/folds/telemetryState.js';
 import { CLI, type DaemonProcess, fixtureDir, killAllDaemons, ROOT, startDaemon, tempDir } from '../support/daemonHarness.js';
 import { NatsServer } from '../support/natsServer.js';
 import { Workload, type WorkflowSpec } from '../support/telemetryWorkload.js';

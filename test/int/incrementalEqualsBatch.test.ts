@@ -19,7 +19,7 @@ import { parseTimestampUs, US_PER_DAY } from '../../src/domain/time.js';
 import { replayDirectory } from '../../src/io/replayFiles.js';
 import { Ingest } from '../../src/pipeline/ingest.js';
 import { LineSplitter } from '../../src/pipeline/splitLines.js';
-import { applyEvent, initialState, type TelemetryState } from '../../src/projections/telemetryState.js';
+import { applyEvent, initialState, type TelemetryState } from '../../src/projections/folds/telemetryState.js';
 import * as q from '../../src/queries/telemetryQueries.js';
 
 // ---------------------------------------------------------------------------------------------

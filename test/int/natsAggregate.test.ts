@@ -16,7 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SOURCE_FILES, SOURCE_KINDS } from '../../src/domain/sources.js';
 import { readLines } from '../../src/io/replayFiles.js';
 import { Ingest } from '../../src/pipeline/ingest.js';
-import { initialState } from '../../src/projections/telemetryState.js';
+import { initialState } from '../../src/projections/folds/telemetryState.js';
 import * as q from '../../src/queries/telemetryQueries.js';
 import { CLI, type DaemonProcess, delay, killAllDaemons, ROOT, startDaemon, tempDir, WaitFailed } from '../support/daemonHarness.js';
 import { CuttableProxy } from '../support/cuttableProxy.js';

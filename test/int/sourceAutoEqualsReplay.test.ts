@@ -15,7 +15,7 @@ import { saveCheckpointSync } from '../../src/io/checkpointStore.js';
 import { readToEnd, resume } from '../../src/io/resume.js';
 import { generateTelemetry } from '../../src/generate/generateTelemetry.js';
 import { loadState } from '../../src/cli/loadState.js';
-import type { TelemetryState } from '../../src/projections/telemetryState.js';
+import type { TelemetryState } from '../../src/projections/folds/telemetryState.js';
 import * as q from '../../src/queries/telemetryQueries.js';
 
 const MAX_LINE = 1024 * 1024;

@@ -12,7 +12,7 @@ import type {
   WorkflowStartEvent,
 } from '../../src/domain/events.js';
 import { parseTimestampUs } from '../../src/domain/time.js';
-import { applyEvent, initialState, type TelemetryState } from '../../src/projections/telemetryState.js';
+import { applyEvent, initialState, type TelemetryState } from '../../src/projections/folds/telemetryState.js';
 
 export const DEFAULT_TIMESTAMP = '2026-01-10T12:00:00.000000Z';
 export const DEFAULT_SESSION = 'session-1';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseTimestampUs } from '../../src/domain/time.js';
 import { replayDirectory } from '../../src/io/replayFiles.js';
-import type { TelemetryState } from '../../src/projections/telemetryState.js';
+import type { TelemetryState } from '../../src/projections/folds/telemetryState.js';
 import * as q from '../../src/queries/telemetryQueries.js';
 
 const ROUND3: ReadonlySet<string> = new Set(['success_rate', 'success_rate_change', 'recent_success_rate', 'historical_success_rate']);

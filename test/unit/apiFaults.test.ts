@@ -9,7 +9,7 @@ import { EventStream } from '../../src/http/eventStream.js';
 import { DaemonMetrics } from '../../src/http/metrics.js';
 import { FaultRegistry } from '../../src/io/faults.js';
 import { Ingest } from '../../src/pipeline/ingest.js';
-import { initialState } from '../../src/projections/telemetryState.js';
+import { initialState } from '../../src/projections/folds/telemetryState.js';
 
 interface ParsedFamily {
   readonly name: string;

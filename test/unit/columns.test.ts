@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Float64Column, Int32Column, Uint8Column } from '../../src/projections/columns.js';
+import { Float64Column, Int32Column, Uint8Column } from '../../src/projections/store/columns.js';
 
 /** Writes as (row, value) pairs, applied in order; later writes to a row win. */
 type Write = readonly [number, number];

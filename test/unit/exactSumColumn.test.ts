@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ExactSum } from '../../src/domain/exactSum.js';
-import { ExactSumColumn } from '../../src/projections/exactSumColumn.js';
+import { ExactSumColumn } from '../../src/projections/store/exactSumColumn.js';
 
 const ROWS = 6;
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FirstSeenCounts } from '../../src/projections/firstSeenCounts.js';
+import { FirstSeenCounts } from '../../src/projections/store/firstSeenCounts.js';
 
 /** Live contributions by sequence number, as the ledger would hold them. */
 type Live = Map<number, string>;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeyIndex } from '../../src/projections/keyIndex.js';
+import { KeyIndex } from '../../src/projections/store/keyIndex.js';
 
 const uuid = fc.uuid().map((u) => u.toLowerCase());
 

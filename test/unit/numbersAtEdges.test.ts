@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeText } from '../../src/decode/decodeLine.js';
 import type { SourceKind } from '../../src/domain/sources.js';
 import { formatTimestampUs, parseTimestampUs } from '../../src/domain/time.js';
-import { applyEvent, initialState, type TelemetryState } from '../../src/projections/telemetryState.js';
+import { applyEvent, initialState, type TelemetryState } from '../../src/projections/folds/telemetryState.js';
 import { checkAlerts, transition } from '../../src/queries/alerts.js';
 import { buildSnapshot, workflowViews } from '../../src/queries/snapshot.js';
 import * as q from '../../src/queries/telemetryQueries.js';

@@ -11,13 +11,14 @@ import type {
 } from '../../src/domain/events.js';
 import { stringifyJson } from '../../src/domain/jsonText.js';
 import { parseTimestampUs, US_PER_DAY } from '../../src/domain/time.js';
-import { FirstSeenCounts } from '../../src/projections/firstSeenCounts.js';
-import { InvocationTable } from '../../src/projections/invocationTable.js';
-import { KeyIndex } from '../../src/projections/keyIndex.js';
+import { FirstSeenCounts } from '../../src/projections/store/firstSeenCounts.js';
+import { InvocationTable } from '../../src/projections/store/invocationTable.js';
+import { KeyIndex } from '../../src/projections/store/keyIndex.js';
 import { decodeState, encodeState, StateCodecError } from '../../src/io/stateCodec.js';
-import { StringExtremes } from '../../src/projections/stringExtremes.js';
-import { applyEvent, initialState, type TelemetryState } from '../../src/projections/telemetryState.js';
+import { StringExtremes } from '../../src/projections/store/stringExtremes.js';
+import { applyEvent, initialState, type TelemetryState } from '../../src/projections/folds/telemetryState.js';
 import * as q from '../../src/queries/telemetryQueries.js';
+import { workflowStatus } from '../../src/queries/workflowStatus.js';
 
 // Own builders (test/support/events.ts belongs to another suite): every field spelled out.
 
@@ -186,6 +187,8 @@ function answers(state: TelemetryState) {
     stats: q.stats(state),
     workflows: q.workflows(state),
     overhead: q.overhead(state),
+    recentOverhead: [1, 2, 50].map((window) => q.recentOverhead(state, window)),
+    status: [...WORKFLOWS, 'none'].map((id) => NOWS.map((now) => workflowStatus(state, id, now))),
     trends: AGENTS.map((agent) => [7, 30, 90].map((days) => NOWS.map((now) => q.trends(state, agent, days, now)))),
     ranking: [undefined, 'code_review', 'testing'].map((taskType) => q.ranking(state, taskType)),
     best: ['fix cache', 'security review login', 'docs'].map((task) =>
@@ -368,6 +371,14 @@ describe('stateCodec: bytes it cannot trust are refused', () => {
   it('another codec version or projection schema is refused by name', () => {
     expect(() => decodeState(framed({ codec: 1 }))).toThrow(/codec 1/);
     expect(() => decodeState(framed({ schemas: { ...(header.schemas as object), statistics: 99 } }))).toThrow(/schemas/);
+  });
+
+  it('a checkpoint from before the workflow timings had a fold of their own is refused (then replayed)', () => {
+    // Codec 4 kept the start and complete times inside the overhead fold (schema 2).
+    const { timings: _timings, ...schemas } = header.schemas as Record<string, number>;
+    const old = { ...schemas, overhead: 2 };
+    expect(() => decodeState(framed({ codec: 4, schemas: old }))).toThrow(/codec 4/);
+    expect(() => decodeState(framed({ schemas: old }))).toThrow(/schemas/);
   });
 
   it('a payload that is not a state is refused, not half-restored', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STOPWORDS, taskKeywords } from '../../src/projections/taskKeywords.js';
+import { STOPWORDS, taskKeywords } from '../../src/projections/views/taskKeywords.js';
 
 // Expected lists are what the reference's extract_keywords gives (Python 3:
 // re.findall(r'\b\w+\b', text.lower()), stopwords and len <= 2 dropped).

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TaskTexts } from '../../src/projections/taskTexts.js';
+import { TaskTexts } from '../../src/projections/store/taskTexts.js';
 
 /** Rows written in order, some rewritten later; a model list says what each row holds. */
 const scenario = fc.record({

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { byText, topBy } from '../../src/projections/topBy.js';
+import { byText, topBy } from '../../src/projections/views/topBy.js';
 
 interface Item {
   readonly at: number;

@@ -4,9 +4,9 @@
  * form one chain per workflow in file order.
  */
 import { describe, expect, it } from 'vitest';
-import type { Change } from '../../src/projections/changes.js';
-import * as details from '../../src/projections/workflowDetails.js';
-import type { WorkflowDetailsState } from '../../src/projections/workflowDetails.js';
+import type { Change } from '../../src/projections/folds/changes.js';
+import * as details from '../../src/projections/folds/workflowDetails.js';
+import type { WorkflowDetailsState } from '../../src/projections/folds/workflowDetails.js';
 import { complete, fold, handoff, invocation, metric, us, workflowStart } from '../support/events.js';
 
 const at = (hms: string): string => `2026-01-10T${hms}Z`;

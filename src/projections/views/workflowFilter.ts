@@ -1,5 +1,5 @@
-import type { OverheadState } from './coordinationOverhead.js';
-import type { WorkflowDetailsState } from './workflowDetails.js';
+import type { WorkflowDetailsState } from '../folds/workflowDetails.js';
+import type { WorkflowTimingsState } from '../folds/workflowTimings.js';
 
 /** `--project P` and `--since ISO` for the workflow views. */
 export interface WorkflowFilter {
@@ -12,7 +12,7 @@ export interface WorkflowFilter {
 export function workflowPredicate(
   filter: WorkflowFilter,
   details: WorkflowDetailsState,
-  overhead: OverheadState,
+  timings: WorkflowTimingsState,
 ): (ref: number) => boolean {
   const { project, sinceUs } = filter;
   if (project === undefined && sinceUs === undefined) return () => true;
@@ -20,8 +20,8 @@ export function workflowPredicate(
   return (ref) => {
     if (projectRef !== undefined && (projectRef < 0 || details.project.get(ref) !== projectRef)) return false;
     if (sinceUs !== undefined) {
-      const started = overhead.startTime.get(ref);
-      const at = Number.isNaN(started) ? overhead.completeTime.get(ref) : started;
+      const started = timings.startTime.get(ref);
+      const at = Number.isNaN(started) ? timings.completeTime.get(ref) : started;
       if (!(at >= sinceUs)) return false;
     }
     return true;

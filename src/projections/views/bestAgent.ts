@@ -1,6 +1,6 @@
-import { ExactSum } from '../domain/exactSum.js';
-import { SUCCESS } from './invocationTable.js';
-import type { LedgerState } from './ledger.js';
+import { ExactSum } from '../../domain/exactSum.js';
+import { SUCCESS } from '../store/invocationTable.js';
+import type { LedgerState } from '../folds/ledger.js';
 import { taskKeywords } from './taskKeywords.js';
 
 /**

@@ -1,8 +1,8 @@
-import { formatTimestampUs } from '../domain/time.js';
-import type { OverheadState } from './coordinationOverhead.js';
-import type { LedgerState } from './ledger.js';
+import { formatTimestampUs } from '../../domain/time.js';
+import type { LedgerState } from '../folds/ledger.js';
 import { byText } from './topBy.js';
-import { executedOf, planOf, projectOf, SUCCEEDED, NOT_COMPLETED, type WorkflowDetailsState } from './workflowDetails.js';
+import { executedOf, planOf, projectOf, SUCCEEDED, NOT_COMPLETED, type WorkflowDetailsState } from '../folds/workflowDetails.js';
+import type { WorkflowTimingsState } from '../folds/workflowTimings.js';
 import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
 
 /**
@@ -76,12 +76,12 @@ export function adherenceOf(plan: readonly string[], executed: readonly string[]
 
 export function query(
   ledger: LedgerState,
-  overhead: OverheadState,
+  timings: WorkflowTimingsState,
   details: WorkflowDetailsState,
   filter: WorkflowFilter = {},
   limit = Infinity,
 ): HandoffsView {
-  const keep = workflowPredicate(filter, details, overhead);
+  const keep = workflowPredicate(filter, details, timings);
   const names = details.names;
   const pairs = new Map<number, HandoffPair & { refs: Set<number> }>();
   let handoffs = 0;

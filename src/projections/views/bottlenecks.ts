@@ -1,11 +1,13 @@
-import { pyRound } from '../domain/pyRound.js';
-import { countedWorkflows, type OverheadState } from './coordinationOverhead.js';
+import { pyRound } from '../../domain/pyRound.js';
+import type { OverheadState } from '../folds/coordinationOverhead.js';
+import type { WorkflowTimingsState } from '../folds/workflowTimings.js';
 import { type GapFigures, type TransitionGaps, transitionGaps } from './coordinationGaps.js';
-import { FAILURE } from './invocationTable.js';
-import type { LedgerState } from './ledger.js';
+import { FAILURE } from '../store/invocationTable.js';
+import type { LedgerState } from '../folds/ledger.js';
 import { spreadOf } from './quantiles.js';
 import { byText } from './topBy.js';
-import { FAILED, projectOf, type WorkflowDetailsState } from './workflowDetails.js';
+import { FAILED, projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
+import { countedWorkflows } from './overhead.js';
 import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
 
 /**
@@ -107,6 +109,7 @@ function failureEnders(
 export function query(
   ledger: LedgerState,
   overhead: OverheadState,
+  timings: WorkflowTimingsState,
   details: WorkflowDetailsState,
   figures: GapFigures,
   args: BottleneckArgs,
@@ -114,7 +117,7 @@ export function query(
   const filter = args.filter ?? {};
   const limit = args.limit ?? Infinity;
   const filtered = filter.project !== undefined || filter.sinceUs !== undefined;
-  const keep = workflowPredicate(filter, details, overhead);
+  const keep = workflowPredicate(filter, details, timings);
   const agents = slowAgents(ledger, filtered ? keep : null);
   const transitions = transitionGaps(ledger, figures).sort(
     (a, b) => b.median_seconds - a.median_seconds || b.count - a.count || byText(a.from_agent, b.from_agent) || byText(a.to_agent, b.to_agent),
@@ -122,7 +125,7 @@ export function query(
   const enders = failureEnders(ledger, details, figures, keep);
   const ids = ledger.table.workflows;
   const over: Array<OverThreshold & { pct: number }> = [];
-  for (const wf of countedWorkflows(overhead, ledger)) {
+  for (const wf of countedWorkflows(overhead, timings, ledger)) {
     const ref = ids.find(wf.workflowId);
     if (!keep(ref)) continue;
     // x 100 before the division: 28 of 100 s is then exactly 28 (0.28 x 100 is 28.000000000000004,

@@ -1,6 +1,6 @@
-import { Float64Column, Int32Column, Uint8Column } from './columns.js';
+import { Float64Column, Int32Column, Uint8Column } from '../store/columns.js';
 import type { Change } from './changes.js';
-import { StringPool } from './stringPool.js';
+import { StringPool } from '../store/stringPool.js';
 
 /**
  * What the workflow events say beyond timing: project, plan and estimate (last start line),

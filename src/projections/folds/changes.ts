@@ -1,30 +1,5 @@
-import type { InvocationStatus, WorkflowEvent } from '../domain/events.js';
-
-/**
- * An invocation as currently known: its latest record, at the position of its first line,
- * with the pooled numbers of its strings (see InvocationTable).
- */
-export interface StoredInvocation {
-  /** First-seen position among invocations (0-based); kept when a later record replaces it. */
-  readonly seq: number;
-  readonly timestamp: string;
-  /** Epoch microseconds, or NaN when the timestamp does not parse. */
-  readonly timeUs: number;
-  /** The session id's number in the ledger's session index; -1 when session_id is null. */
-  readonly sessionRef: number;
-  readonly workflowId: string | null;
-  /** -1 when workflowId is null. */
-  readonly workflowRef: number;
-  readonly agentName: string;
-  readonly agentRef: number;
-  readonly agentType: string;
-  /** task_description, lower-cased: the only form any question reads. */
-  readonly taskLower: string;
-  readonly taskType: string | null;
-  readonly status: InvocationStatus;
-  readonly durationSeconds: number | null;
-  readonly errorMessage: string | null;
-}
+import type { WorkflowEvent } from '../../domain/events.js';
+import type { StoredInvocation } from '../store/invocationTable.js';
 
 /** No rating: quality ratings are 1-5, so 0 is free to mean "none". */
 export const NO_QUALITY = 0;

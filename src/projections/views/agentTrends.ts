@@ -1,7 +1,7 @@
-import { pyRound } from '../domain/pyRound.js';
-import { US_PER_DAY } from '../domain/time.js';
-import { SUCCESS } from './invocationTable.js';
-import type { LedgerState } from './ledger.js';
+import { pyRound } from '../../domain/pyRound.js';
+import { US_PER_DAY } from '../../domain/time.js';
+import { SUCCESS } from '../store/invocationTable.js';
+import type { LedgerState } from '../folds/ledger.js';
 
 /**
  * get_agent_performance_trends(agent, days) for any `now`: recent week against the window

@@ -1,8 +1,8 @@
-import type { TelemetryEvent } from '../domain/events.js';
-import { Float64Column, Int32Column } from './columns.js';
-import { type Change, NO_QUALITY, type StoredInvocation } from './changes.js';
-import { InvocationTable, type InvocationTableData } from './invocationTable.js';
-import { KeyIndex, type KeyIndexData } from './keyIndex.js';
+import type { TelemetryEvent } from '../../domain/events.js';
+import { Float64Column, Int32Column } from '../store/columns.js';
+import { type Change, NO_QUALITY } from './changes.js';
+import { InvocationTable, type InvocationTableData, type StoredInvocation } from '../store/invocationTable.js';
+import { KeyIndex, type KeyIndexData } from '../store/keyIndex.js';
 
 /**
  * The join index every projection relies on: the current record per invocation (a later

@@ -1,4 +1,4 @@
-import { ExactSum } from '../domain/exactSum.js';
+import { ExactSum } from '../../domain/exactSum.js';
 import { Float64Column } from './columns.js';
 
 /**

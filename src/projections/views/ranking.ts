@@ -1,4 +1,4 @@
-import type { AgentStatistics } from './statistics.js';
+import type { AgentStatistics } from '../folds/statistics.js';
 
 /** get_agent_ranking(): a view over statistics, so it has no state of its own. */
 export interface RankedAgent {

@@ -1,10 +1,35 @@
-import type { InvocationStatus } from '../domain/events.js';
-import { formatTimestampUs } from '../domain/time.js';
+import type { InvocationStatus } from '../../domain/events.js';
+import { formatTimestampUs } from '../../domain/time.js';
 import { Float64Column, Int32Column, Uint8Column } from './columns.js';
-import type { StoredInvocation } from './changes.js';
 import { KeyIndex, type KeyIndexData } from './keyIndex.js';
 import { StringPool } from './stringPool.js';
 import { TaskTexts, type TaskTextsData } from './taskTexts.js';
+
+/**
+ * An invocation as currently known: its latest record, at the position of its first line,
+ * with the pooled numbers of its strings (see InvocationTable).
+ */
+export interface StoredInvocation {
+  /** First-seen position among invocations (0-based); kept when a later record replaces it. */
+  readonly seq: number;
+  readonly timestamp: string;
+  /** Epoch microseconds, or NaN when the timestamp does not parse. */
+  readonly timeUs: number;
+  /** The session id's number in the ledger's session index; -1 when session_id is null. */
+  readonly sessionRef: number;
+  readonly workflowId: string | null;
+  /** -1 when workflowId is null. */
+  readonly workflowRef: number;
+  readonly agentName: string;
+  readonly agentRef: number;
+  readonly agentType: string;
+  /** task_description, lower-cased: the only form any question reads. */
+  readonly taskLower: string;
+  readonly taskType: string | null;
+  readonly status: InvocationStatus;
+  readonly durationSeconds: number | null;
+  readonly errorMessage: string | null;
+}
 
 /**
  * The current record of every invocation, one row per invocation (its first-seen position),

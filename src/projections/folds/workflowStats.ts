@@ -1,8 +1,8 @@
-import { ExactSum } from '../domain/exactSum.js';
-import { pyRound } from '../domain/pyRound.js';
-import { Float64Column, Int32Column, Uint8Column } from './columns.js';
+import { ExactSum } from '../../domain/exactSum.js';
+import { pyRound } from '../../domain/pyRound.js';
+import { Float64Column, Int32Column, Uint8Column } from '../store/columns.js';
 import type { Change } from './changes.js';
-import { StringPool } from './stringPool.js';
+import { StringPool } from '../store/stringPool.js';
 
 /** analyze_workflows(): totals over completed workflows and their most common agent patterns. */
 export const schemaVersion = 3;

@@ -1,7 +1,7 @@
-import { US_PER_SECOND } from '../domain/time.js';
-import { Int32Column, Uint8Column } from './columns.js';
+import { US_PER_SECOND } from '../../domain/time.js';
+import { Int32Column, Uint8Column } from '../store/columns.js';
 import type { Change } from './changes.js';
-import { UNKNOWN } from './invocationTable.js';
+import { UNKNOWN } from '../store/invocationTable.js';
 import type { LedgerState } from './ledger.js';
 
 /**

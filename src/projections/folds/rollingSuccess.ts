@@ -1,7 +1,8 @@
-import type { Change, StoredInvocation } from './changes.js';
-import { FirstSeenCounts } from './firstSeenCounts.js';
+import type { Change } from './changes.js';
+import type { StoredInvocation } from '../store/invocationTable.js';
+import { FirstSeenCounts } from '../store/firstSeenCounts.js';
 import type { LedgerState } from './ledger.js';
-import { StringExtremes } from './stringExtremes.js';
+import { StringExtremes } from '../store/stringExtremes.js';
 
 /**
  * Per-agent rolling success rate over the agent's last N decided invocations (status success

@@ -1,9 +1,9 @@
-import { pyRound } from '../domain/pyRound.js';
-import type { OverheadState } from './coordinationOverhead.js';
-import type { LedgerState } from './ledger.js';
+import { pyRound } from '../../domain/pyRound.js';
+import type { LedgerState } from '../folds/ledger.js';
 import { medianOfSorted, quantileOfSorted, sortedCopy } from './quantiles.js';
 import { byText, topBy } from './topBy.js';
-import { projectOf, type WorkflowDetailsState } from './workflowDetails.js';
+import { projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
+import type { WorkflowTimingsState } from '../folds/workflowTimings.js';
 import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
 
 /**
@@ -49,16 +49,16 @@ interface Estimated {
 
 /** Every completed workflow with an estimate > 0 that passes the filter. */
 export function estimatedWorkflows(
-  overhead: OverheadState,
+  timings: WorkflowTimingsState,
   details: WorkflowDetailsState,
   workflows: number,
   filter: WorkflowFilter = {},
 ): { estimated: Estimated[]; withoutEstimate: number } {
-  const keep = workflowPredicate(filter, details, overhead);
+  const keep = workflowPredicate(filter, details, timings);
   const estimated: Estimated[] = [];
   let withoutEstimate = 0;
   for (let ref = 0; ref < workflows; ref++) {
-    const actual = overhead.completeDuration.get(ref);
+    const actual = timings.completeDuration.get(ref);
     if (Number.isNaN(actual) || !keep(ref)) continue;
     const estimate = details.estimate.get(ref);
     if (!(estimate > 0)) {
@@ -90,12 +90,12 @@ function summary(ratios: readonly number[]): RatioSummary {
 
 export function query(
   ledger: LedgerState,
-  overhead: OverheadState,
+  timings: WorkflowTimingsState,
   details: WorkflowDetailsState,
   filter: WorkflowFilter = {},
   limit = Infinity,
 ): EstimatesView {
-  const { estimated, withoutEstimate } = estimatedWorkflows(overhead, details, ledger.table.workflows.size, filter);
+  const { estimated, withoutEstimate } = estimatedWorkflows(timings, details, ledger.table.workflows.size, filter);
   const byProject = new Map<string | null, number[]>();
   for (const wf of estimated) {
     const project = projectOf(details, wf.ref);

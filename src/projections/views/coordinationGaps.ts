@@ -1,11 +1,11 @@
-import { ExactSum } from '../domain/exactSum.js';
-import { pyRound } from '../domain/pyRound.js';
-import { US_PER_SECOND } from '../domain/time.js';
-import type { OverheadState } from './coordinationOverhead.js';
-import type { LedgerState } from './ledger.js';
+import { ExactSum } from '../../domain/exactSum.js';
+import { pyRound } from '../../domain/pyRound.js';
+import { US_PER_SECOND } from '../../domain/time.js';
+import type { LedgerState } from '../folds/ledger.js';
 import { spreadOf } from './quantiles.js';
 import { byText, topBy } from './topBy.js';
-import { projectOf, type WorkflowDetailsState } from './workflowDetails.js';
+import { projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
+import type { WorkflowTimingsState } from '../folds/workflowTimings.js';
 import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
 import { groupRowsByWorkflow } from './workflowRows.js';
 
@@ -90,12 +90,12 @@ export interface GapFigures {
 /** Gap figures of every workflow that passes the filter and has invocations or a start and complete. */
 export function workflowGapFigures(
   ledger: LedgerState,
-  overhead: OverheadState,
+  timings: WorkflowTimingsState,
   details: WorkflowDetailsState,
   filter: WorkflowFilter = {},
 ): GapFigures {
   const table = ledger.table;
-  const keep = workflowPredicate(filter, details, overhead);
+  const keep = workflowPredicate(filter, details, timings);
   const { start, rows } = groupRowsByWorkflow(ledger);
   const workflows = table.workflows.size;
   const refs = new Int32Array(workflows);
@@ -117,8 +117,8 @@ export function workflowGapFigures(
   for (let ref = 0; ref < workflows; ref++) {
     const from = start[ref] as number;
     const to = start[ref + 1] as number;
-    const startUs = overhead.startTime.get(ref);
-    const completeUs = overhead.completeTime.get(ref);
+    const startUs = timings.startTime.get(ref);
+    const completeUs = timings.completeTime.get(ref);
     if (from === to && (Number.isNaN(startUs) || Number.isNaN(completeUs))) continue;
     if (!keep(ref)) continue;
     let overlapSeconds = 0;
@@ -203,12 +203,12 @@ export function transitionGaps(ledger: LedgerState, figures: GapFigures): Transi
 
 export function query(
   ledger: LedgerState,
-  overhead: OverheadState,
+  timings: WorkflowTimingsState,
   details: WorkflowDetailsState,
   filter: WorkflowFilter = {},
   limit = Infinity,
   /** Already worked out for the same filter (the snapshot shares them with bottlenecks). */
-  figures: GapFigures = workflowGapFigures(ledger, overhead, details, filter),
+  figures: GapFigures = workflowGapFigures(ledger, timings, details, filter),
 ): GapsView {
   let counted = 0;
   const totals = {

@@ -1,4 +1,4 @@
-import type { TelemetryEvent } from '../domain/events.js';
+import type { TelemetryEvent } from '../../domain/events.js';
 import * as coordinationOverhead from './coordinationOverhead.js';
 import { initialLedger, type LedgerState, resolveChange } from './ledger.js';
 import * as openWorkflows from './openWorkflows.js';
@@ -6,6 +6,7 @@ import * as rollingSuccess from './rollingSuccess.js';
 import * as statistics from './statistics.js';
 import * as workflowDetails from './workflowDetails.js';
 import * as workflowStats from './workflowStats.js';
+import * as workflowTimings from './workflowTimings.js';
 
 /**
  * Every projection, folded together. Batch replay, the daemon and restores all use `applyEvent`.
@@ -16,6 +17,8 @@ export interface TelemetryState {
   readonly ledger: LedgerState;
   readonly statistics: statistics.StatisticsState;
   readonly workflows: workflowStats.WorkflowStatsState;
+  /** When each workflow started and completed: read by overhead, gaps, estimates, filters. */
+  readonly timings: workflowTimings.WorkflowTimingsState;
   readonly overhead: coordinationOverhead.OverheadState;
   readonly open: openWorkflows.OpenWorkflowsState;
   readonly rolling: rollingSuccess.RollingSuccessState;
@@ -36,6 +39,7 @@ export function initialState(): TelemetryState {
     ledger: initialLedger(),
     statistics: statistics.initial(),
     workflows: workflowStats.initial(),
+    timings: workflowTimings.initial(),
     overhead: coordinationOverhead.initial(),
     open: openWorkflows.initial(),
     rolling: rollingSuccess.initial(),
@@ -60,6 +64,7 @@ export function applyEvent(state: TelemetryState, event: TelemetryEvent): Teleme
   const change = resolveChange(state.ledger, event);
   statistics.apply(state.statistics, change);
   workflowStats.apply(state.workflows, change);
+  workflowTimings.apply(state.timings, change);
   coordinationOverhead.apply(state.overhead, change);
   openWorkflows.apply(state.open, change);
   rollingSuccess.apply(state.rolling, change);

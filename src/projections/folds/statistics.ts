@@ -1,10 +1,11 @@
-import { ExactSum } from '../domain/exactSum.js';
-import { withKeyOrder } from '../domain/jsonText.js';
-import { pyRound } from '../domain/pyRound.js';
-import { type Change, NO_QUALITY, type StoredInvocation } from './changes.js';
-import { FirstSeenCounts } from './firstSeenCounts.js';
+import { ExactSum } from '../../domain/exactSum.js';
+import { withKeyOrder } from '../../domain/jsonText.js';
+import { pyRound } from '../../domain/pyRound.js';
+import { type Change, NO_QUALITY } from './changes.js';
+import type { StoredInvocation } from '../store/invocationTable.js';
+import { FirstSeenCounts } from '../store/firstSeenCounts.js';
 import type { LedgerState } from './ledger.js';
-import { StringExtremes } from './stringExtremes.js';
+import { StringExtremes } from '../store/stringExtremes.js';
 
 /** generate_statistics(): per-agent counts, rates, averages, task types and failures. */
 export const schemaVersion = 1;

@@ -1,0 +1,133 @@
+import { ExactSum } from '../../domain/exactSum.js';
+import { pyRound } from '../../domain/pyRound.js';
+import { US_PER_SECOND } from '../../domain/time.js';
+import type { OverheadState } from '../folds/coordinationOverhead.js';
+import type { LedgerState } from '../folds/ledger.js';
+import { hasComplete, hasStart, type WorkflowTimingsState } from '../folds/workflowTimings.js';
+
+/**
+ * calculate_coordination_overhead(): the share of completed workflows' time spent outside
+ * agents, over all of them or over the newest few (the overhead alert's window).
+ */
+
+/** A completed workflow's own figures: time from start to complete and time inside agents. */
+export interface WorkflowOverhead {
+  readonly workflowId: string;
+  readonly workflowSeconds: number;
+  readonly agentSeconds: number;
+}
+
+/** Agent time of one completed workflow, joining loose invocations by session and interval. */
+function agentSeconds(overhead: OverheadState, timings: WorkflowTimingsState, ref: number): number {
+  const started = hasStart(timings, ref);
+  const sessionRef = started ? timings.startSession.get(ref) : timings.completeSession.get(ref);
+  const loose = sessionRef < 0 ? undefined : overhead.looseBySession.get(sessionRef);
+  if (loose === undefined) return overhead.agentTime.value(ref);
+  const completeTime = timings.completeTime.get(ref);
+  const from = started ? timings.startTime.get(ref) : completeTime - timings.completeDuration.get(ref) * US_PER_SECOND;
+  const total = new ExactSum();
+  overhead.agentTime.addTo(ref, total);
+  for (const inv of loose.values()) {
+    if (inv.timeUs >= from && inv.timeUs <= completeTime) total.add(inv.durationSeconds);
+  }
+  return total.value();
+}
+
+function counted(overhead: OverheadState, timings: WorkflowTimingsState, ledger: LedgerState, ref: number): WorkflowOverhead | undefined {
+  const workflowSeconds = timings.completeDuration.get(ref);
+  if (!(workflowSeconds > 0)) return undefined;
+  const agents = agentSeconds(overhead, timings, ref);
+  if (!(agents > 0)) return undefined;
+  return { workflowId: ledger.table.workflows.at(ref), workflowSeconds, agentSeconds: agents };
+}
+
+/** Every workflow that counts: a complete with duration > 0 and agent time > 0. */
+export function countedWorkflows(overhead: OverheadState, timings: WorkflowTimingsState, ledger: LedgerState): WorkflowOverhead[] {
+  const all: WorkflowOverhead[] = [];
+  for (let ref = 0; ref < timings.completeSession.length; ref++) {
+    if (!hasComplete(timings, ref)) continue;
+    const wf = counted(overhead, timings, ledger, ref);
+    if (wf !== undefined) all.push(wf);
+  }
+  return all;
+}
+
+export interface OverheadView {
+  coordination_overhead_pct: number;
+  recommendation: string;
+  avg_coordination_minutes: number;
+  workflows_counted: number;
+}
+
+export const INSUFFICIENT_DATA = 'Insufficient data';
+
+export function recommendationFor(pct: number): string {
+  if (pct > 30) return 'Consider Phase 3 (High coordination overhead)';
+  if (pct > 15) return 'Monitor overhead (Moderate coordination time)';
+  return 'Stay Phase 1-2 (Efficient coordination)';
+}
+
+/** Overhead over a set of counted workflows (all of them, or a window of them). */
+export function overheadOf(workflows: readonly WorkflowOverhead[]): OverheadView {
+  if (workflows.length === 0) {
+    return { coordination_overhead_pct: 0, recommendation: INSUFFICIENT_DATA, avg_coordination_minutes: 0, workflows_counted: 0 };
+  }
+  const workflowTime = new ExactSum();
+  const coordination = new ExactSum();
+  for (const wf of workflows) {
+    workflowTime.add(wf.workflowSeconds);
+    coordination.add(wf.workflowSeconds);
+    coordination.add(-wf.agentSeconds);
+  }
+  const pct = (coordination.value() / workflowTime.value()) * 100;
+  return {
+    coordination_overhead_pct: pyRound(pct, 2),
+    recommendation: recommendationFor(pct),
+    avg_coordination_minutes: pyRound(coordination.value() / workflows.length / 60, 2),
+    workflows_counted: workflows.length,
+  };
+}
+
+export function query(overhead: OverheadState, timings: WorkflowTimingsState, ledger: LedgerState): OverheadView {
+  if (overhead.invocationCount === 0 || overhead.workflowEventCount === 0) return overheadOf([]);
+  return overheadOf(countedWorkflows(overhead, timings, ledger));
+}
+
+/** The windowed figure and the workflows it was computed over (the alert lists the largest). */
+export interface RecentOverhead {
+  readonly view: OverheadView;
+  readonly workflows: WorkflowOverhead[];
+}
+
+/**
+ * Overhead over the last `window` completed workflows by completion time (ties by id), as
+ * `overhead` computes it over all of them. Keeps only the newest few while scanning, so it
+ * costs one pass, not a sort of every workflow.
+ */
+export function recentOverhead(overhead: OverheadState, timings: WorkflowTimingsState, ledger: LedgerState, window: number): RecentOverhead {
+  const ids = ledger.table.workflows;
+  const newest: Array<{ ref: number; timeUs: number }> = [];
+  const before = (a: { ref: number; timeUs: number }, b: { ref: number; timeUs: number }): number => {
+    if (a.timeUs !== b.timeUs) return a.timeUs - b.timeUs;
+    const ia = ids.at(a.ref);
+    const ib = ids.at(b.ref);
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  };
+  for (let ref = 0; ref < timings.completeSession.length; ref++) {
+    if (!hasComplete(timings, ref)) continue;
+    const timeUs = timings.completeTime.get(ref);
+    if (Number.isNaN(timeUs)) continue;
+    const entry = { ref, timeUs };
+    if (newest.length === window && before(entry, newest[0] as (typeof newest)[number]) <= 0) continue;
+    let at = newest.length;
+    while (at > 0 && before(newest[at - 1] as (typeof newest)[number], entry) > 0) at--;
+    newest.splice(at, 0, entry);
+    if (newest.length > window) newest.shift();
+  }
+  const workflows: WorkflowOverhead[] = [];
+  for (const { ref } of newest) {
+    const wf = counted(overhead, timings, ledger, ref);
+    if (wf !== undefined) workflows.push(wf);
+  }
+  return { view: overheadOf(workflows), workflows };
+}
