@@ -1,31 +1,28 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { asyncScheduler, filter, interval, map, merge, type Observable, scan, share, Subject, type Subscription, switchMap, take, throttleTime } from 'rxjs';
-import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from './domain/sources.js';
+import { asyncScheduler, filter, interval, map, share, type Subscription, throttleTime } from 'rxjs';
 import { formatTimestampUs } from './domain/time.js';
 import type { Checkpoint } from './io/checkpointStore.js';
-import { resume, startFresh } from './io/resume.js';
-import { acquireLock, LOCK_FILE_NAME, type LockHandle, LockWriteFailed } from './io/lockFile.js';
-import type { SourceSet } from './io/sourceSet.js';
+import { restoreState } from './io/resume.js';
 import { alertsLog, REJECTED_LOG_GENERATIONS, REJECTED_LOG_MAX_BYTES, rejectedLog, type StateLog } from './io/stateLogs.js';
-import { RejectionReports } from './daemon/rejectionReports.js';
-import type { Logger } from './log.js';
 import { FaultRegistry, errorMessage } from './io/faults.js';
-import { DirWatcher } from './daemon/dirWatcher.js';
+import type { Logger } from './log.js';
 import { Alerting } from './daemon/alerting.js';
 import { Checkpointer } from './daemon/checkpointer.js';
+import { DaemonFold } from './daemon/daemonFold.js';
 import { serveHttp, type ServedHttp } from './daemon/httpServer.js';
+import { RejectionReports } from './daemon/rejectionReports.js';
 import { SnapshotPublisher } from './daemon/snapshotPublisher.js';
+import { StateDirLock } from './daemon/stateDirLock.js';
 import { StateDirWrites } from './daemon/stateDirWrites.js';
-import type { Ingest, IngestOptions } from './pipeline/ingest.js';
-import type { RawLine } from './pipeline/splitLines.js';
+import type { TelemetryEvent } from './domain/events.js';
 import type { AlertSettings } from './queries/alerts.js';
 import { buildSnapshot, type Snapshot, type WorkflowViews } from './queries/snapshot.js';
 import { EventStream } from './http/eventStream.js';
 import type { ListenAddress } from './http/listenAddress.js';
-import { type StreamPosition, streamOrigin } from './domain/streamPosition.js';
-import { connectNats } from './transport/natsStream.js';
-import { StreamFeed } from './transport/streamFeed.js';
+import { FileSource } from './sources/fileSource.js';
+import type { Source } from './sources/source.js';
+import { StreamSource } from './sources/streamSource.js';
+import { streamOrigin } from './domain/streamPosition.js';
 
 export { PERFORMANCE_STATS_FILE, SNAPSHOT_FILE } from './daemon/snapshotPublisher.js';
 
@@ -47,81 +44,38 @@ export interface DaemonSettings {
   readonly nats?: { readonly url: string; readonly stream: string; readonly consumer: string } | null;
 }
 
-/** Bytes read per step while catching up, between which progress is logged and I/O can run. */
-const CATCH_UP_STEP_BYTES = 32 * 1024 * 1024;
 /**
- * chokidar passes at most one change event per file every 50 ms and drops the rest without a
- * trailing one. So after each event the file is read again every FOLLOW_READ_MS until this long
- * after the event: a line appended inside chokidar's quiet window waits a few ms, not for the
- * next event (a debounced read alone never fired while appends kept coming every < 60 ms).
- */
-const TRAILING_READ_MS = 60;
-const FOLLOW_READ_MS = 5;
-/** Errors of a state dir that takes no writes for now (the daemon runs on and retries). */
-const STATE_DIR_FULL = new Set(['ENOSPC', 'EROFS', 'EDQUOT']);
-/**
- * Bytes read per file per live read: a huge append (or a symlink to a 10 GB file) is read in
- * steps with the event loop free between them, so the API and the other files keep going.
- */
-const LIVE_READ_BUDGET = 4 * 1024 * 1024;
-
-/** Ticks every FOLLOW_READ_MS for TRAILING_READ_MS after each event; a new event restarts them. */
-function followUps(events$: Observable<unknown>): Observable<unknown> {
-  return events$.pipe(switchMap(() => interval(FOLLOW_READ_MS).pipe(take(Math.ceil(TRAILING_READ_MS / FOLLOW_READ_MS)))));
-}
-
-interface LineBatch {
-  readonly lines: Array<readonly [SourceKind, RawLine]>;
-  readonly rewritten: { readonly file: SourceKind; readonly why: string } | null;
-}
-
-/**
- * The long-running process: follows the three files, folds every complete line into the same
- * projections the batch CLI uses, and publishes snapshots, a checkpoint and alerts.
- * Wiring only: reading lives in io/, folding in pipeline/ and projections/, answers in queries/.
+ * The long-running process, as a lifecycle: restore the state from the checkpoint, catch up on
+ * the source (the files, or the stream), then follow it, folding every line into the same
+ * projections the batch CLI uses, and publish snapshots, alerts and checkpoints. Each of those
+ * jobs is a module of src/daemon/; reading is the source's (src/sources/).
  */
 export class Daemon {
-  private sources: SourceSet;
-  private ingest: Ingest;
-  private rebuilds = 0;
+  /** I/O faults met by the source and the state writers: logged once, counted, shown in health. */
+  readonly faults: FaultRegistry;
+  private readonly events = new EventStream();
+  private readonly rejected: StateLog;
+  private readonly alertLog: StateLog;
+  private readonly rejections: RejectionReports;
+  private readonly alerting: Alerting;
+  private readonly writes: StateDirWrites;
+  private readonly checkpointer: Checkpointer;
+  private readonly snapshots: SnapshotPublisher;
+  private readonly lock: StateDirLock;
+  private readonly fold: DaemonFold;
+  private source: Source;
+  private http: ServedHttp | null = null;
+  private subscriptions: Subscription[] = [];
+  private readonly startedAt: string;
+  private lastEventAt: string | null = null;
   /** Goes true once the start-up catch-up is done: live-only notices (estimate overruns) start there. */
   private live = false;
-  private http: ServedHttp | null = null;
-  private readonly events = new EventStream();
-  /** I/O faults met by the sources and the state writers: logged once, counted, shown in health. */
-  readonly faults: FaultRegistry;
-  private readonly alerting: Alerting;
-  private readonly checkpointer: Checkpointer;
-  private readonly writes: StateDirWrites;
-  private lastEventAt: string | null = null;
-  private readonly startedAt: string;
-  private lock: LockHandle | null = null;
   /** start() got past the lock: stop() has state to save. */
   private began = false;
-  private watcher: DirWatcher | null = null;
-  /** Lines whose fold threw once (`file:offset`): refused on every later read, so a rebuild cannot loop on them. */
-  private readonly poisoned = new Set<string>();
-  /** An apply threw: the state may be half-changed, so it is rebuilt after the batch. */
-  private rebuildWanted: { readonly file: SourceKind; readonly why: string } | null = null;
-  /** A live rebuild in progress: the fresh state is built in steps while the last good one is served. */
-  private rebuilding: { again: boolean; readonly done: Promise<void> } | null = null;
-  private subscriptions: Subscription[] = [];
-  /** Files with more to read than one live step: read on at the next turn. */
-  private readonly readAgain$ = new Subject<SourceKind>();
-  /** The checkpoint's place in the stream (stream mode). */
-  private resumeFrom: StreamPosition | null = null;
-  private stopOpening: (() => void) | null = null;
-  private readonly rejected: StateLog;
-  /** Each rejection: its record in rejected.jsonl, and a log line or a count in a summary. */
-  private readonly rejections: RejectionReports;
-  private readonly alertLog: StateLog;
-  private readonly snapshots: SnapshotPublisher;
   private stopped = false;
   private stopRequested = false;
-  /** In stream mode, the stream being followed (null until it is opened, and in file mode). */
-  private stream: StreamFeed | null = null;
-  /** What the state is of: the telemetry dir, or `nats:<stream>`. */
-  private readonly origin: string;
+  /** Called when the daemon must end on its own (another daemon took its state dir). */
+  onFatal: (why: string) => void = () => undefined;
 
   constructor(
     private readonly settings: DaemonSettings,
@@ -130,19 +84,41 @@ export class Daemon {
   ) {
     this.startedAt = this.isoNow();
     this.faults = new FaultRegistry(log, () => this.isoNow());
-    this.origin = settings.nats ? streamOrigin(settings.nats.stream) : settings.dir;
     // Never throw: a full or read-only state dir is a fault, and the records wait for it to clear.
     this.rejected = rejectedLog(settings.stateDir, { faults: this.faults, maxBytes: REJECTED_LOG_MAX_BYTES, generations: REJECTED_LOG_GENERATIONS });
     this.alertLog = alertsLog(settings.stateDir, { faults: this.faults });
     this.rejections = new RejectionReports(log, this.rejected, clock);
     this.alerting = new Alerting(settings.alerts, log, this.alertLog, this.events);
     this.writes = new StateDirWrites(settings.stateDir, this.faults);
-    this.checkpointer = new Checkpointer(settings.stateDir, () => this.checkpointData(), this.writes);
-    ({ sources: this.sources, ingest: this.ingest } = startFresh(settings.dir, settings.maxLineBytes, this.ingestOptions(), null, 'full', this.faults));
+    this.checkpointer = new Checkpointer(settings.stateDir, () => this.checkpointData(), this.writes, () => this.logsPending());
+    this.lock = new StateDirLock(settings.stateDir, this.faults, log, () => this.onFatal('another daemon took the state dir'));
+    const onEvent = (event: TelemetryEvent) => {
+      if (this.live && !this.fold.rebuilding && event.kind === 'workflow_complete') {
+        this.alerting.checkEstimate(this.fold.ingest.state, event.workflowId, event.durationSeconds, this.clock() * 1000);
+      }
+    };
+    const restored = restoreState(settings.stateDir, this.origin(), settings.maxLineBytes, DaemonFold.ingestOptions(settings.maxLineBytes, this.rejections, onEvent));
+    this.fold = new DaemonFold(restored.ingest, {
+      maxLineBytes: settings.maxLineBytes,
+      log,
+      faults: this.faults,
+      rejected: this.rejected,
+      rejections: this.rejections,
+      rereadable: !settings.nats,
+      onEvent,
+      onAdopted: () => {
+        this.checkpointer.markChanged();
+        if (this.live) this.snapshots.request();
+      },
+    });
+    const cp = restored.checkpoint;
+    this.source = settings.nats
+      ? new StreamSource(settings.nats, cp?.stream ?? null, this.faults, log)
+      : new FileSource(settings.dir, settings.maxLineBytes, cp?.positions, this.faults, log);
     this.snapshots = new SnapshotPublisher(
       {
-        state: () => this.ingest.state,
-        version: () => this.eventsApplied() + this.rebuilds * 1e12,
+        state: () => this.fold.ingest.state,
+        version: () => this.fold.eventsApplied + this.fold.generation * 1e12,
         build: (views, nowMs) => this.buildSnapshot(views, nowMs),
         clock,
       },
@@ -160,41 +136,36 @@ export class Daemon {
     this.faults.onChange(() => {
       if (this.live && !this.stopped) setImmediate(() => this.snapshots.request());
     });
+    this.restored = { why: restored.why, checkpoint: cp };
   }
+
+  private readonly restored: { readonly why: string | null; readonly checkpoint: Checkpoint | null };
 
   /** Asks a starting daemon to stop catching up; `start` then returns without going live. */
   requestStop(): void {
     this.stopRequested = true;
     // A stream still being opened (the server or the stream not there yet) gives up at once.
-    this.stopOpening?.();
-  }
-
-  private get streamMode(): boolean {
-    return Boolean(this.settings.nats);
+    this.source.cancel();
   }
 
   async start(): Promise<void> {
     fs.mkdirSync(this.settings.stateDir, { recursive: true });
-    this.takeLock(true);
+    this.lock.take();
     this.began = true;
-    this.restore();
+    this.resumeLogs();
     // Serving from the start of the catch-up: /readyz says 503 with the lag until it is done.
     try {
       await this.listen();
     } catch (error) {
-      this.lock?.release();
-      this.lock = null;
+      this.lock.release();
       throw error;
     }
-    if (this.settings.nats) {
-      const opened = await this.openStream(this.settings.nats);
-      if (opened === null) return;
-      await this.catchUpStream(opened);
-    } else {
-      await this.catchUp();
-    }
+    const began = this.clock();
+    if (!(await this.source.catchUp(this.fold, () => !this.stopRequested))) return;
+    this.checkpointer.markChanged();
+    this.log.info({ events_applied: this.fold.eventsApplied, lines_rejected: this.fold.ingest.rejectedCount, ms: this.clock() - began }, 'caught up');
     if (this.stopRequested) return;
-    this.evaluateAlerts(true);
+    this.alerting.evaluate(this.fold.ingest.state, this.clock() * 1000, true);
     // A state dir that takes no writes now is a fault (retried on every poll), not a failed start.
     await this.snapshots.writeNow();
     await this.checkpointer.save();
@@ -202,73 +173,6 @@ export class Daemon {
     this.live = true;
     const following = this.settings.nats ? { stream: this.settings.nats.stream } : { dir: this.settings.dir };
     this.log.info({ ...following, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
-  }
-
-  /**
-   * One daemon per state dir. A state dir too full or read-only to hold the lock file is a
-   * fault, not a reason to stay down: the daemon starts (it can serve, and writes nothing there
-   * anyway), and takes the lock on a later poll once the dir takes writes again. Anything else
-   * (another daemon holds it) ends the start with its reason.
-   */
-  private takeLock(startUp: boolean): void {
-    if (this.lock !== null) return;
-    try {
-      this.lock = acquireLock(this.settings.stateDir);
-      if (!startUp) this.faults.clear(LOCK_FILE_NAME, 'write');
-    } catch (error) {
-      if (!(error instanceof LockWriteFailed) || !STATE_DIR_FULL.has(error.code)) {
-        if (startUp) throw error;
-        this.faults.raise(LOCK_FILE_NAME, 'write', Object.assign(new Error(errorMessage(error)), { code: 'EHELD' }));
-        return;
-      }
-      this.faults.raise(LOCK_FILE_NAME, 'write', error);
-    }
-  }
-
-  /** The HTTP API, when configured: it serves the state from the start of the catch-up. */
-  private async listen(): Promise<void> {
-    const address = this.settings.http ?? null;
-    if (address === null) return;
-    // Each ingest the daemon starts (at a rebuild, a stream reset) numbers the versions anew.
-    const epochs = new WeakMap<Ingest, number>();
-    let epochCount = 0;
-    const ingestEpoch = (ingest: Ingest): number => {
-      let epoch = epochs.get(ingest);
-      if (epoch === undefined) epochs.set(ingest, (epoch = ++epochCount));
-      return epoch;
-    };
-    this.http = await serveHttp(
-      address,
-      this.settings.httpToken ?? null,
-      {
-        state: () => this.ingest.state,
-        totals: () => this.ingest.totals,
-        lagBytes: () => {
-          if (this.streamMode) return { invocations: 0, metrics: 0, workflow_events: 0 };
-          this.sources.refreshSizes();
-          const lag = (kind: SourceKind) => this.sources.lagBytesOf(kind);
-          return { invocations: lag('invocations'), metrics: lag('metrics'), workflow_events: lag('workflow_events') };
-        },
-        hosts: () => this.stream?.hosts() ?? [],
-        activeAlertNames: () => this.alerting.names(),
-        alertNotices: () => this.alerting.noticeCounts(),
-        faults: this.faults,
-        overheadWindow: this.settings.alerts.overhead.window,
-        rollingWindow: this.settings.rollingWindow,
-        snapshot: () => this.snapshots.current(),
-        readiness: () => {
-          if (this.streamMode) return { ready: this.live, lag_bytes: 0, lag_messages: this.stream?.lagMessages() ?? null };
-          this.sources.refreshSizes();
-          return { ready: this.live, lag_bytes: this.sources.lagBytes() };
-        },
-        // A rebuild (or a reset in stream mode) replaces the ingest and counts again from 0.
-        version: () => this.eventsApplied() + this.ingest.rejectedCount + ingestEpoch(this.ingest) * 1e12,
-        clock: this.clock,
-      },
-      this.events,
-      this.log,
-    );
-    this.snapshots.onWritten = (seconds) => this.http?.metrics.snapshotWritten(seconds);
   }
 
   /** Final snapshot and checkpoint, then the lock is released. */
@@ -280,198 +184,89 @@ export class Daemon {
     for (const s of this.subscriptions) s.unsubscribe();
     this.events.close();
     await this.http?.api.close();
-    await this.watcher?.close();
-    this.stopOpening?.();
+    this.source.cancel();
     await this.checkpointer.settled();
-    await this.rebuilding?.done;
     // Summaries of what was counted, and a last try at what waits, before their sizes are checkpointed.
     this.rejections.close();
     this.rejected.close();
     this.alertLog.close();
+    await this.source.close();
+    if (this.lock.lost) {
+      this.log.error({ events_applied: this.fold.eventsApplied }, 'daemon stopped: nothing written (another daemon holds the state dir)');
+      return;
+    }
     // Each final write on its own: a full disk for one must not cost the others, nor the exit.
     const written = [await this.snapshots.close(), this.checkpointer.saveFinal()];
-    await this.stream?.close();
-    this.lock?.release();
-    if (written.every(Boolean)) this.log.info({ events_applied: this.eventsApplied() }, 'daemon stopped: final snapshot and checkpoint written');
-    else this.log.error({ events_applied: this.eventsApplied(), faults: this.faults.faults() }, 'daemon stopped: some final files could not be written (the last good ones stay)');
+    this.lock.release();
+    if (written.every(Boolean)) this.log.info({ events_applied: this.fold.eventsApplied }, 'daemon stopped: final snapshot and checkpoint written');
+    else this.log.error({ events_applied: this.fold.eventsApplied, faults: this.faults.faults() }, 'daemon stopped: some final files could not be written (the last good ones stay)');
   }
 
-  private ingestOptions(): IngestOptions {
-    return {
-      maxLineBytes: this.settings.maxLineBytes,
-      onEvent: (event) => {
-        if (this.live && this.rebuilding === null && event.kind === 'workflow_complete') {
-          this.alerting.checkEstimate(this.ingest.state, event.workflowId, event.durationSeconds, this.clock() * 1000);
-        }
-      },
-      onRejection: (rejection, bytes, whole) => this.rejections.report(rejection, bytes, whole),
-    };
+  /** The snapshot document now (what snapshot.json and the API's /snapshot hold). */
+  snapshot(): Snapshot {
+    return this.snapshots.current();
   }
 
-  /** Continues from the checkpoint when it matches the files (or the stream); otherwise starts from scratch. */
-  private restore(): void {
-    const resumed = resume(this.settings.stateDir, this.origin, this.settings.maxLineBytes, this.ingestOptions(), 'full', this.faults);
-    this.sources = resumed.sources;
-    this.ingest = resumed.ingest;
-    const cp = resumed.checkpoint;
+  /** What the state is of: the telemetry dir, or `nats:<stream>`. */
+  private origin(): string {
+    return this.settings.nats ? streamOrigin(this.settings.nats.stream) : this.settings.dir;
+  }
+
+  /** The state logs follow the checkpoint: lines read again after it are not logged twice. */
+  private resumeLogs(): void {
+    const cp = this.restored.checkpoint;
     if (cp === null) {
-      this.log.info({ reason: resumed.why }, this.streamMode ? 'starting from the beginning of the stream' : 'starting from the beginning of the files');
+      this.log.info({ reason: this.restored.why }, this.settings.nats ? 'starting from the beginning of the stream' : 'starting from the beginning of the files');
       this.rejected.truncateTo(0);
       return;
     }
-    this.rebuilds = cp.rebuilds;
-    this.resumeFrom = cp.stream ?? null;
+    this.fold.rebuilds = cp.rebuilds;
     this.alerting.restore(cp.activeAlerts);
-    // Lines after the checkpoint are read again: cut what was logged for them.
     this.rejected.truncateTo(cp.rejectedFileSize, cp.rejectedFileId ?? null);
     this.alertLog.truncateTo(cp.alertsFileSize);
-    this.log.info({ saved_at: cp.savedAt, events_applied: this.eventsApplied() }, 'resuming from checkpoint');
+    this.log.info({ saved_at: cp.savedAt, events_applied: this.fold.eventsApplied }, 'resuming from checkpoint');
+  }
+
+  /** The HTTP API, when configured: it serves the state from the start of the catch-up. */
+  private async listen(): Promise<void> {
+    const address = this.settings.http ?? null;
+    if (address === null) return;
+    this.http = await serveHttp(
+      address,
+      this.settings.httpToken ?? null,
+      {
+        state: () => this.fold.ingest.state,
+        totals: () => this.fold.ingest.totals,
+        lagBytes: () => this.source.health().lagBytesPerFile,
+        hosts: () => this.source.health().stream?.hosts ?? [],
+        activeAlertNames: () => this.alerting.names(),
+        alertNotices: () => this.alerting.noticeCounts(),
+        faults: this.faults,
+        overheadWindow: this.settings.alerts.overhead.window,
+        rollingWindow: this.settings.rollingWindow,
+        snapshot: () => this.snapshots.current(),
+        readiness: () => {
+          const health = this.source.health();
+          return health.stream ? { ready: this.live, lag_bytes: 0, lag_messages: health.lagMessages ?? null } : { ready: this.live, lag_bytes: health.lagBytes };
+        },
+        // A rebuild (or a reset in stream mode) replaces the state and counts again from 0.
+        version: () => this.fold.eventsApplied + this.fold.ingest.rejectedCount + this.fold.generation * 1e12,
+        clock: this.clock,
+      },
+      this.events,
+      this.log,
+    );
+    this.snapshots.onWritten = (seconds) => this.http?.metrics.snapshotWritten(seconds);
   }
 
   /**
-   * Stream mode: connects (waiting for the server and the stream while they are not there) and
-   * starts pulling after the checkpoint's sequence. Null when a stop was asked meanwhile.
-   */
-  private async openStream(nats: NonNullable<DaemonSettings['nats']>): Promise<StreamFeed | null> {
-    const cancelled = new Promise<null>((resolve) => (this.stopOpening = () => resolve(null)));
-    let waiting = false;
-    for (;;) {
-      if (this.stopRequested) return null;
-      try {
-        const connecting = connectNats(nats.url);
-        const nc = await Promise.race([connecting, cancelled]);
-        if (nc === null) {
-          // Cancelled first: a connection that still comes is closed, not left reconnecting.
-          void connecting.then((late) => late.close()).catch(() => undefined);
-          return null;
-        }
-        try {
-          const feed = await StreamFeed.open(nc, { stream: nats.stream, durable: nats.consumer, from: this.resumeFrom, log: this.log, faults: this.faults });
-          if (this.stopRequested) {
-            await feed.close();
-            return null;
-          }
-          if (feed.reset !== null) {
-            this.log.warn({ why: feed.reset }, 'the checkpoint does not fit the stream: starting from its first message');
-            this.resumeFrom = null;
-            this.rejected.truncateTo(0);
-            ({ sources: this.sources, ingest: this.ingest } = startFresh(this.origin, this.settings.maxLineBytes, this.ingestOptions(), null, 'full', this.faults));
-          }
-          this.stream = feed;
-          this.log.info({ nats: nats.url, stream: nats.stream, consumer: nats.consumer, from_seq: feed.position().seq, last_seq: feed.target }, 'following the stream');
-          return feed;
-        } catch (error) {
-          await nc.close().catch(() => undefined);
-          throw error;
-        }
-      } catch (error) {
-        if (!waiting) this.log.warn({ nats: nats.url, stream: nats.stream, err: error }, 'waiting for NATS and the stream');
-        waiting = true;
-        if ((await Promise.race([new Promise((resolve) => setTimeout(() => resolve(true), 1000)), cancelled])) === null) return null;
-      }
-    }
-  }
-
-  /** Stream mode's start-up: applies everything the stream held when it was opened. */
-  private async catchUpStream(feed: StreamFeed): Promise<void> {
-    const began = this.clock();
-    let lastLog = began;
-    const proceed = () => {
-      if (this.clock() - lastLog >= 1000) {
-        lastLog = this.clock();
-        this.log.info({ events_applied: this.eventsApplied(), lag_messages: feed.lagMessages() }, 'catching up');
-      }
-      return !this.stopRequested;
-    };
-    await feed.catchUp((kind, line) => this.apply(kind, line), proceed, 50_000);
-    this.checkpointer.markChanged();
-    this.log.info({ events_applied: this.eventsApplied(), lines_rejected: this.ingest.rejectedCount, seq: feed.position().seq, ms: this.clock() - began }, 'caught up');
-  }
-
-  private rebuild(file: SourceKind, why: string): void {
-    this.rebuilds++;
-    this.log.warn({ file: SOURCE_FILES[file], why, rebuilds: this.rebuilds }, 'a file changed other than by appending: rebuilding from the files');
-    this.rejected.truncateTo(0);
-    ({ sources: this.sources, ingest: this.ingest } = startFresh(this.settings.dir, this.settings.maxLineBytes, this.ingestOptions(), null, 'full', this.faults));
-  }
-
-  /**
-   * Folds one line. A fold that throws (a bug, never bad input: decoding refuses that first) is
-   * caught here with its file and offset: logged, counted as a fault and as a rejected line, and
-   * the state, which may be half-changed, is rebuilt after the batch without that line.
-   */
-  private apply(kind: SourceKind, line: RawLine, ingest: Ingest = this.ingest): void {
-    const key = `${kind}:${line.byteOffset}`;
-    if (this.poisoned.size > 0 && this.poisoned.has(key)) {
-      ingest.refuse(kind, line, 'internal error while applying this line (see the daemon log)');
-      return;
-    }
-    try {
-      ingest.line(kind, line);
-    } catch (error) {
-      // Files are read again by a rebuild, which must leave the line out; a stream is not.
-      if (!this.streamMode) this.poisoned.add(key);
-      const file = SOURCE_FILES[kind];
-      this.log.error({ file, line: line.line, byte_offset: line.byteOffset, err: error }, 'applying a line failed: the state is rebuilt without it');
-      this.faults.raise(file, 'apply', Object.assign(new Error(`line ${line.line} at byte ${line.byteOffset}: ${errorMessage(error)}`), { code: 'EAPPLY' }));
-      // A stream cannot be read again from here: there the line stays out and the state goes on.
-      if (!this.streamMode) this.rebuildWanted ??= { file: kind, why: `applying line ${line.line} failed` };
-    }
-  }
-
-  /** After a batch: the rebuild an apply failure asked for, if any. True if one ran. */
-  private rebuildIfWanted(): boolean {
-    const wanted = this.rebuildWanted;
-    if (wanted === null) return false;
-    this.rebuildWanted = null;
-    this.rebuild(wanted.file, wanted.why);
-    return true;
-  }
-
-  /** Start-up: reads everything present, in steps, logging progress. */
-  private async catchUp(): Promise<void> {
-    const began = this.clock();
-    let lastLog = began;
-    for (;;) {
-      const outcome = this.sources.readAll((kind, line) => this.apply(kind, line), CATCH_UP_STEP_BYTES);
-      if (outcome.kind === 'rewritten') {
-        this.rebuild(outcome.file, outcome.why);
-        continue;
-      }
-      if (this.rebuildIfWanted()) continue;
-      if (!outcome.more || this.stopRequested) break;
-      if (this.clock() - lastLog >= 1000) {
-        lastLog = this.clock();
-        this.log.info({ events_applied: this.eventsApplied(), lag_bytes: this.sources.lagBytes() }, 'catching up');
-      }
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    this.checkpointer.markChanged();
-    this.log.info({ events_applied: this.eventsApplied(), lines_rejected: this.ingest.rejectedCount, ms: this.clock() - began }, 'caught up');
-  }
-
-  private readBatch(kinds: readonly SourceKind[]): LineBatch {
-    const lines: Array<readonly [SourceKind, RawLine]> = [];
-    // A rebuild reads the files itself; what was appended meanwhile is read once it is done.
-    if (this.rebuilding !== null) return { lines, rewritten: null };
-    for (const kind of kinds) {
-      const outcome = this.sources.read(kind, (k, line) => lines.push([k, line]), LIVE_READ_BUDGET);
-      if (outcome.kind === 'rewritten') return { lines: [], rewritten: { file: outcome.file, why: outcome.why } };
-      // More than one step waits: read on at the next turn of the event loop.
-      if (outcome.more) setImmediate(() => this.readAgain$.next(kind));
-    }
-    return { lines, rewritten: null };
-  }
-
-  /**
-   * The live pipeline: change signals (file events, or messages from the stream) -> apply ->
-   * snapshots, alerts, checkpoints. Every callback is guarded and every subscription has an
-   * error path: an exception is logged and counted, and the pipeline is started again.
+   * The live pipeline: the source's batches -> snapshots, alerts, checkpoints. Every callback
+   * is guarded and every subscription has an error path: an exception is logged and counted,
+   * and the pipeline is started again.
    */
   private startLive(): void {
     const polls$ = interval(this.settings.pollIntervalMs).pipe(share());
-    const applied$ = this.stream !== null ? this.streamChanges(this.stream, polls$) : this.fileChanges(polls$);
-    const changed$ = applied$.pipe(
+    const changed$ = this.source.follow(this.fold, polls$).pipe(
       filter((changed) => changed),
       map(() => {
         this.lastEventAt = this.isoNow();
@@ -485,7 +280,7 @@ export class Daemon {
       publish$.subscribe({
         next: () =>
           this.guard('publish', () => {
-            this.evaluateAlerts(false);
+            this.alerting.evaluate(this.fold.ingest.state, this.clock() * 1000, false);
             this.snapshots.request();
           }),
         error: onError('apply'),
@@ -494,15 +289,16 @@ export class Daemon {
       polls$.subscribe({
         next: () =>
           this.guard('poll', () => {
-            this.takeLock(false);
+            this.lock.retry();
+            if (this.alerting.evaluate(this.fold.ingest.state, this.clock() * 1000, false)) this.snapshots.request();
             // A snapshot that failed to be written is tried again on each poll, changes or not.
-            if (this.evaluateAlerts(false)) this.snapshots.request();
             else this.snapshots.retryIfStale();
           }),
         error: onError('poll'),
       }),
       interval(this.settings.checkpointIntervalMs).subscribe({
-        next: () => this.checkpointer.tick(),
+        // No checkpoint pairs the old state with a rebuild's half-written logs; it waits for the swap.
+        next: () => this.guard('checkpoint', () => (this.fold.rebuilding || this.lock.lost ? undefined : this.checkpointer.tick())),
         error: onError('checkpoint timer'),
       }),
     );
@@ -525,144 +321,37 @@ export class Daemon {
     this.faults.raise('daemon', 'pipeline', Object.assign(new Error(errorMessage(error)), { code: 'EINTERNAL' }));
     for (const s of this.subscriptions) s.unsubscribe();
     this.subscriptions = [];
-    void this.watcher?.close();
-    this.watcher = null;
     setImmediate(() => {
       if (!this.stopped) this.startLive();
     });
   }
 
-  /** Stream mode: whatever arrived, applied in stream order; emits whether anything was. */
-  private streamChanges(feed: StreamFeed, polls$: Observable<number>): Observable<boolean> {
-    return merge(feed.arrivals$, polls$).pipe(
-      map(() => {
-        let applied = 0;
-        this.guard('apply', () => {
-          applied = feed.drain((kind, line) => this.apply(kind, line));
-        });
-        return applied > 0;
-      }),
-    );
-  }
-
-  /** File mode: per-file change signals (chokidar, follow-up reads, the safety poll) -> line batches -> scan(apply). */
-  private fileChanges(polls$: Observable<number>): Observable<boolean> {
-    const changes$ = new Subject<SourceKind>();
-    const perFile: Array<Observable<LineBatch>> = SOURCE_KINDS.map((kind) => {
-      const events$ = changes$.pipe(filter((k) => k === kind));
-      const again$ = this.readAgain$.pipe(filter((k) => k === kind));
-      return merge(events$, followUps(events$), again$, polls$).pipe(map(() => this.readBatch([kind])));
-    });
-    // scan folds each batch with the same apply the batch replay uses; it emits whether the batch changed anything.
-    const applied$ = merge(...perFile).pipe(
-      scan((_changed: boolean, batch: LineBatch) => {
-        let changed = false;
-        this.guard('apply', () => {
-          if (batch.rewritten !== null) this.rebuildLive(batch.rewritten.file, batch.rewritten.why);
-          for (const [kind, line] of batch.lines) this.apply(kind, line);
-          changed = batch.lines.length > 0;
-        });
-        const wanted = this.rebuildWanted;
-        this.rebuildWanted = null;
-        if (wanted !== null) this.rebuildLive(wanted.file, wanted.why);
-        return changed;
-      }, false),
-    );
-    const watched = new Map(SOURCE_KINDS.map((kind) => [path.resolve(this.sources.pathOf(kind)), kind] as const));
-    this.watcher = new DirWatcher(this.settings.dir, watched, (kind) => changes$.next(kind as SourceKind), this.faults);
-    this.watcher.start();
-    return applied$;
-  }
-
-  /**
-   * A file changed other than by appending, live: the state is built again from the files in
-   * steps (the event loop stays free: a rewritten file may be huge), while the last good state
-   * goes on being served; the fresh one takes its place once it has read everything. Live reads
-   * wait meanwhile. Another rewrite seen during the rebuild starts it over.
-   */
-  private rebuildLive(file: SourceKind, why: string): void {
-    this.rebuilds++;
-    this.log.warn({ file: SOURCE_FILES[file], why, rebuilds: this.rebuilds }, 'a file changed other than by appending: rebuilding from the files');
-    if (this.rebuilding !== null) {
-      this.rebuilding.again = true;
-      return;
-    }
-    const task = { again: false, done: Promise.resolve() };
-    this.rebuilding = task;
-    task.done = this.runRebuild(task)
-      .catch((error: unknown) => this.pipelineFailed('rebuild', error))
-      .finally(() => {
-        this.rebuilding = null;
-        // Whatever was appended meanwhile is read now.
-        if (!this.stopped) for (const kind of SOURCE_KINDS) this.readAgain$.next(kind);
-      });
-  }
-
-  private async runRebuild(task: { again: boolean }): Promise<void> {
-    for (;;) {
-      task.again = false;
-      const fresh = startFresh(this.settings.dir, this.settings.maxLineBytes, this.ingestOptions(), null, 'full', this.faults);
-      // rejected.jsonl follows the fresh read from its first line.
-      this.rejected.truncateTo(0);
-      for (;;) {
-        if (this.stopped) return;
-        const outcome = fresh.sources.readAll((kind, line) => this.apply(kind, line, fresh.ingest), LIVE_READ_BUDGET);
-        if (outcome.kind === 'rewritten' || this.rebuildWanted !== null) {
-          this.rebuildWanted = null;
-          task.again = true;
-          break;
-        }
-        if (!outcome.more) break;
-        await new Promise((resolve) => setImmediate(resolve));
-        if (task.again) break;
-      }
-      if (task.again) continue;
-      this.sources = fresh.sources;
-      this.ingest = fresh.ingest;
-      this.checkpointer.markChanged();
-      this.log.info({ events_applied: this.eventsApplied(), lines_rejected: this.ingest.rejectedCount }, 'rebuilt from the files');
-      this.snapshots.request();
-      return;
-    }
-  }
-
-  /** Alerts raised or resolved now (logged, recorded and streamed by Alerting); whether any changed. */
-  private evaluateAlerts(startUp: boolean): boolean {
-    return this.alerting.evaluate(this.ingest.state, this.clock() * 1000, startUp);
-  }
-
-  private eventsApplied(): number {
-    const p = this.ingest.totals.perSource;
-    return p.invocations.applied + p.metrics.applied + p.workflow_events.applied;
+  /** rejected.jsonl or alerts.jsonl hold records not yet written (a full state dir). */
+  private logsPending(): boolean {
+    return this.rejected.pending() > 0 || this.alertLog.pending() > 0;
   }
 
   private isoNow(): string {
     return formatTimestampUs(this.clock() * 1000);
   }
 
-  /** The snapshot document now (what snapshot.json and the API's /snapshot hold). */
-  snapshot(): Snapshot {
-    return this.snapshots.current();
-  }
-
   private buildSnapshot(workflowViews: WorkflowViews, nowMs: number): Snapshot {
-    const stream = this.stream;
-    if (!this.streamMode) this.sources.refreshSizes();
+    const health = this.source.health();
     return buildSnapshot({
-      state: this.ingest.state,
+      state: this.fold.ingest.state,
       nowUs: nowMs * 1000,
       workflowViews,
       overheadAlert: { window: this.settings.alerts.overhead.window, thresholdPct: this.settings.alerts.overhead.thresholdPct },
-      dir: this.origin,
-      sources: this.streamMode ? null : this.sources.statuses(),
+      dir: this.source.origin,
+      sources: health.sources,
       health: {
-        events_applied: this.eventsApplied(),
-        lines_rejected: this.ingest.rejectedCount,
-        lag_bytes: this.streamMode ? 0 : this.sources.lagBytes(),
-        ...(this.settings.nats ? { stream: this.streamHealth(this.settings.nats.stream, stream) } : {}),
+        events_applied: this.fold.eventsApplied,
+        lines_rejected: this.fold.ingest.rejectedCount,
+        lag_bytes: health.lagBytes,
+        ...(health.stream ? { stream: health.stream } : {}),
         last_event_at: this.lastEventAt,
         started_at: this.startedAt,
-        rebuilds: this.rebuilds,
+        rebuilds: this.fold.rebuilds,
         faults: this.faults.faults(),
       },
       alerts: this.alerting.list(),
@@ -671,27 +360,23 @@ export class Daemon {
     });
   }
 
-  /** Where the daemon stands in the stream, and per host the last event and what waits. */
-  private streamHealth(name: string, feed: StreamFeed | null) {
-    const position = feed?.position() ?? this.resumeFrom;
-    const hosts = feed?.hosts() ?? (position?.hosts ?? []).map((h) => ({ host: h.host, messages: h.messages, last_event_at: h.lastEventAt, lag_messages: 0 }));
-    return { name, seq: position?.seq ?? 0, lag_messages: feed?.lagMessages() ?? 0, hosts };
-  }
-
   private checkpointData(): Checkpoint {
+    // What waits in memory for a full state dir is tried first, so the sizes stored include it.
+    this.rejected.retry();
+    this.alertLog.retry();
+    const { positions, stream } = this.source.position();
     return {
-      dir: this.origin,
-      positions: this.sources.positions(),
-      // Not opened yet (stopped while waiting for NATS): the position restored stays.
-      stream: this.stream?.position() ?? this.resumeFrom,
-      totals: this.ingest.totals,
-      rebuilds: this.rebuilds,
+      dir: this.source.origin,
+      positions,
+      stream,
+      totals: this.fold.ingest.totals,
+      rebuilds: this.fold.rebuilds,
       rejectedFileSize: this.rejected.size(),
       rejectedFileId: this.rejected.fileId(),
       alertsFileSize: this.alertLog.size(),
       activeAlerts: this.alerting.list(),
       savedAt: this.isoNow(),
-      state: this.ingest.state,
+      state: this.fold.ingest.state,
     };
   }
 }

@@ -115,6 +115,12 @@ export function buildDaemonCommand(): Command {
               },
             );
         };
+        // Another daemon took the state dir: this one ends (having written nothing there), exit 1.
+        daemon.onFatal = (why) => {
+          process.exitCode = 1;
+          log.error({ why }, 'stopping');
+          shutdown('SIGTERM');
+        };
         // 'on', not 'once': a second signal during the shutdown must not take the default
         // action and kill the process halfway through it; the handler ignores repeats.
         process.on('SIGTERM', shutdown);

@@ -41,14 +41,29 @@ export function resume(
   check: ResumeCheck = 'full',
   faults?: FaultSink,
 ): Resumed {
-  const loaded = loadCheckpoint(stateDir, dir);
-  if (!loaded.ok) return startFresh(dir, maxLineBytes, options, loaded.why, check, faults);
+  const restored = restoreState(stateDir, dir, maxLineBytes, options);
+  if (restored.checkpoint === null) return startFresh(dir, maxLineBytes, options, restored.why, check, faults);
+  return { sources: new SourceSet(dir, maxLineBytes, restored.checkpoint.positions, check, faults), ingest: restored.ingest, checkpoint: restored.checkpoint, why: null };
+}
+
+/**
+ * The checkpoint's state and totals in an Ingest, or an empty one (with why) when there is no
+ * usable checkpoint. Where reading goes on from is the caller's (the checkpoint's positions).
+ */
+export function restoreState(
+  stateDir: string,
+  origin: string,
+  maxLineBytes: number,
+  options: IngestOptions,
+): { readonly ingest: Ingest; readonly checkpoint: Checkpoint | null; readonly why: string | null } {
+  const loaded = loadCheckpoint(stateDir, origin);
+  if (!loaded.ok) return { ingest: new Ingest(initialState(), { ...options, maxLineBytes }), checkpoint: null, why: loaded.why };
   const cp = loaded.checkpoint;
   const ingest = new Ingest(cp.state, { ...options, maxLineBytes });
   for (const kind of SOURCE_KINDS) Object.assign(ingest.totals.perSource[kind], cp.totals.perSource[kind]);
   for (const [reason, count] of cp.totals.skippedByReason) ingest.totals.skippedByReason.set(reason, count);
   for (const [key, count] of cp.totals.rejectedByKind) ingest.totals.rejectedByKind.set(key, count);
-  return { sources: new SourceSet(dir, maxLineBytes, cp.positions, check, faults), ingest, checkpoint: cp, why: null };
+  return { ingest, checkpoint: cp, why: null };
 }
 
 /** Reads every file to its end into the ingest; false if a file no longer matches (start fresh). */

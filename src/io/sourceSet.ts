@@ -75,6 +75,23 @@ export class SourceSet {
     return { kind: 'ok', more: result.kind === 'ok' && result.more === true };
   }
 
+  /** Whether a file other than `except` is faulted now. */
+  anyFaulted(except: ReadonlySet<SourceKind> = new Set()): boolean {
+    for (const kind of this.faulted.keys()) if (!except.has(kind)) return true;
+    return false;
+  }
+
+  /**
+   * This set is replaced by `next` (a rebuild): the faults it raised are over, unless `next`
+   * has them too (then they stay, and `next` clears them when they heal).
+   */
+  handOverFaults(next: SourceSet): void {
+    for (const [kind, fault] of this.faulted) {
+      if (next.faulted.get(kind)?.op !== fault.op) this.faults.clear(SOURCE_FILES[kind], fault.op);
+    }
+    this.faulted.clear();
+  }
+
   /** Whether a file is faulted now (its last read failed). */
   isFaulted(kind: SourceKind): boolean {
     return this.faulted.has(kind);

@@ -58,9 +58,14 @@ export class Ingest {
 
   constructor(
     readonly state: TelemetryState,
-    private readonly options: IngestOptions = {},
+    private options: IngestOptions = {},
   ) {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  }
+
+  /** New hooks (a state built aside and then adopted reports to the daemon's own from then on). */
+  useOptions(options: IngestOptions): void {
+    this.options = { ...options, maxLineBytes: this.maxLineBytes };
   }
 
   line(kind: SourceKind, raw: RawLine): void {

@@ -1,0 +1,224 @@
+import path from 'node:path';
+import { filter, interval, map, merge, type Observable, scan, Subject, switchMap, take } from 'rxjs';
+import { SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
+import { DirWatcher } from '../daemon/dirWatcher.js';
+import type { FaultSink } from '../io/faults.js';
+import { type SourcePositions, SourceSet } from '../io/sourceSet.js';
+import type { Logger } from '../log.js';
+import type { Ingest } from '../pipeline/ingest.js';
+import type { RawLine } from '../pipeline/splitLines.js';
+import type { Fold, Source, SourceHealth, SourcePosition } from './source.js';
+
+/** Bytes read per step while catching up, between which progress is logged and I/O can run. */
+const CATCH_UP_STEP_BYTES = 32 * 1024 * 1024;
+/**
+ * Bytes read per file per live read: a huge append (or a symlink to a 10 GB file) is read in
+ * steps with the event loop free between them, so the API and the other files keep going.
+ */
+const LIVE_READ_BUDGET = 4 * 1024 * 1024;
+/**
+ * chokidar passes at most one change event per file every 50 ms and drops the rest without a
+ * trailing one. So after each event the file is read again every FOLLOW_READ_MS until this long
+ * after the event: a line appended inside chokidar's quiet window waits a few ms, not for the
+ * next event (a debounced read alone never fired while appends kept coming every < 60 ms).
+ */
+const TRAILING_READ_MS = 60;
+const FOLLOW_READ_MS = 5;
+/**
+ * A rebuild takes the place of the served state only after a read this long after the last one
+ * found nothing new: a file truncated and then written again (the reference logger's rewrite)
+ * is read whole, not swapped in empty.
+ */
+const REBUILD_QUIET_MS = 50;
+
+/** Ticks every FOLLOW_READ_MS for TRAILING_READ_MS after each event; a new event restarts them. */
+function followUps(events$: Observable<unknown>): Observable<unknown> {
+  return events$.pipe(switchMap(() => interval(FOLLOW_READ_MS).pipe(take(Math.ceil(TRAILING_READ_MS / FOLLOW_READ_MS)))));
+}
+
+interface LineBatch {
+  readonly lines: Array<readonly [SourceKind, RawLine]>;
+  readonly rewritten: { readonly file: SourceKind; readonly why: string } | null;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The three files of a telemetry dir: FileTails (offsets, rewrite detection, faults) read on
+ * chokidar's word, with follow-up reads and a safety poll. A file that changed other than by
+ * appending is read again from the start into a state built aside, in steps, while the last good
+ * state is served; it takes its place once it has read everything.
+ */
+export class FileSource implements Source {
+  readonly origin: string;
+  private sources: SourceSet;
+  private watcher: DirWatcher | null = null;
+  /** Files with more to read than one live step: read on at the next turn. */
+  private readonly readAgain$ = new Subject<SourceKind>();
+  private rebuild: { again: boolean; done: Promise<void>; readonly changed: Set<SourceKind> } | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly maxLineBytes: number,
+    positions: SourcePositions | undefined,
+    private readonly faults: FaultSink,
+    private readonly log: Logger,
+  ) {
+    this.origin = dir;
+    this.sources = new SourceSet(dir, maxLineBytes, positions, 'full', faults);
+  }
+
+  async catchUp(fold: Fold, proceed: () => boolean): Promise<boolean> {
+    let lastLog = Date.now();
+    for (;;) {
+      const outcome = this.sources.readAll((kind, line) => fold.apply(kind, line), CATCH_UP_STEP_BYTES);
+      const redo = outcome.kind === 'rewritten' ? { file: outcome.file, why: outcome.why } : fold.takeRebuildRequest();
+      if (redo !== null || outcome.kind === 'rewritten') {
+        // Nothing is served yet: start over in place.
+        if (redo !== null) fold.rebuildStarted(redo.file, redo.why);
+        this.sources = this.freshSet();
+        fold.adopt(fold.fresh());
+        continue;
+      }
+      if (!outcome.more || !proceed()) return true;
+      if (Date.now() - lastLog >= 1000) {
+        lastLog = Date.now();
+        this.log.info({ events_applied: fold.eventsApplied, lag_bytes: this.sources.lagBytes() }, 'catching up');
+      }
+      await nextTurn();
+    }
+  }
+
+  /** Per-file change signals (chokidar, follow-up reads, steps, the safety poll) -> line batches -> scan(apply). */
+  follow(fold: Fold, polls$: Observable<number>): Observable<boolean> {
+    const changes$ = new Subject<SourceKind>();
+    const perFile: Array<Observable<LineBatch>> = SOURCE_KINDS.map((kind) => {
+      const events$ = changes$.pipe(filter((k) => k === kind));
+      const again$ = this.readAgain$.pipe(filter((k) => k === kind));
+      return merge(events$, followUps(events$), again$, polls$).pipe(map(() => this.readBatch(kind)));
+    });
+    // scan folds each batch with the same apply the batch replay uses; it emits whether the batch changed anything.
+    const applied$ = merge(...perFile).pipe(
+      scan((_changed: boolean, batch: LineBatch) => {
+        if (batch.rewritten !== null) this.rebuildAside(fold, batch.rewritten.file, batch.rewritten.why);
+        for (const [kind, line] of batch.lines) fold.apply(kind, line);
+        const wanted = fold.takeRebuildRequest();
+        if (wanted !== null) this.rebuildAside(fold, wanted.file, wanted.why);
+        return batch.lines.length > 0;
+      }, false),
+    );
+    void this.watcher?.close();
+    const watched = new Map(SOURCE_KINDS.map((kind) => [path.resolve(this.sources.pathOf(kind)), kind] as const));
+    this.watcher = new DirWatcher(this.dir, watched, (kind) => changes$.next(kind as SourceKind), this.faults);
+    this.watcher.start();
+    return applied$;
+  }
+
+  position(): SourcePosition {
+    return { positions: this.sources.positions(), stream: null };
+  }
+
+  health(): SourceHealth {
+    this.sources.refreshSizes();
+    const lag = (kind: SourceKind) => this.sources.lagBytesOf(kind);
+    return {
+      lagBytes: this.sources.lagBytes(),
+      lagBytesPerFile: { invocations: lag('invocations'), metrics: lag('metrics'), workflow_events: lag('workflow_events') },
+      sources: this.sources.statuses(),
+    };
+  }
+
+  cancel(): void {
+    // Nothing to wait for: the files are there or not.
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.watcher?.close();
+    this.watcher = null;
+    await this.rebuild?.done;
+  }
+
+  private freshSet(): SourceSet {
+    return new SourceSet(this.dir, this.maxLineBytes, undefined, 'full', this.faults);
+  }
+
+  private readBatch(kind: SourceKind): LineBatch {
+    const lines: Array<readonly [SourceKind, RawLine]> = [];
+    // A rebuild reads the files itself; what was appended meanwhile is read once it is done.
+    if (this.rebuild !== null) return { lines, rewritten: null };
+    const outcome = this.sources.read(kind, (k, line) => lines.push([k, line]), LIVE_READ_BUDGET);
+    if (outcome.kind === 'rewritten') return { lines: [], rewritten: { file: outcome.file, why: outcome.why } };
+    // More than one step waits: read on at the next turn of the event loop.
+    if (outcome.more) setImmediate(() => this.readAgain$.next(kind));
+    return { lines, rewritten: null };
+  }
+
+  /** Starts (or starts over) building the state aside. */
+  private rebuildAside(fold: Fold, file: SourceKind, why: string): void {
+    fold.rebuildStarted(file, why);
+    if (this.rebuild !== null) {
+      this.rebuild.changed.add(file);
+      this.rebuild.again = true;
+      return;
+    }
+    const task = { again: false, done: Promise.resolve(), changed: new Set([file]) };
+    this.rebuild = task;
+    fold.rebuilding = true;
+    task.done = this.runRebuild(fold, task)
+      .catch((error: unknown) => this.log.error({ err: error }, 'rebuild failed: the last good state goes on being served'))
+      .finally(() => {
+        this.rebuild = null;
+        fold.rebuilding = false;
+        // Whatever was appended meanwhile is read now.
+        if (!this.closed) for (const kind of SOURCE_KINDS) this.readAgain$.next(kind);
+      });
+  }
+
+  private async runRebuild(fold: Fold, task: { again: boolean; readonly changed: ReadonlySet<SourceKind> }): Promise<void> {
+    for (;;) {
+      task.again = false;
+      const fresh = this.freshSet();
+      const ingest = fold.fresh();
+      if (await this.readAside(fresh, ingest, fold, task)) {
+        // The old set's faults are over unless the fresh one still has them.
+        this.sources.handOverFaults(fresh);
+        this.sources = fresh;
+        fold.adopt(ingest);
+        this.log.info({ events_applied: fold.eventsApplied, lines_rejected: ingest.rejectedCount }, 'rebuilt from the files');
+        return;
+      }
+      if (this.closed) return;
+    }
+  }
+
+  /**
+   * Reads every file into the state aside, in steps. True once it holds everything: a read
+   * after a quiet pause found nothing new, and no file is faulted but those whose change started
+   * the rebuild (a faulted file left alone would lose its lines, which the served state holds;
+   * one that changed has lost them already). False to start over (another rewrite, a failed
+   * apply) or when closed.
+   */
+  private async readAside(fresh: SourceSet, ingest: Ingest, fold: Fold, task: { again: boolean; readonly changed: ReadonlySet<SourceKind> }): Promise<boolean> {
+    let settled = false;
+    for (;;) {
+      if (this.closed || task.again) return false;
+      let read = 0;
+      const outcome = fresh.readAll((kind, line) => {
+        read++;
+        fold.apply(kind, line, ingest);
+      }, LIVE_READ_BUDGET);
+      if (outcome.kind === 'rewritten' || fold.takeRebuildRequest() !== null) return false;
+      if (outcome.more) {
+        settled = false;
+        await nextTurn();
+        continue;
+      }
+      if (read === 0 && settled && !fresh.anyFaulted(task.changed)) return true;
+      await pause(REBUILD_QUIET_MS);
+      settled = true;
+    }
+  }
+}
