@@ -13,6 +13,7 @@ import { acquireLock, LOCK_FILE_NAME, type LockHandle, LockWriteFailed } from '.
 import type { SourceSet } from './io/sourceSet.js';
 import { alertsLog, REJECTED_LOG_GENERATIONS, REJECTED_LOG_MAX_BYTES, rejectedLog, type StateLog } from './io/stateLogs.js';
 import { RejectionReports } from './daemon/rejectionReports.js';
+import { announceApi, withdrawApi } from './daemon/apiRecord.js';
 import type { Logger } from './log.js';
 import { FaultRegistry, errorMessage } from './io/faults.js';
 import { DirWatcher } from './daemon/dirWatcher.js';
@@ -208,6 +209,7 @@ export class Daemon {
     this.live = true;
     const following = this.settings.nats ? { stream: this.settings.nats.stream } : { dir: this.settings.dir };
     this.log.info({ ...following, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
+    announceApi(this.settings.stateDir, this.api, this.settings.nats ? null : this.settings.dir, this.log);
   }
 
   /**
@@ -299,6 +301,7 @@ export class Daemon {
     for (const s of this.subscriptions) s.unsubscribe();
     if (this.viewsTimer !== null) clearTimeout(this.viewsTimer);
     this.events.close();
+    withdrawApi(this.settings.stateDir, this.log);
     await this.api?.close();
     await this.watcher?.close();
     this.stopOpening?.();
