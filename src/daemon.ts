@@ -209,7 +209,7 @@ export class Daemon {
     this.live = true;
     const following = this.settings.nats ? { stream: this.settings.nats.stream } : { dir: this.settings.dir };
     this.log.info({ ...following, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
-    announceApi(this.settings.stateDir, this.api, this.settings.nats ? null : this.settings.dir, this.log);
+    announceApi(this.settings.stateDir, this.api, { dir: this.settings.nats ? null : this.settings.dir, stream: this.settings.nats?.stream ?? null }, this.log);
   }
 
   /**

@@ -9,13 +9,13 @@ import type { Logger } from '../log.js';
  * log, and a query must not take that for the answer. A state dir that takes no writes only
  * costs the queries their shortcut (they load the checkpoint), so a failure is a warning.
  */
-export function announceApi(stateDir: string, api: FastifyInstance | null, dir: string | null, log: Logger): void {
+export function announceApi(stateDir: string, api: FastifyInstance | null, follows: { dir: string | null; stream: string | null }, log: Logger): void {
   const bound = api?.server.address();
   if (bound === undefined || bound === null || typeof bound !== 'object') return;
   const host = bound.address;
   const shown = host.includes(':') ? `[${host}]` : host;
   try {
-    writeDaemonRecord(stateDir, { url: `http://${shown}:${bound.port}/`, host, port: bound.port, pid: process.pid, started: new Date().toISOString(), dir });
+    writeDaemonRecord(stateDir, { url: `http://${shown}:${bound.port}/`, host, port: bound.port, pid: process.pid, started: new Date().toISOString(), ...follows });
   } catch (error) {
     log.warn({ state_dir: stateDir, err: errorMessage(error) }, 'cannot write daemon.json: queries will load the checkpoint instead of asking the API');
   }

@@ -19,8 +19,10 @@ export interface DaemonRecord {
   readonly pid: number;
   /** ISO-8601. */
   readonly started: string;
-  /** The telemetry directory the daemon follows; null in stream mode (it answers for the stream). */
+  /** The telemetry directory the daemon follows; null in stream mode. */
   readonly dir: string | null;
+  /** The JetStream stream the daemon follows; null in file mode. */
+  readonly stream: string | null;
 }
 
 export function writeDaemonRecord(stateDir: string, record: DaemonRecord): void {
@@ -59,7 +61,8 @@ function isRecord(value: unknown): value is DaemonRecord {
     Number.isInteger(v.pid) &&
     (v.pid as number) > 0 &&
     typeof v.started === 'string' &&
-    (v.dir === null || typeof v.dir === 'string')
+    (v.dir === null || typeof v.dir === 'string') &&
+    (v.stream === null || typeof v.stream === 'string')
   );
 }
 
