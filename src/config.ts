@@ -6,9 +6,10 @@ import { CommandFailed, UsageError } from './errors.js';
 import { readRegularFile } from './io/regularFile.js';
 
 /**
- * The daemon's configuration, read in one place. Layers, later wins:
+ * Every command's settings, read in one place (the daemon reads them all; a query its dir, state
+ * dir, line limit, windows and the API's token; ship its dir, state dir and stream). Layers, later wins:
  *
- *   config/default.json  <  --config FILE  <  OAK_TELEMETRY_* env vars  <  flags
+ *   config/default.json  <  --config FILE (or $OAK_TELEMETRY_CONFIG)  <  OAK_TELEMETRY_* env vars  <  flags
  *
  * Each layer is validated on its own before merging, so an error names where the bad value
  * came from (the file path, the env var, the flag) as well as the field. Nested objects merge
@@ -59,8 +60,8 @@ export interface NatsConfig {
 }
 
 /**
- * Every env var the daemon reads, and the field it sets. OAK_TELEMETRY_DIR is the same variable
- * the batch CLI commands read for their default --dir. An empty value is an error, not "unset".
+ * Every env var a command reads, and the field it sets. An empty value is an error, not "unset",
+ * except for the two paths (an empty OAK_TELEMETRY_DIR always meant "no default dir").
  */
 export const CONFIG_ENV_VARS = [
   { name: 'OAK_TELEMETRY_DIR', field: 'dir', kind: 'path' },
@@ -175,7 +176,7 @@ export type DaemonConfigFlags = z.input<typeof layerSchema>;
 // ---- loading --------------------------------------------------------------------------------
 
 export interface LoadDaemonConfigOptions {
-  /** --config: a JSON file holding any subset of the fields. */
+  /** --config: a JSON file holding any subset of the fields. Default: $OAK_TELEMETRY_CONFIG. */
   configFile?: string | undefined;
   /** Default: process.env. */
   env?: NodeJS.ProcessEnv;
@@ -183,6 +184,14 @@ export interface LoadDaemonConfigOptions {
   flags?: DaemonConfigFlags;
   /** Base for relative paths from env and flags. Default: process.cwd(). */
   cwd?: string;
+}
+
+/** The settings of any command: what the daemon reads, under the name the other commands use. */
+export type Settings = DaemonConfig;
+export type SettingsFlags = DaemonConfigFlags;
+export type LoadSettingsOptions = LoadDaemonConfigOptions;
+export function loadSettings(options: LoadSettingsOptions = {}): Settings {
+  return loadDaemonConfig(options);
 }
 
 export function loadDaemonConfig(options: LoadDaemonConfigOptions = {}): DaemonConfig {
@@ -193,8 +202,10 @@ export function loadDaemonConfig(options: LoadDaemonConfigOptions = {}): DaemonC
   const defaultsSource = `defaults file ${defaultsFile}`;
   let merged: CompleteLayer = parseLayer(completeSchema, readJsonObject(defaultsFile, defaultsSource), sameSource(defaultsSource));
 
-  if (options.configFile !== undefined) {
-    const file = path.resolve(cwd, options.configFile);
+  // --config, else $OAK_TELEMETRY_CONFIG (empty: unset, as for the paths).
+  const configFile = options.configFile ?? (env.OAK_TELEMETRY_CONFIG === '' ? undefined : env.OAK_TELEMETRY_CONFIG);
+  if (configFile !== undefined) {
+    const file = path.resolve(cwd, configFile);
     const source = `config file ${file}`;
     const layer = parseLayer(layerSchema, readJsonObject(file, source), sameSource(source));
     merged = mergeLayer(merged, resolvePaths(layer, path.dirname(file)));
@@ -280,6 +291,8 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   for (const { name, field, kind } of CONFIG_ENV_VARS) {
     const raw = env[name];
     if (raw === undefined) continue;
+    // An empty path reads as unset, as the CLI's --dir default always did (`OAK_TELEMETRY_DIR= cmd`).
+    if (raw === '' && kind === 'path') continue;
     if (raw === '') throw new UsageError(`env ${name}: ${field} is set but empty (unset it to use the default)`);
     let value: unknown = raw;
     if (kind === 'number') {

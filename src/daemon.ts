@@ -4,6 +4,7 @@ import { formatTimestampUs } from './domain/time.js';
 import type { Checkpoint } from './io/checkpointStore.js';
 import { restoreState } from './io/resume.js';
 import { alertsLog, REJECTED_LOG_GENERATIONS, REJECTED_LOG_MAX_BYTES, rejectedLog, type StateLog } from './io/stateLogs.js';
+import { announceApi, withdrawApi } from './daemon/apiRecord.js';
 import { FaultRegistry, errorMessage } from './io/faults.js';
 import type { Logger } from './log.js';
 import { Alerting } from './daemon/alerting.js';
@@ -172,6 +173,8 @@ export class Daemon {
     this.startLive();
     this.live = true;
     const following = this.settings.nats ? { stream: this.settings.nats.stream } : { dir: this.settings.dir };
+    // Queries ask the API from now on (not during the catch-up: it answered from part of the log).
+    announceApi(this.settings.stateDir, this.http?.api ?? null, { dir: this.settings.nats ? null : this.settings.dir, stream: this.settings.nats?.stream ?? null }, this.log);
     this.log.info({ ...following, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
   }
 
@@ -183,6 +186,7 @@ export class Daemon {
     if (!this.began) return;
     for (const s of this.subscriptions) s.unsubscribe();
     this.events.close();
+    withdrawApi(this.settings.stateDir, this.log);
     await this.http?.api.close();
     this.source.cancel();
     await this.checkpointer.settled();

@@ -17,7 +17,7 @@ export function dirOption(): Option {
 export function sourceOption(): Option {
   return new Option(
     '--source <source>',
-    "auto: the daemon's checkpoint plus what the files gained since (falls back to replay); replay: read the files from the start",
+    "auto: ask the running daemon, else its checkpoint plus what the files gained since, else a replay; replay: read the files from the start",
   ).default('auto');
 }
 
@@ -71,6 +71,6 @@ export function withConventions(cmd: Command): Command {
 export function natsOptions(): Option[] {
   return [
     new Option('--nats <url>', 'replay from this NATS JetStream server (the stream `oak-telemetry ship` fills) instead of the files'),
-    new Option('--stream <name>', 'JetStream stream, with --nats').default('OAK'),
+    new Option('--stream <name>', 'JetStream stream, with --nats (default OAK)'),
   ];
 }

@@ -3,12 +3,13 @@ import path from 'node:path';
 import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { parseTimestampUs } from '../domain/time.js';
 import { CommandFailed, UsageError } from '../errors.js';
-import { readToEnd, resume, startFresh, type Resumed } from '../io/resume.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
+import { followFiles } from '../state/fileState.js';
+import type { StateSource } from '../state/followedState.js';
 import { describeSystemError, isSystemError } from './failureMessage.js';
 import { oneLine } from './terminalText.js';
 
-export type StateSource = 'auto' | 'replay';
+export type { StateSource } from '../state/followedState.js';
 
 export function parseSource(raw: string | undefined): StateSource {
   if (raw === undefined || raw === 'auto' || raw === 'replay') return raw ?? 'auto';
@@ -16,39 +17,24 @@ export function parseSource(raw: string | undefined): StateSource {
 }
 
 /**
- * The state for a query. `auto`: the daemon's checkpoint plus what the files gained since (the
- * code a daemon restart runs), or a full replay when there is no checkpoint or the files no
- * longer match it. `replay`: always from the files. The answers are the same either way; the
- * CLI never writes the checkpoint. Tells stderr how many bad lines the answer skips.
+ * The files' state for a query, read once (see state/fileState.ts: the checkpoint plus what the
+ * files gained, or a replay). Tells stderr how many bad lines the answer skips.
  */
 export function loadState(
   dir: string,
   source: StateSource = 'auto',
   onSkipped: (count: number) => void = (count) => noteSkipped(dir, count),
   stateDir = path.join(dir, '.oak-telemetry'),
+  maxLineBytes = DEFAULT_MAX_LINE_BYTES,
 ): TelemetryState {
   requireTelemetryDir(dir);
-  return naming(dir, () => readState(dir, source, onSkipped, stateDir));
+  const followed = followFiles({ dir, stateDir, maxLineBytes, source });
+  const state = naming(dir, () => followed.current());
+  if (followed.rejectedCount() > 0) onSkipped(followed.rejectedCount());
+  return state;
 }
 
-function readState(dir: string, source: StateSource, onSkipped: (count: number) => void, stateDir: string): TelemetryState {
-  // The checkpoint is checked in full (every byte before its offsets hashed); a fresh read
-  // keeps no hashes ('quick'): the CLI never writes a checkpoint they could vouch for.
-  const fresh = () => startFresh(dir, DEFAULT_MAX_LINE_BYTES, {}, null, 'quick');
-  let loaded: Resumed = fresh();
-  if (source === 'auto') {
-    const resumed = resume(stateDir, dir, DEFAULT_MAX_LINE_BYTES, {});
-    if (resumed.checkpoint !== null) loaded = resumed;
-  }
-  if (!readToEnd(loaded)) {
-    loaded = fresh();
-    readToEnd(loaded);
-  }
-  if (loaded.ingest.rejectedCount > 0) onSkipped(loaded.ingest.rejectedCount);
-  return loaded.ingest.state;
-}
-
-function noteSkipped(dir: string, skipped: number): void {
+export function noteSkipped(dir: string, skipped: number): void {
   const shown = oneLine(dir);
   process.stderr.write(
     `oak-telemetry: skipped ${skipped} bad line${skipped === 1 ? '' : 's'} in ${shown} (run \`oak-telemetry validate --dir ${shown}\` for details)\n`,

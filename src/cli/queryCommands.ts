@@ -1,47 +1,27 @@
 import { Command, Option } from 'commander';
 import * as q from '../queries/telemetryQueries.js';
-import { DEFAULT_WINDOW } from '../projections/folds/rollingSuccess.js';
 import { UsageError } from '../errors.js';
-import type { TelemetryState } from '../projections/folds/telemetryState.js';
-import { dirOption, natsOptions, parseNumber, printJson, printLine, resolveDir, sourceOption } from './common.js';
-import { loadState, parseSource, resolveNow } from './loadState.js';
+import { answerQuery, type QueryOpts } from './answerQuery.js';
+import { dirOption, natsOptions, parseNumber, sourceOption } from './common.js';
+import { resolveNow } from './loadState.js';
+import { settingsFor, settingsOptions } from './querySettings.js';
 import * as render from './render.js';
 
-export interface QueryOpts {
-  dir?: string;
-  now?: string;
-  json?: boolean;
-  source?: string;
-  nats?: string;
-  stream?: string;
-}
+export type { QueryOpts } from './answerQuery.js';
 
-/** --dir, --now, --json, --source and --nats: the flags every query shares. */
+/** --dir, --state-dir, --config, --now, --json, --source, --verbose and --nats: the flags every query shares. */
 export function queryCommand(name: string, description: string): Command {
   const command = new Command(name)
     .description(description)
-    .addOption(dirOption())
+    .addOption(dirOption());
+  for (const option of settingsOptions()) command.addOption(option);
+  command
     .addOption(new Option('--now <iso>', 'evaluate as of this time (ISO-8601; default: the clock)'))
     .option('--json', 'print one JSON document instead of a table')
-    .addOption(sourceOption());
+    .addOption(sourceOption())
+    .option('--verbose', 'say on stderr what answered: the daemon (its URL), the checkpoint or a replay');
   for (const option of natsOptions()) command.addOption(option);
   return command;
-}
-
-/** The state to answer from: the files (checkpoint or replay), or the JetStream stream with --nats. */
-export async function loadFor(opts: QueryOpts): Promise<TelemetryState> {
-  if (opts.nats !== undefined) {
-    const { replayStream } = await import('../transport/streamReplay.js');
-    return replayStream(opts.nats, opts.stream);
-  }
-  return loadState(resolveDir(opts.dir), parseSource(opts.source));
-}
-
-const load = loadFor;
-
-function output(opts: QueryOpts, value: unknown, human: () => string): void {
-  if (opts.json) printJson(value);
-  else printLine(human());
 }
 
 function positiveInteger(flag: string, raw: string): number {
@@ -50,48 +30,47 @@ function positiveInteger(flag: string, raw: string): number {
   return value;
 }
 
+/** A question whose only argument is --now (checked here, passed on to the daemon). */
+function plain<T>(opts: QueryOpts, route: string, compute: Parameters<typeof answerQuery<T>>[1]['compute'], human: (view: T) => string): Promise<void> {
+  resolveNow(opts.now);
+  return answerQuery(opts, { api: { route, params: { now: opts.now } }, compute, human });
+}
+
 export function buildQueryCommands(): Command[] {
-  const stats = queryCommand('stats', 'per-agent statistics: runs, success rate, quality, duration, task types, failures').action(
-    async (opts: QueryOpts) => {
-      resolveNow(opts.now);
-      const state = await load(opts);
-      const view = q.stats(state);
-      output(opts, view, () => render.renderStats(view));
-    },
+  const stats = queryCommand('stats', 'per-agent statistics: runs, success rate, quality, duration, task types, failures').action((opts: QueryOpts) =>
+    plain(opts, '/api/v1/stats', q.stats, render.renderStats),
   );
 
-  const workflows = queryCommand('workflows', 'completed workflows: count, duration, success rate, common agent patterns').action(
-    async (opts: QueryOpts) => {
-      resolveNow(opts.now);
-      const view = q.workflows(await load(opts));
-      output(opts, view, () => render.renderWorkflows(view));
-    },
+  const workflows = queryCommand('workflows', 'completed workflows: count, duration, success rate, common agent patterns').action((opts: QueryOpts) =>
+    plain(opts, '/api/v1/workflows', q.workflows, render.renderWorkflows),
   );
 
-  const overhead = queryCommand('overhead', 'coordination overhead: share of workflow time not spent inside agents').action(
-    async (opts: QueryOpts) => {
-      resolveNow(opts.now);
-      const view = q.overhead(await load(opts));
-      output(opts, view, () => render.renderOverhead(view));
-    },
+  const overhead = queryCommand('overhead', 'coordination overhead: share of workflow time not spent inside agents').action((opts: QueryOpts) =>
+    plain(opts, '/api/v1/overhead', q.overhead, render.renderOverhead),
   );
 
   const trends = queryCommand('trends', "an agent's success rate in the last 7 days against the days before")
     .argument('<agent>', 'agent name')
     .option('--days <n>', 'length of the comparison window in days', String(q.DEFAULT_TREND_DAYS))
-    .action(async (agent: string, opts: QueryOpts & { days: string }) => {
+    .action((agent: string, opts: QueryOpts & { days: string }) => {
       const days = positiveInteger('--days', opts.days);
       const nowUs = resolveNow(opts.now);
-      const view = q.trends(await load(opts), agent, days, nowUs);
-      output(opts, view, () => render.renderTrend(agent, days, view));
+      return answerQuery(opts, {
+        api: { route: `/api/v1/trends/${encodeURIComponent(agent)}`, params: { now: opts.now, days: String(days) } },
+        compute: (state) => q.trends(state, agent, days, nowUs),
+        human: (view) => render.renderTrend(agent, days, view),
+      });
     });
 
   const ranking = queryCommand('ranking', 'agents ranked by 0.6 x success rate + 0.4 x quality / 5')
     .option('--task-type <type>', 'only agents with this among their common task types')
-    .action(async (opts: QueryOpts & { taskType?: string }) => {
+    .action((opts: QueryOpts & { taskType?: string }) => {
       resolveNow(opts.now);
-      const view = q.ranking(await load(opts), opts.taskType);
-      output(opts, view, () => render.renderRanking(view, opts.taskType));
+      return answerQuery(opts, {
+        api: { route: '/api/v1/ranking', params: { now: opts.now, task_type: opts.taskType } },
+        compute: (state) => q.ranking(state, opts.taskType),
+        human: (view) => render.renderRanking(view, opts.taskType),
+      });
     });
 
   const bestAgent = queryCommand('best-agent', 'the agent with the best record on tasks like this one')
@@ -99,28 +78,41 @@ export function buildQueryCommands(): Command[] {
     .option('--domain <domain>', 'prefer agents whose type or task type contains this')
     .option('--min-confidence <c>', 'lowest confidence to report (0-1)', String(q.DEFAULT_MIN_CONFIDENCE))
     .option('--all', 'list every agent at or above the minimum confidence')
-    .action(async (opts: QueryOpts & { task: string; domain?: string; minConfidence: string; all?: boolean }) => {
+    .action((opts: QueryOpts & { task: string; domain?: string; minConfidence: string; all?: boolean }) => {
       const minConfidence = parseNumber('--min-confidence', opts.minConfidence);
       const nowUs = resolveNow(opts.now);
-      const state = await load(opts);
-      const matches = q.bestAgents(state, { task: opts.task, domain: opts.domain, minConfidence, nowUs });
-      const shown = opts.all ? matches : matches.slice(0, 1);
-      output(opts, opts.all ? matches : (matches[0] ?? null), () => render.renderBestAgents(shown, minConfidence));
+      type Match = ReturnType<typeof q.bestAgents>[number];
+      type Answer = Match[] | Match | null;
+      const list = (answer: Answer) => (Array.isArray(answer) ? answer : answer === null ? [] : [answer]);
+      return answerQuery<Answer>(opts, {
+        api: {
+          route: '/api/v1/best-agent',
+          params: { now: opts.now, task: opts.task, domain: opts.domain, min_confidence: String(minConfidence), all: opts.all ? '1' : undefined },
+        },
+        compute: (state) => {
+          const matches = q.bestAgents(state, { task: opts.task, domain: opts.domain, minConfidence, nowUs });
+          return opts.all ? matches : (matches[0] ?? null);
+        },
+        human: (answer) => render.renderBestAgents(list(answer), minConfidence),
+      });
     });
 
-  const open = queryCommand('open', 'workflows started and not completed, with their agents so far').action(async (opts: QueryOpts) => {
+  const open = queryCommand('open', 'workflows started and not completed, with their agents so far').action((opts: QueryOpts) => {
     const nowUs = resolveNow(opts.now);
-    const view = q.open(await load(opts), nowUs);
-    output(opts, view, () => render.renderOpen(view));
+    return answerQuery(opts, { api: { route: '/api/v1/open', params: { now: opts.now } }, compute: (state) => q.open(state, nowUs), human: render.renderOpen });
   });
 
   const agents = queryCommand('agents', "each agent's rolling success rate over its last N decided invocations")
-    .option('--window <n>', 'invocations in the rolling window', String(DEFAULT_WINDOW))
-    .action(async (opts: QueryOpts & { window: string }) => {
-      const window = positiveInteger('--window', opts.window);
+    .option('--window <n>', 'invocations in the rolling window (default: the rollingWindow setting, 20)')
+    .action((opts: QueryOpts & { window?: string }) => {
+      const settings = settingsFor(opts);
+      const window = opts.window === undefined ? settings.rollingWindow : positiveInteger('--window', opts.window);
       resolveNow(opts.now);
-      const view = q.agents(await load(opts), window);
-      output(opts, view, () => render.renderAgents(view, window));
+      return answerQuery(
+        opts,
+        { api: { route: '/api/v1/agents', params: { now: opts.now, window: String(window) } }, compute: (state) => q.agents(state, window), human: (view) => render.renderAgents(view, window) },
+        settings,
+      );
     });
 
   return [stats, workflows, overhead, trends, ranking, bestAgent, open, agents];

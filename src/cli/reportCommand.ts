@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import * as q from '../queries/telemetryQueries.js';
-import { printJson, printLine, resolveDir } from './common.js';
+import { loadQueryState } from './answerQuery.js';
+import { printJson, printLine } from './common.js';
 import { resolveNow } from './loadState.js';
-import { loadFor, queryCommand, type QueryOpts } from './queryCommands.js';
+import { queryCommand, type QueryOpts } from './queryCommands.js';
+import { settingsFor } from './querySettings.js';
 import * as render from './render.js';
 import { oneLine } from './terminalText.js';
 import * as renderViews from './renderWorkflowViews.js';
@@ -64,8 +66,10 @@ export function buildReportCommand(): Command {
     'readable overview: agent table, workflows, coordination overhead with its recommendation, open workflows, hand-offs, gaps, estimates, bottlenecks (--json: one document with every section)',
   ).action(async (opts: QueryOpts) => {
     const nowUs = resolveNow(opts.now);
-    const dir = opts.nats ?? resolveDir(opts.dir);
-    const state = await loadFor(opts);
+    // No API route holds the whole report: it is computed here, from the checkpoint or a replay.
+    const settings = settingsFor(opts);
+    const dir = settings.nats.url ?? settings.dir;
+    const state = await loadQueryState(opts, settings);
     if (opts.json) printJson(reportSections(state, nowUs));
     else printLine(renderReport(`oak-telemetry report for ${oneLine(dir)}`, state, nowUs));
   });

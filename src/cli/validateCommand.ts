@@ -5,19 +5,22 @@ import { SOURCE_FILES, SOURCE_KINDS } from '../domain/sources.js';
 import type { Rejection } from '../decode/rejection.js';
 import { replayDirectory } from '../io/replayFiles.js';
 import { CommandFailed, UsageError } from '../errors.js';
-import { dirOption, parseNumber, printLine, resolveDir } from './common.js';
+import { dirOption, parseNumber, printLine } from './common.js';
 import { naming, requireTelemetryDir } from './loadState.js';
+import { configOption, settingsFor } from './querySettings.js';
 
 /** `validate`: one line per bad line (file, line, byte offset, reason); exit 1 if there is any. */
 export function buildValidateCommand(): Command {
   return new Command('validate')
     .description('check the telemetry files: print every bad line with file, line number, byte offset and reason; exit 1 if any')
     .addOption(dirOption())
-    .option('--max-line-bytes <n>', 'longest accepted line in bytes', String(1024 * 1024))
+    .addOption(configOption())
+    .option('--max-line-bytes <n>', 'longest accepted line in bytes (default: the maxLineBytes setting, 1048576)')
     .option('--json', 'print the bad lines as NDJSON, one object per line')
-    .action(async (opts: { dir?: string; maxLineBytes: string; json?: boolean }) => {
-      const dir = resolveDir(opts.dir);
-      const maxLineBytes = parseNumber('--max-line-bytes', opts.maxLineBytes);
+    .action(async (opts: { dir?: string; config?: string; maxLineBytes?: string; json?: boolean }) => {
+      const settings = settingsFor(opts);
+      const dir = settings.dir;
+      const maxLineBytes = opts.maxLineBytes === undefined ? settings.maxLineBytes : parseNumber('--max-line-bytes', opts.maxLineBytes);
       if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) {
         throw new UsageError(`--max-line-bytes must be a whole number >= 1, got ${opts.maxLineBytes}`);
       }

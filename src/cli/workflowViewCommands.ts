@@ -4,9 +4,11 @@ import { UsageError } from '../errors.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import type { WorkflowFilter } from '../projections/views/workflowFilter.js';
 import * as q from '../queries/telemetryQueries.js';
-import { parseNumber, printJson, printLine } from './common.js';
+import { answerQuery } from './answerQuery.js';
+import { parseNumber } from './common.js';
 import { resolveNow } from './loadState.js';
-import { loadFor, queryCommand, type QueryOpts } from './queryCommands.js';
+import { queryCommand, type QueryOpts } from './queryCommands.js';
+import { settingsFor } from './querySettings.js';
 import * as render from './renderWorkflowViews.js';
 
 /** handoffs, gaps, estimates, bottlenecks: the workflow views, with --project, --since and --limit. */
@@ -39,30 +41,37 @@ export function viewArgs(opts: Pick<ViewOpts, 'project' | 'since' | 'limit'>): {
   return { filter: { project: opts.project, sinceUs }, limit: limit === 0 ? Infinity : limit };
 }
 
-async function run<T>(opts: ViewOpts, ask: (state: TelemetryState, args: ReturnType<typeof viewArgs>) => T, show: (view: T) => string): Promise<void> {
+function run<T>(
+  name: string,
+  opts: ViewOpts,
+  ask: (state: TelemetryState, args: ReturnType<typeof viewArgs>) => T,
+  show: (view: T) => string,
+  extra: Record<string, string> = {},
+  settings = settingsFor(opts),
+): Promise<void> {
   resolveNow(opts.now);
   const args = viewArgs(opts);
-  const view = ask(await loadFor(opts), args);
-  if (opts.json) printJson(view);
-  else printLine(show(view));
+  const params = { now: opts.now, project: opts.project, since: opts.since, limit: String(args.limit === Infinity ? 0 : args.limit), ...extra };
+  return answerQuery(opts, { api: { route: `/api/v1/${name}`, params }, compute: (state) => ask(state, args), human: show }, settings);
 }
 
 export function buildWorkflowViewCommands(): Command[] {
   const handoffs = viewCommand('handoffs', 'hand-offs between agents per pair, each workflow\'s chain, and plan adherence').action((opts: ViewOpts) =>
-    run(opts, (state, args) => q.handoffs(state, args), render.renderHandoffs),
+    run('handoffs', opts, (state, args) => q.handoffs(state, args), render.renderHandoffs),
   );
   const gaps = viewCommand('gaps', 'coordination gaps: time between one agent ending and the next starting, per transition and workflow').action(
-    (opts: ViewOpts) => run(opts, (state, args) => q.gaps(state, args), render.renderGaps),
+    (opts: ViewOpts) => run('gaps', opts, (state, args) => q.gaps(state, args), render.renderGaps),
   );
   const estimates = viewCommand('estimates', 'workflow duration against its estimate: overall, per project, the worst').action((opts: ViewOpts) =>
-    run(opts, (state, args) => q.estimates(state, args), render.renderEstimates),
+    run('estimates', opts, (state, args) => q.estimates(state, args), render.renderEstimates),
   );
   const bottlenecks = viewCommand('bottlenecks', 'slow agents, slow hand-overs, failures that end workflows, workflows over the overhead threshold')
-    .option('--threshold <pct>', 'coordination overhead threshold, percent', String(q.DEFAULT_OVERHEAD_THRESHOLD_PCT))
-    .action((opts: ViewOpts & { threshold: string }) => {
-      const thresholdPct = parseNumber('--threshold', opts.threshold);
+    .option('--threshold <pct>', 'coordination overhead threshold, percent (default: the alerts.overhead.thresholdPct setting, 30)')
+    .action((opts: ViewOpts & { threshold?: string }) => {
+      const settings = settingsFor(opts);
+      const thresholdPct = opts.threshold === undefined ? settings.alerts.overhead.thresholdPct : parseNumber('--threshold', opts.threshold);
       if (thresholdPct < 0 || thresholdPct > 100) throw new UsageError(`--threshold must be between 0 and 100, got ${opts.threshold}`);
-      return run(opts, (state, args) => q.bottlenecks(state, { ...args, thresholdPct }), render.renderBottlenecks);
+      return run('bottlenecks', opts, (state, args) => q.bottlenecks(state, { ...args, thresholdPct }), render.renderBottlenecks, { threshold: String(thresholdPct) }, settings);
     });
   return [handoffs, gaps, estimates, bottlenecks];
 }

@@ -73,3 +73,90 @@ function write(value: unknown, current: string, step: string): string | undefine
   if (parts.length === 0) return '{}';
   return '{' + open + parts.join(sep) + close + '}';
 }
+
+/**
+ * JSON.parse that keeps the document's key order: an object whose keys JSON.parse would
+ * reorder (integer-like keys such as an agent named "42" go first) carries the written order
+ * under KEY_ORDER, so `orderedEntries` walks it as the writer meant. Every key is an own data
+ * property ("__proto__" included). For documents we wrote (the API's answers rendered as tables).
+ */
+export function parseJson(text: string): unknown {
+  let at = 0;
+  const space = () => {
+    while (at < text.length && (text[at] === ' ' || text[at] === '\n' || text[at] === '\r' || text[at] === '\t')) at++;
+  };
+  const fail = (): never => {
+    throw new SyntaxError(`not valid JSON at offset ${at}`);
+  };
+  const stringToken = (): string => {
+    const start = at;
+    at++;
+    while (at < text.length && text[at] !== '"') at += text[at] === '\\' ? 2 : 1;
+    if (at >= text.length) fail();
+    at++;
+    return JSON.parse(text.slice(start, at)) as string;
+  };
+  const value = (): unknown => {
+    space();
+    const c = text[at];
+    if (c === '{') {
+      at++;
+      const object: Record<string, unknown> = {};
+      const keys: string[] = [];
+      space();
+      if (text[at] === '}') {
+        at++;
+        return object;
+      }
+      for (;;) {
+        space();
+        if (text[at] !== '"') fail();
+        const key = stringToken();
+        space();
+        if (text[at] !== ':') fail();
+        at++;
+        Object.defineProperty(object, key, { value: value(), enumerable: true, writable: true, configurable: true });
+        keys.push(key);
+        space();
+        if (text[at] === ',') {
+          at++;
+          continue;
+        }
+        if (text[at] !== '}') fail();
+        at++;
+        const natural = Object.keys(object);
+        if (natural.some((key, i) => key !== keys[i])) withKeyOrder(object, keys);
+        return object;
+      }
+    }
+    if (c === '[') {
+      at++;
+      const array: unknown[] = [];
+      space();
+      if (text[at] === ']') {
+        at++;
+        return array;
+      }
+      for (;;) {
+        array.push(value());
+        space();
+        if (text[at] === ',') {
+          at++;
+          continue;
+        }
+        if (text[at] !== ']') fail();
+        at++;
+        return array;
+      }
+    }
+    if (c === '"') return stringToken();
+    const literal = /^(?:true|false|null|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)/.exec(text.slice(at, at + 64));
+    if (literal === null) return fail();
+    at += literal[0].length;
+    return JSON.parse(literal[0]);
+  };
+  const result = value();
+  space();
+  if (at !== text.length) fail();
+  return result;
+}

@@ -5,15 +5,9 @@ import { loadCheckpoint } from '../io/checkpointStore.js';
 import { createLogger } from '../log.js';
 import { Ingest } from '../pipeline/ingest.js';
 import { initialState, type TelemetryState } from '../projections/folds/telemetryState.js';
-import { connectNats, DEFAULT_STREAM } from './natsStream.js';
-import { StreamFeed } from './streamFeed.js';
-
-/** A reader's view of the stream: the state so far, brought up to date by `current()`. */
-export interface StreamView {
-  /** Applies what arrived since the last call and returns the state. */
-  current(): TelemetryState;
-  close(): Promise<void>;
-}
+import { connectNats, DEFAULT_STREAM } from '../transport/natsStream.js';
+import { StreamFeed } from '../transport/streamFeed.js';
+import type { FollowedState } from './followedState.js';
 
 /**
  * Follows the stream through the same feed, decode and fold as the aggregating daemon, with an
@@ -21,7 +15,7 @@ export interface StreamView {
  * checkpoint there when it is of this stream (as `--source auto` does for files); otherwise from
  * the first message. Resolves once everything stored when asked has been applied.
  */
-export async function followStream(url: string, stream: string = DEFAULT_STREAM, stateDir: string | null = null): Promise<StreamView> {
+export async function followStream(url: string, stream: string = DEFAULT_STREAM, stateDir: string | null = null): Promise<FollowedState> {
   const loaded = stateDir === null ? null : loadCheckpoint(stateDir, streamOrigin(stream));
   const checkpoint = loaded?.ok === true && loaded.checkpoint.stream ? loaded.checkpoint : null;
   const nc = await connectNats(url);
@@ -32,7 +26,8 @@ export async function followStream(url: string, stream: string = DEFAULT_STREAM,
     await nc.close();
     throw error;
   }
-  const ingest = new Ingest(checkpoint !== null && feed.reset === null ? checkpoint.state : initialState());
+  const fromCheckpoint = checkpoint !== null && feed.reset === null;
+  const ingest = new Ingest(fromCheckpoint ? checkpoint.state : initialState());
   const apply = (kind: SourceKind, line: RawLine) => ingest.line(kind, line);
   await feed.catchUp(apply);
   return {
@@ -40,16 +35,8 @@ export async function followStream(url: string, stream: string = DEFAULT_STREAM,
       feed.drain(apply);
       return ingest.state;
     },
+    origin: () => (fromCheckpoint ? 'checkpoint' : 'replay'),
+    rejectedCount: () => ingest.rejectedCount,
     close: () => feed.close(),
   };
-}
-
-/** A batch replay from the stream instead of the files: every message stored when asked, in stream order. */
-export async function replayStream(url: string, stream: string = DEFAULT_STREAM): Promise<TelemetryState> {
-  const view = await followStream(url, stream);
-  try {
-    return view.current();
-  } finally {
-    await view.close();
-  }
 }
