@@ -1,10 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
+// Three projects so each kind runs on its own: `npm run test:unit` needs neither a build nor the
+// Debian packages (chromium, nats-server) that int and e2e use; `npm test` still runs all three.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/support/summaryReporter.ts'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'int', include: ['test/int/**/*.test.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+    ],
   },
 });
