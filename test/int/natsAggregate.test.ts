@@ -14,11 +14,12 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { connect } from 'nats';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SOURCE_FILES, SOURCE_KINDS } from '../../src/domain/sources.js';
+import { CHECKPOINT_FILE } from '../../src/io/checkpointStore.js';
 import { readLines } from '../../src/io/replayFiles.js';
 import { Ingest } from '../../src/pipeline/ingest.js';
 import { initialState } from '../../src/projections/telemetryState.js';
 import * as q from '../../src/queries/telemetryQueries.js';
-import { CLI, type DaemonProcess, delay, killAllDaemons, ROOT, startDaemon, tempDir, WaitFailed } from '../support/daemonHarness.js';
+import { CLI, type DaemonProcess, delay, killAllDaemons, ROOT, startDaemon, tempDir, WaitFailed, waitUntil } from '../support/daemonHarness.js';
 import { CuttableProxy } from '../support/cuttableProxy.js';
 import { NatsCluster, NatsServer, streamMessages } from '../support/natsServer.js';
 import { Workload } from '../support/telemetryWorkload.js';
@@ -159,7 +160,10 @@ async function waitForMessages(url: string, atLeast: number, timeoutMs = 30_000)
   }
 }
 
-/** Appends `rounds` bursts of `perRound` workflows to each host, `pauseMs` apart, interleaved across hosts. */
+/**
+ * Appends `rounds` bursts of `perRound` workflows to each host, `pauseMs` apart, interleaved across hosts.
+ * The pause is the scenario (writers at a pace, an outage lasting while they write), not a wait for the daemon.
+ */
 async function writeBursts(loads: readonly Workload[], rounds: number, perRound: number, pauseMs: number, between?: (round: number) => Promise<void>): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (const load of loads) load.workflows(perRound);
@@ -328,7 +332,7 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
     const ship = ShipProcess.start(d, nats.url, 'cut');
     const agg = await aggregator(proxy.url, dir('oak-agg-'), false);
     const load = new Workload(d, 'cut');
-    // Cut ~100 ms after a burst: shipped by then, and still in the proxy's 150 ms delay.
+    // Cut ~100 ms after a burst: shipped by then, and still in the proxy's 150 ms delay (the scenario's timing, not a wait).
     await writeBursts([load], 16, 20, 100, async (round) => {
       if (round % 4 !== 3) return;
       await delay(100);
@@ -351,15 +355,20 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
     await waitForMessages(nats.url, total);
     const stateDir = dir('oak-agg-');
     let agg = await aggregator(nats.url, stateDir);
+    // The daemon writes a checkpoint before it says it is ready; the kill must come after a later one.
+    const checkpointFile = path.join(stateDir, CHECKPOINT_FILE);
+    const atReady = { applied: agg.readSnapshot()?.health.events_applied ?? 0, ino: fs.statSync(checkpointFile).ino };
     const load = new Workload(d, 'more');
     load.workflows(50);
-    // Killed after at least one checkpoint, while lines keep arriving.
-    await delay(400);
+    // Killed after a checkpoint taken live (atomically replaced: a new inode), while lines keep arriving.
+    await waitUntil(() => fs.statSync(checkpointFile).ino !== atReady.ino, 10_000, 'a checkpoint after the first live lines');
     load.workflows(50);
     await agg.kill9();
     load.workflows(50);
     agg = await aggregator(nats.url, stateDir);
-    expect(agg.logsWith('resuming from checkpoint')).toHaveLength(1);
+    const resumed = agg.logsWith('resuming from checkpoint');
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]?.events_applied, 'resumed from a checkpoint holding live lines').toBeGreaterThan(atReady.applied);
     await expectUnionParity(agg, [d]);
     await ship.stop();
     await agg.stop();
