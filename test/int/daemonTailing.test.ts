@@ -5,13 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SOURCE_FILES, type SourceKind } from '../../src/domain/sources.js';
 import { appendLine } from '../../src/io/appendOnlyWriter.js';
 import type { Snapshot } from '../../src/queries/snapshot.js';
 import {
+  daemonDirsPerTest,
   fixtureDir,
-  killAllDaemons,
   readJsonLines,
   replayFigures,
   startDaemon,
@@ -21,16 +21,9 @@ import {
 } from '../support/daemonHarness.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await killAllDaemons();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const dirs = daemonDirsPerTest();
 
-function track(dir: string): string {
-  dirs.push(dir);
-  return dir;
-}
+const track = (dir: string): string => dirs.track(dir);
 
 const file = (dir: string, kind: SourceKind) => path.join(dir, SOURCE_FILES[kind]);
 

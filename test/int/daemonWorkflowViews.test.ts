@@ -6,17 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SOURCE_FILES } from '../../src/domain/sources.js';
 import { parseTimestampUs } from '../../src/domain/time.js';
 import { replayDirectory } from '../../src/io/replayFiles.js';
 import type { Snapshot } from '../../src/queries/snapshot.js';
 import * as q from '../../src/queries/telemetryQueries.js';
 import {
+  daemonDirsPerTest,
   type DaemonProcess,
   fixtureDir,
   INFO,
-  killAllDaemons,
   startDaemon,
   tempDir,
   WaitFailed,
@@ -24,16 +24,9 @@ import {
 } from '../support/daemonHarness.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await killAllDaemons();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const dirs = daemonDirsPerTest();
 
-function track(dir: string): string {
-  dirs.push(dir);
-  return dir;
-}
+const track = (dir: string): string => dirs.track(dir);
 
 // Not the defaults (50, 30%): a daemon that ignored its settings would not match the replay.
 const LIST_LIMIT = 4;
