@@ -4,29 +4,27 @@
  * No daemon, no shipper: the test publishes the messages itself.
  */
 import type { NatsConnection } from 'nats';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SourceKind } from '../../src/domain/sources.js';
 import type { StreamPosition } from '../../src/domain/streamPosition.js';
 import { connectNats, ensureStream, subjectOf } from '../../src/transport/natsStream.js';
 import { StreamFeed, type StreamFeedOptions } from '../../src/transport/streamFeed.js';
 import { capturedLog } from '../support/capturedLog.js';
+import { cleanupsPerTest } from '../support/cleanups.js';
 import { NatsServer } from '../support/natsServer.js';
 
 const STREAM = 'OAK';
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupsPerTest();
 
 async function server(): Promise<NatsServer> {
   const nats = await NatsServer.start();
-  cleanups.push(() => nats.stop());
+  cleanup(() => nats.stop());
   return nats;
 }
 
 async function connection(url: string): Promise<NatsConnection> {
   const nc = await connectNats(url);
-  cleanups.push(async () => {
+  cleanup(async () => {
     if (!nc.isClosed()) await nc.close();
   });
   return nc;
@@ -45,7 +43,7 @@ async function openFeed(url: string, from: StreamPosition | null, durable: strin
   const { log, lines: logLines } = capturedLog();
   const options: StreamFeedOptions = { stream: STREAM, durable, from, log };
   const feed = await StreamFeed.open(await connection(url), options);
-  cleanups.push(() => feed.close());
+  cleanup(() => feed.close());
   return { feed, logLines };
 }
 
