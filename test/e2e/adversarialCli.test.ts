@@ -3,14 +3,11 @@
  * `validate` with its file, line and reason, and the answers hold only the good lines' figures
  * (worked out by hand in the fixture's README), every number finite.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ROOT as root, runCli } from '../support/cliRunner.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli.js');
 const DIR = path.join(root, 'fixtures/adversarial');
 
 interface Rejected {
@@ -22,11 +19,7 @@ interface Rejected {
 type Json = any;
 const expected = JSON.parse(fs.readFileSync(path.join(DIR, 'expected.json'), 'utf8')) as Json;
 
-function run(args: string[]) {
-  expect(fs.existsSync(cli), `${cli} missing: run "npm run build" first`).toBe(true);
-  const r = spawnSync(process.execPath, [cli, ...args, '--dir', DIR], { encoding: 'utf8', env: { ...process.env, OAK_TELEMETRY_DIR: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]) => runCli([...args, '--dir', DIR]);
 
 function everyNumberFinite(value: unknown): boolean {
   if (typeof value === 'number') return Number.isFinite(value);

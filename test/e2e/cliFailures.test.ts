@@ -5,13 +5,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectOneLineFailure as failsInOneLine, ROOT as root } from '../support/cliRunner.js';
+import { tempDirsPerFile } from '../support/tempDirs.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli.js');
 const SEED = path.join(root, 'fixtures/parity/seed-demo');
 const FILES = ['agent_invocations.jsonl', 'success_metrics.jsonl', 'workflow_events.jsonl'] as const;
 
@@ -35,31 +33,13 @@ const QUERIES: string[][] = [
   ['validate'],
 ];
 
+const temp = tempDirsPerFile();
 let work: string;
 beforeAll(() => {
-  expect(fs.existsSync(cli), `${cli} missing: npm run build first`).toBe(true);
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-clifailures-'));
+  work = temp.make('oak-clifailures-');
 });
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-function run(args: string[], input = '') {
-  const env = { ...process.env };
-  delete env.OAK_TELEMETRY_DEBUG;
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: work, env, input, encoding: 'utf8', timeout: 30_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Exit 1, nothing on stdout, one line on stderr that matches. */
-function expectOneLineFailure(args: string[], line: RegExp, input = ''): void {
-  const r = run(args, input);
-  const what = `${args.join(' ')}\n${r.stderr}`;
-  expect(r.code, what).toBe(1);
-  expect(r.stdout, what).toBe('');
-  expect(r.stderr.endsWith('\n'), what).toBe(true);
-  expect(r.stderr.trimEnd().split('\n'), what).toHaveLength(1);
-  expect(r.stderr, what).toMatch(line);
-  expect(r.stderr, what).not.toMatch(/^\s+at /m);
-}
+const expectOneLineFailure = (args: string[], line: RegExp): void => void failsInOneLine(args, line, { cwd: work });
 
 const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -2,32 +2,23 @@
  * `oak-telemetry generate` as a process: writes the three files, same flags give the same
  * bytes, the seed changes them, existing telemetry is kept unless --force, bad flags exit 2.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DAYS, DEFAULT_NOW, DEFAULT_SEED } from '../../src/generate/generateTelemetry.js';
+import { runCli } from '../support/cliRunner.js';
+import { tempDirsPerFile } from '../support/tempDirs.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli.js');
 const FILES = ['agent_invocations.jsonl', 'success_metrics.jsonl', 'workflow_events.jsonl'] as const;
 
+const temp = tempDirsPerFile();
 let work: string;
 beforeAll(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-generatecli-'));
-});
-afterAll(() => {
-  fs.rmSync(work, { recursive: true, force: true });
+  work = temp.make('oak-generatecli-');
 });
 
-function run(args: string[]) {
-  expect(fs.existsSync(cli), `${cli} missing: build with "npx tsc -p tsconfig.json" first`).toBe(true);
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: work, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]) => runCli(args, { cwd: work });
 
 function hashes(dir: string): string[] {
   return FILES.map((f) => createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex'));

@@ -1,31 +1,20 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cliRunner.js';
+import { tempDirsPerTest } from '../support/tempDirs.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli.js');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+const temp = tempDirsPerTest();
 let work: string;
 let dir: string;
 beforeEach(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-logcli-'));
+  work = temp.make('oak-logcli-');
   dir = path.join(work, 'telemetry');
 });
-afterEach(() => {
-  fs.rmSync(work, { recursive: true, force: true });
-});
 
-function run(args: string[], env: Record<string, string> = {}) {
-  expect(fs.existsSync(cli), `${cli} missing: run "npm run build" first`).toBe(true);
-  const base = { ...process.env };
-  for (const k of ['OAK_SESSION_ID', 'OAK_WORKFLOW_ID', 'OAK_TELEMETRY_DIR']) delete base[k];
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: work, env: { ...base, ...env }, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: work, env });
 
 function lines(file: string): Record<string, any>[] {
   return fs.readFileSync(path.join(dir, file), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));

@@ -4,21 +4,18 @@
  * results and the server keeps answering; appended telemetry is seen on the next call.
  */
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLI, fixtureDir } from '../support/daemonHarness.js';
 import { Workload } from '../support/telemetryWorkload.js';
+import { tempDirsPerTest } from '../support/tempDirs.js';
 
 const run = promisify(execFile);
-const dirs: string[] = [];
 const clients: Client[] = [];
-
-afterEach(async () => {
+const dirs = tempDirsPerTest(async () => {
   for (const client of clients.splice(0)) await client.close();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 async function connect(dir: string): Promise<Client> {
@@ -38,7 +35,7 @@ async function cliJson(dir: string, args: readonly string[]): Promise<unknown> {
 describe('oak-telemetry mcp', () => {
   it('lists its six tools with input schemas', async () => {
     const dir = fixtureDir();
-    dirs.push(dir);
+    dirs.track(dir);
     const client = await connect(dir);
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(['agent_stats', 'agent_trend', 'best_agent', 'coordination_overhead', 'open_workflows', 'workflow_status']);
@@ -47,7 +44,7 @@ describe('oak-telemetry mcp', () => {
 
   it('answers as the CLI does', async () => {
     const dir = fixtureDir();
-    dirs.push(dir);
+    dirs.track(dir);
     const client = await connect(dir);
     const task = 'write tests for the payment api';
     const best = await client.callTool({ name: 'best_agent', arguments: { task, all: true, min_confidence: 0.1 } });
@@ -69,7 +66,7 @@ describe('oak-telemetry mcp', () => {
 
   it('bad inputs and unknown names are error results; the server keeps answering and follows the files', async () => {
     const dir = fixtureDir();
-    dirs.push(dir);
+    dirs.track(dir);
     const client = await connect(dir);
     const refused = async (name: string, args: Record<string, unknown>) => {
       try {

@@ -3,18 +3,16 @@
  * its JSON-RPC 2.0 error, one warning on stderr, and the server goes on answering.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import fs from 'node:fs';
 import readline from 'node:readline';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLI, fixtureDir } from '../support/daemonHarness.js';
+import { tempDirsPerTest } from '../support/tempDirs.js';
 
 type Response = { jsonrpc: string; id: string | number | null; result?: unknown; error?: { code: number; message: string } };
 
 const children: ChildProcessWithoutNullStreams[] = [];
-const dirs: string[] = [];
-afterEach(() => {
+const dirs = tempDirsPerTest(() => {
   for (const child of children.splice(0)) child.kill();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** The server, with its stdout read as one JSON response per line, in order. */
@@ -49,7 +47,7 @@ const request = (id: number, method: string, params?: unknown) => JSON.stringify
 describe('oak-telemetry mcp on raw input', () => {
   it('answers garbage, an oversized line and bad params per JSON-RPC, logs each, and keeps serving', async () => {
     const dir = fixtureDir();
-    dirs.push(dir);
+    dirs.track(dir);
     const server = startServer(dir);
     const init = await server.ask(request(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } }));
     expect(init.id).toBe(1);

@@ -2,15 +2,12 @@
  * The query CLI as a process, as a user runs it: help, usage errors, --json documents and
  * tables, bad lines, `validate`, and where the telemetry directory comes from.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type CliOptions, type CliRun, ROOT as root, runCli, runCliJson } from '../support/cliRunner.js';
+import { tempDirsPerFile } from '../support/tempDirs.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli.js');
 const fixtures = path.join(root, 'fixtures/parity');
 const SEED = path.join(fixtures, 'seed-demo');
 const FILES = ['agent_invocations.jsonl', 'success_metrics.jsonl', 'workflow_events.jsonl'] as const;
@@ -21,36 +18,16 @@ const seedExpected: Json = JSON.parse(fs.readFileSync(path.join(SEED, 'expected.
 const emptyExpected: Json = JSON.parse(fs.readFileSync(path.join(fixtures, 'empty/expected.json'), 'utf8'));
 const NOW = seedExpected.now as string;
 
+const temp = tempDirsPerFile();
 let work: string;
 beforeAll(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-querycli-'));
-});
-afterAll(() => {
-  fs.rmSync(work, { recursive: true, force: true });
+  work = temp.make('oak-querycli-');
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Run {
-  expect(fs.existsSync(cli), `${cli} missing: build with "npx tsc -p tsconfig.json" first`).toBe(true);
-  const env = { ...process.env };
-  for (const k of ['OAK_SESSION_ID', 'OAK_WORKFLOW_ID', 'OAK_TELEMETRY_DIR']) delete env[k];
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: opts.cwd ?? work, env: { ...env, ...opts.env }, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
+type Run = CliRun;
+const run = (args: string[], opts: CliOptions = {}): Run => runCli(args, { cwd: work, ...opts });
 /** Runs a query expected to succeed silently and print one JSON document. */
-function runJson(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Json {
-  const r = run([...args, '--json'], opts);
-  expect(r.code, r.stderr).toBe(0);
-  expect(r.stderr).toBe('');
-  expect(r.stdout.endsWith('\n')).toBe(true);
-  return JSON.parse(r.stdout);
-}
+const runJson = (args: string[], opts: CliOptions = {}): Json => runCliJson<Json>(args, { cwd: work, ...opts });
 
 /** A fresh copy of a fixture case (its three files) in the temp dir. */
 function copyCase(name: string, to: string): string {

@@ -3,18 +3,15 @@
  * user runs them: help, usage errors, the empty state, tables and --json documents of
  * generated telemetry, --limit.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { replayDirectory } from '../../src/io/replayFiles.js';
 import * as q from '../../src/queries/telemetryQueries.js';
+import { type CliRun, ROOT as root, runCli, runCliJson } from '../support/cliRunner.js';
+import { tempDirsPerFile } from '../support/tempDirs.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli.js');
 const NOW = '2026-11-01T00:00:00Z';
 const COMMANDS = ['handoffs', 'gaps', 'estimates', 'bottlenecks'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -22,40 +19,21 @@ type Command = (typeof COMMANDS)[number];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
+const temp = tempDirsPerFile();
 let work: string;
 let generated: string;
 let empty: string;
 beforeAll(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-viewscli-'));
+  work = temp.make('oak-viewscli-');
   generated = path.join(work, 'generated');
   empty = fs.mkdtempSync(path.join(work, 'empty-'));
   const r = run(['generate', '--out', generated, '--workflows', '40', '--seed', '3', '--now', NOW]);
   expect(r.code, r.stderr).toBe(0);
 });
-afterAll(() => {
-  fs.rmSync(work, { recursive: true, force: true });
-});
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Run {
-  expect(fs.existsSync(cli), `${cli} missing: build with "npx tsc -p tsconfig.json" first`).toBe(true);
-  const env = { ...process.env };
-  for (const k of ['OAK_SESSION_ID', 'OAK_WORKFLOW_ID', 'OAK_TELEMETRY_DIR']) delete env[k];
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: work, env, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function runJson(args: string[]): Json {
-  const r = run([...args, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  expect(r.stderr).toBe('');
-  return JSON.parse(r.stdout);
-}
+type Run = CliRun;
+const run = (args: string[]): Run => runCli(args, { cwd: work });
+const runJson = (args: string[]): Json => runCliJson<Json>(args, { cwd: work });
 
 function table(args: string[]): string[] {
   const r = run(args);

@@ -3,14 +3,13 @@
  * workflows (N = 5 here through --config), one warn line when it rises above 30%, one info line
  * when it falls below 28%, the same in alerts.jsonl and in the snapshot's alerts.active.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/queries/snapshot.js';
 import {
+  daemonDirsPerTest,
   type DaemonProcess,
   INFO,
-  killAllDaemons,
   type LogLine,
   readJsonLines,
   startDaemon,
@@ -20,11 +19,7 @@ import {
 } from '../support/daemonHarness.js';
 import { Workload, type WorkflowSpec } from '../support/telemetryWorkload.js';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await killAllDaemons();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const dirs = daemonDirsPerTest();
 
 const CONFIG = { alerts: { overhead: { window: 5 } } };
 /** 1000 s workflows with 100 s inside agents: 90% coordination overhead. */
@@ -43,7 +38,7 @@ const alertRecords = (d: DaemonProcess) =>
 describe('daemon: coordination overhead alert', () => {
   it('raised once when the window passes 30%, kept at 29% and 28.29%, resolved once below 28%', async () => {
     const dir = tempDir();
-    dirs.push(dir);
+    dirs.track(dir);
     const work = new Workload(dir, 'alert');
     work.workflows(2, EFFICIENT);
     const daemon = await startDaemon({ dir, config: CONFIG });
@@ -91,7 +86,7 @@ describe('daemon: coordination overhead alert', () => {
 
   it('history caught up at start-up logs the current state once, and a restart does not log it again', async () => {
     const dir = tempDir();
-    dirs.push(dir);
+    dirs.track(dir);
     const work = new Workload(dir, 'history');
     // Crossed up, down and up again before the daemon ever ran.
     work.workflows(5, SLOW);

@@ -6,22 +6,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SOURCE_FILES, type SourceKind } from '../../src/domain/sources.js';
 import {
+  daemonDirsPerTest,
   expectRejectedLogMatchesReplay,
-  killAllDaemons,
   startDaemon,
   tempDir,
   waitForReplayParity,
 } from '../support/daemonHarness.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await killAllDaemons();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const dirs = daemonDirsPerTest();
 
 const MAX_LINE_BYTES = 4096;
 const KiB = 1024;
@@ -95,7 +91,7 @@ function append(dir: string, lines: readonly BadLine[]): void {
 describe('daemon: bad lines', () => {
   it('every kind of bad line is counted and logged once in rejected.jsonl, before start and live', async () => {
     const dir = tempDir();
-    dirs.push(dir);
+    dirs.track(dir);
     const work = new Workload(dir, 'good');
     work.workflows(3);
     const early = badLines('early');
@@ -150,7 +146,7 @@ describe('daemon: bad lines', () => {
 
   it('a 100 KiB bad line is logged with its first 64 KiB, marked truncated', async () => {
     const dir = tempDir();
-    dirs.push(dir);
+    dirs.track(dir);
     new Workload(dir).workflows(2);
     const daemon = await startDaemon({ dir });
     await waitForReplayParity(daemon);

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_LINE_BYTES } from '../../src/decode/decodeLine.js';
 import { SOURCE_FILES } from '../../src/domain/sources.js';
 import { appendLine } from '../../src/io/appendOnlyWriter.js';
@@ -15,10 +15,10 @@ import { loadCheckpoint } from '../../src/io/checkpointStore.js';
 import { readToEnd, resume } from '../../src/io/resume.js';
 import {
   CLI,
+  daemonDirsPerTest,
   delay,
   expectRejectedLogMatchesReplay,
   fixtureDir,
-  killAllDaemons,
   readJsonLines,
   replayFigures,
   startDaemon,
@@ -30,16 +30,9 @@ import { Workload } from '../support/telemetryWorkload.js';
 
 const run = promisify(execFile);
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await killAllDaemons();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const dirs = daemonDirsPerTest();
 
-function track(dir: string): string {
-  dirs.push(dir);
-  return dir;
-}
+const track = (dir: string): string => dirs.track(dir);
 
 /** A bad line every so often, so that rejected.jsonl has to survive the crash too. */
 /** Lines applied and rejected as of the checkpoint on disk. */

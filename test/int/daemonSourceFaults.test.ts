@@ -8,25 +8,22 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SOURCE_FILES } from '../../src/domain/sources.js';
 import { appendLine } from '../../src/io/appendOnlyWriter.js';
 import type { Snapshot } from '../../src/queries/snapshot.js';
-import { type DaemonProcess, fixtureDir, killAllDaemons, startDaemon, tempDir, waitForReplayParity } from '../support/daemonHarness.js';
+import {
+  daemonDirsPerTest,
+  type DaemonProcess,
+  fixtureDir,
+  startDaemon,
+  tempDir,
+  waitForReplayParity,
+} from '../support/daemonHarness.js';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await killAllDaemons();
-  for (const dir of dirs.splice(0)) {
-    spawnSync('chmod', ['-R', 'u+rwX', dir]);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+const dirs = daemonDirsPerTest();
 
-function track(dir: string): string {
-  dirs.push(dir);
-  return dir;
-}
+const track = (dir: string): string => dirs.track(dir);
 
 let serial = 0;
 function invocationLine(): string {

@@ -7,23 +7,20 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SOURCE_FILES } from '../../src/domain/sources.js';
 import { REJECTED_LOG_GENERATIONS, REJECTED_LOG_MAX_BYTES } from '../../src/io/stateLogs.js';
 import type { Snapshot } from '../../src/queries/snapshot.js';
 import { type DaemonProcess, killAllDaemons, readJsonLines, startDaemon, tempDir, waitForReplayParity, waitUntil } from '../support/daemonHarness.js';
+import { cleanupsPerTest } from '../support/cleanups.js';
 import { fillUp, mountSmallTmpfs, tmpfsUnavailable } from '../support/smallTmpfs.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(async () => {
-  await killAllDaemons();
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
+const cleanup = cleanupsPerTest(killAllDaemons);
 
 function dirForTest(): string {
   const dir = tempDir();
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  cleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -64,7 +61,7 @@ const faultLines = (daemon: DaemonProcess, file: string) => daemon.logs.filter((
 
 function mountTmpfs(bytes: number): string {
   const tmpfs = mountSmallTmpfs(bytes);
-  cleanups.push(() => tmpfs.dispose());
+  cleanup(() => tmpfs.dispose());
   return tmpfs.dir;
 }
 

@@ -8,24 +8,16 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendLine } from '../../src/io/appendOnlyWriter.js';
-import { CLI, type DaemonProcess, fixtureDir, killAllDaemons, startDaemon } from '../support/daemonHarness.js';
+import { CLI, daemonDirsPerTest, type DaemonProcess, fixtureDir, startDaemon } from '../support/daemonHarness.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
 const run = promisify(execFile);
 const NOW = '2026-11-20T00:00:00Z';
-const dirs: string[] = [];
+const dirs = daemonDirsPerTest();
 
-afterEach(async () => {
-  await killAllDaemons();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function track(dir: string): string {
-  dirs.push(dir);
-  return dir;
-}
+const track = (dir: string): string => dirs.track(dir);
 
 function baseUrl(daemon: DaemonProcess): string {
   const line = daemon.logsWith('http listening')[0];

@@ -5,25 +5,22 @@
  * header cannot take the daemon's file descriptors (a connection cap, a headers timeout).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HEADERS_TIMEOUT_MS, MAX_CONNECTIONS } from '../../src/http/limits.js';
 import type { Snapshot } from '../../src/queries/snapshot.js';
 import { CLI, type DaemonProcess, killAllDaemons, ROOT, startDaemon, tempDir, waitUntil } from '../support/daemonHarness.js';
 import { Workload } from '../support/telemetryWorkload.js';
+import { tempDirsPerTest } from '../support/tempDirs.js';
 
 const run = promisify(execFile);
-const dirs: string[] = [];
 const sockets: net.Socket[] = [];
-
-afterEach(async () => {
+const dirs = tempDirsPerTest(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
   await killAllDaemons();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function baseUrl(daemon: DaemonProcess): string {
@@ -33,7 +30,7 @@ function baseUrl(daemon: DaemonProcess): string {
 /** A generated telemetry dir big enough that one heavy answer costs tens of milliseconds. */
 async function generatedDir(workflows: number): Promise<string> {
   const dir = tempDir('oak-limits-');
-  dirs.push(dir);
+  dirs.track(dir);
   await run(process.execPath, [CLI, 'generate', '--out', dir, '--workflows', String(workflows), '--seed', '7']);
   return dir;
 }

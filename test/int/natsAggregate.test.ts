@@ -12,34 +12,31 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { connect } from 'nats';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SOURCE_FILES, SOURCE_KINDS } from '../../src/domain/sources.js';
+import { CHECKPOINT_FILE } from '../../src/io/checkpointStore.js';
 import { readLines } from '../../src/io/replayFiles.js';
 import { Ingest } from '../../src/pipeline/ingest.js';
 import { initialState } from '../../src/projections/folds/telemetryState.js';
 import * as q from '../../src/queries/telemetryQueries.js';
-import { CLI, type DaemonProcess, delay, killAllDaemons, ROOT, startDaemon, tempDir, WaitFailed } from '../support/daemonHarness.js';
+import { CLI, type DaemonProcess, delay, killAllDaemons, ROOT, startDaemon, tempDir, WaitFailed, waitUntil } from '../support/daemonHarness.js';
+import { cleanupsPerTest } from '../support/cleanups.js';
 import { CuttableProxy } from '../support/cuttableProxy.js';
 import { NatsCluster, NatsServer, streamMessages } from '../support/natsServer.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
 const run = promisify(execFile);
-const cleanups: Array<() => Promise<void> | void> = [];
-
-afterEach(async () => {
-  await killAllDaemons();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupsPerTest(killAllDaemons);
 
 function dir(prefix: string): string {
   const d = tempDir(prefix);
-  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
+  cleanup(() => fs.rmSync(d, { recursive: true, force: true }));
   return d;
 }
 
 async function server(): Promise<NatsServer> {
   const nats = await NatsServer.start();
-  cleanups.push(() => nats.stop());
+  cleanup(() => nats.stop());
   return nats;
 }
 
@@ -60,7 +57,7 @@ class ShipProcess {
       cwd: ROOT,
     });
     const ship = new ShipProcess(child);
-    cleanups.push(() => ship.kill9());
+    cleanup(() => ship.kill9());
     return ship;
   }
 
@@ -159,7 +156,10 @@ async function waitForMessages(url: string, atLeast: number, timeoutMs = 30_000)
   }
 }
 
-/** Appends `rounds` bursts of `perRound` workflows to each host, `pauseMs` apart, interleaved across hosts. */
+/**
+ * Appends `rounds` bursts of `perRound` workflows to each host, `pauseMs` apart, interleaved across hosts.
+ * The pause is the scenario (writers at a pace, an outage lasting while they write), not a wait for the daemon.
+ */
 async function writeBursts(loads: readonly Workload[], rounds: number, perRound: number, pauseMs: number, between?: (round: number) => Promise<void>): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (const load of loads) load.workflows(perRound);
@@ -249,7 +249,7 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
     await waitForMessages(nats.url, unionFigures([d]).lines);
     const client = new Client({ name: 'oak-telemetry-test', version: '1.0.0' });
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--nats', nats.url, '--state-dir', stateDir], stderr: 'pipe' }));
-    cleanups.push(() => client.close());
+    cleanup(() => client.close());
     const answer = await client.callTool({ name: 'coordination_overhead', arguments: {} });
     const overhead = JSON.parse((answer as { content: Array<{ text: string }> }).content[0]?.text ?? '') as Record<string, unknown>;
     expect(overhead).toMatchObject(JSON.parse(await cliJson(d, ['overhead'])) as object);
@@ -323,12 +323,12 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
   it('connections cut while deliveries are in flight lose nothing (a gap or a stall pulls again)', async () => {
     const nats = await server();
     const proxy = await CuttableProxy.start(nats.port, 150);
-    cleanups.push(() => proxy.stop());
+    cleanup(() => proxy.stop());
     const d = dir('oak-host-cut-');
     const ship = ShipProcess.start(d, nats.url, 'cut');
     const agg = await aggregator(proxy.url, dir('oak-agg-'), false);
     const load = new Workload(d, 'cut');
-    // Cut ~100 ms after a burst: shipped by then, and still in the proxy's 150 ms delay.
+    // Cut ~100 ms after a burst: shipped by then, and still in the proxy's 150 ms delay (the scenario's timing, not a wait).
     await writeBursts([load], 16, 20, 100, async (round) => {
       if (round % 4 !== 3) return;
       await delay(100);
@@ -351,15 +351,20 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
     await waitForMessages(nats.url, total);
     const stateDir = dir('oak-agg-');
     let agg = await aggregator(nats.url, stateDir);
+    // The daemon writes a checkpoint before it says it is ready; the kill must come after a later one.
+    const checkpointFile = path.join(stateDir, CHECKPOINT_FILE);
+    const atReady = { applied: agg.readSnapshot()?.health.events_applied ?? 0, ino: fs.statSync(checkpointFile).ino };
     const load = new Workload(d, 'more');
     load.workflows(50);
-    // Killed after at least one checkpoint, while lines keep arriving.
-    await delay(400);
+    // Killed after a checkpoint taken live (atomically replaced: a new inode), while lines keep arriving.
+    await waitUntil(() => fs.statSync(checkpointFile).ino !== atReady.ino, 10_000, 'a checkpoint after the first live lines');
     load.workflows(50);
     await agg.kill9();
     load.workflows(50);
     agg = await aggregator(nats.url, stateDir);
-    expect(agg.logsWith('resuming from checkpoint')).toHaveLength(1);
+    const resumed = agg.logsWith('resuming from checkpoint');
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]?.events_applied, 'resumed from a checkpoint holding live lines').toBeGreaterThan(atReady.applied);
     await expectUnionParity(agg, [d]);
     await ship.stop();
     await agg.stop();
@@ -403,12 +408,12 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
     const mark = (what: string) => process.stderr.write(`cluster: ${what} at ${Date.now() - began} ms\n`);
     const cluster = await NatsCluster.start();
     mark('started');
-    cleanups.push(() => cluster.stop());
+    cleanup(() => cluster.stop());
     const hosts = ['east', 'west'];
     const dirs = hosts.map((h) => dir(`oak-host-${h}-`));
     const agg = await aggregator(cluster.url, dir('oak-agg-'), false);
     const ships = hosts.map((host, i) => ShipProcess.start(dirs[i] as string, cluster.url, host, ['--replicas', '3']));
-    cleanups.push(() => {
+    cleanup(() => {
       if (process.env.OAK_DEBUG_CLUSTER) for (const ship of ships) process.stderr.write(ship.output.slice(-3000));
     });
     const loads = dirs.map((d, i) => new Workload(d, hosts[i]));

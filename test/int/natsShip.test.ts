@@ -7,29 +7,26 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendLine } from '../../src/io/appendOnlyWriter.js';
+import { cleanupsPerTest } from '../support/cleanups.js';
 import { CLI, fixtureDir } from '../support/daemonHarness.js';
 import { NatsServer, streamMessages } from '../support/natsServer.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
 const run = promisify(execFile);
 const NOW = '2026-11-20T00:00:00Z';
-const cleanups: Array<() => Promise<void> | void> = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupsPerTest();
 
 async function server(): Promise<NatsServer> {
   const nats = await NatsServer.start();
-  cleanups.push(() => nats.stop());
+  cleanup(() => nats.stop());
   return nats;
 }
 
 function dir(): string {
   const d = fixtureDir();
-  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
+  cleanup(() => fs.rmSync(d, { recursive: true, force: true }));
   return d;
 }
 

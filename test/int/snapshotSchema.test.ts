@@ -1,17 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterEach, describe, expect, it } from 'vitest';
-import { fixtureDir, killAllDaemons, ROOT, startDaemon, tempDir, waitForReplayParity } from '../support/daemonHarness.js';
+import { describe, expect, it } from 'vitest';
+import {
+  daemonDirsPerTest,
+  fixtureDir,
+  ROOT,
+  startDaemon,
+  tempDir,
+  waitForReplayParity,
+} from '../support/daemonHarness.js';
 
 const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'config/snapshot.schema.json'), 'utf8')) as object;
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
-const dirs: string[] = [];
-
-afterEach(async () => {
-  await killAllDaemons();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const dirs = daemonDirsPerTest();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -36,7 +38,7 @@ const at = (snapshot: Json, dotted: string): Json => dotted.split('.').reduce((v
 describe('snapshot.json', () => {
   it('follows config/snapshot.schema.json, and the schema rejects a snapshot missing a section', async () => {
     const dir = fixtureDir();
-    dirs.push(dir);
+    dirs.track(dir);
     const daemon = await startDaemon({ dir });
     const { snapshot } = await waitForReplayParity(daemon);
     // The fixture has workflows open for weeks: an alert is active, so that part is checked too.
@@ -57,7 +59,7 @@ describe('snapshot.json', () => {
 
   it('requires the workflow views and describes their entries', async () => {
     const dir = fixtureDir();
-    dirs.push(dir);
+    dirs.track(dir);
     const daemon = await startDaemon({ dir });
     await waitForReplayParity(daemon);
     await daemon.stop();
@@ -97,7 +99,7 @@ describe('snapshot.json', () => {
 
   it('an empty directory gives a valid snapshot: empty lists, null medians', async () => {
     const dir = tempDir();
-    dirs.push(dir);
+    dirs.track(dir);
     const daemon = await startDaemon({ dir });
     const snapshot: Json = await daemon.waitFor(() => true, 5000, 'a first snapshot');
     expect(snapshot.estimates.overall.median_ratio).toBeNull();

@@ -3,17 +3,14 @@
  * `overhead`, and the hand-computed answers of fixtures/workflow-views (see its README.md)
  * through the library and through the CLI as a process, with filters and limits.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseTimestampUs } from '../../src/domain/time.js';
 import { replayDirectory } from '../../src/io/replayFiles.js';
 import * as q from '../../src/queries/telemetryQueries.js';
+import { type CliRun, ROOT as root, runCli as runTheCli, runCliJson } from '../support/cliRunner.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli.js');
 const GENERATED = path.join(root, 'fixtures/parity/generated-150');
 const VIEWS = path.join(root, 'fixtures/workflow-views');
 
@@ -22,20 +19,10 @@ type Json = any;
 const expected: Json = JSON.parse(fs.readFileSync(path.join(VIEWS, 'expected.json'), 'utf8'));
 const COMMANDS = ['handoffs', 'gaps', 'estimates', 'bottlenecks'] as const;
 
-function runCli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  expect(fs.existsSync(cli), `${cli} missing: run "npm run build" first`).toBe(true);
-  const env = { ...process.env };
-  delete env.OAK_TELEMETRY_DIR;
-  const r = spawnSync(process.execPath, [cli, ...args, '--dir', VIEWS, '--source', 'replay', '--now', expected.now], { env, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function cliJson(args: string[]): Json {
-  const r = runCli([...args, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  expect(r.stderr).toBe('');
-  return JSON.parse(r.stdout);
-}
+/** The fixture, replayed, at the fixture's `now`. */
+const onViews = (args: string[]): string[] => [...args, '--dir', VIEWS, '--source', 'replay', '--now', expected.now];
+const runCli = (args: string[]): CliRun => runTheCli(onViews(args));
+const cliJson = (args: string[]): Json => runCliJson<Json>(onViews(args));
 
 /** The library's answer to a command, as the CLI would ask it. */
 function ask(command: (typeof COMMANDS)[number], args: q.WorkflowViewArgs = {}): Json {

@@ -16,9 +16,10 @@ import type { Rejection } from '../../src/decode/rejection.js';
 import { replayDirectory } from '../../src/io/replayFiles.js';
 import type { Snapshot } from '../../src/queries/snapshot.js';
 import * as q from '../../src/queries/telemetryQueries.js';
+import { CLI, ROOT } from './cliRunner.js';
+import { tempDirsPerTest, type TempDirs } from './tempDirs.js';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const CLI = path.join(ROOT, 'dist/src/cli.js');
+export { CLI, ROOT };
 export const FIXTURE_150 = path.join(ROOT, 'fixtures/parity/generated-150');
 
 /** Every pino line is a JSON object; these are the fields the tests look at. */
@@ -60,6 +61,11 @@ const running = new Set<DaemonProcess>();
 /** Kills whatever a failed test left running; call from afterEach. */
 export async function killAllDaemons(): Promise<void> {
   await Promise.all([...running].map((d) => d.kill9()));
+}
+
+/** Temp dirs removed after each test of the calling file, once the daemons a failed test left are killed. */
+export function daemonDirsPerTest(): TempDirs {
+  return tempDirsPerTest(killAllDaemons);
 }
 
 export function tempDir(prefix = 'oak-daemon-'): string {

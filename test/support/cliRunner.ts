@@ -1,0 +1,75 @@
+/**
+ * Runs the built CLI (dist/src/cli.js) as a user would, with the runner's OAK_* variables
+ * removed so that the machine running the tests cannot steer the answers.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const CLI = path.join(ROOT, 'dist/src/cli.js');
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CliOptions {
+  /** Default: the repository root. */
+  readonly cwd?: string;
+  /** Added after the runner's OAK_* variables are removed. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly input?: string;
+  readonly timeoutMs?: number;
+}
+
+/** The runner's environment without the variables the CLI reads (OAK_TELEMETRY_*, OAK_SESSION_ID, ...). */
+export function cliEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('OAK_')) env[key] = value;
+  return { ...env, ...extra };
+}
+
+export function expectBuilt(): void {
+  expect(fs.existsSync(CLI), `${CLI} missing: run "npm run build" first`).toBe(true);
+}
+
+/** `oak-telemetry ...args`: exit code and output, whatever they are. */
+export function runCli(args: readonly string[], options: CliOptions = {}): CliRun {
+  expectBuilt();
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: cliEnv(options.env),
+    input: options.input ?? '',
+    encoding: 'utf8',
+    // spawnSync blocks the event loop, so vitest's own timeout cannot end a CLI that hangs.
+    timeout: options.timeoutMs ?? 50_000,
+  });
+  if (r.error !== undefined) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs a query with --json that must succeed silently and print one JSON document. */
+export function runCliJson<T = unknown>(args: readonly string[], options: CliOptions = {}): T {
+  const r = runCli([...args, '--json'], options);
+  const what = `${args.join(' ')} --json\n${r.stderr}`;
+  expect(r.code, what).toBe(0);
+  expect(r.stderr, what).toBe('');
+  expect(r.stdout.endsWith('\n'), what).toBe(true);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** Exit 1, nothing on stdout, one line on stderr that matches `line`, no stack trace. */
+export function expectOneLineFailure(args: readonly string[], line: RegExp, options: CliOptions = {}): CliRun {
+  const r = runCli(args, options);
+  const what = `${args.join(' ')}\n${r.stderr}`;
+  expect(r.code, what).toBe(1);
+  expect(r.stdout, what).toBe('');
+  expect(r.stderr.endsWith('\n'), what).toBe(true);
+  expect(r.stderr.trimEnd().split('\n'), what).toHaveLength(1);
+  expect(r.stderr, what).toMatch(line);
+  expect(r.stderr, what).not.toMatch(/^\s+at /m);
+  return r;
+}

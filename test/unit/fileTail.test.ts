@@ -1,0 +1,246 @@
+/**
+ * FileTail in process, on real files in a temp dir: what each read hands over, and when it says
+ * the file was not appended to but rewritten, truncated, replaced, or is not a file at all.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FileTail, type TailResult } from '../../src/io/fileTail.js';
+import type { RawLine } from '../../src/pipeline/splitLines.js';
+import { tempDirsPerTest } from '../support/tempDirs.js';
+
+const temp = tempDirsPerTest();
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const MAX_LINE = 1 << 20;
+
+function textOf(line: RawLine): string {
+  return line.text ?? (line.bytes === null ? '<over the limit>' : line.bytes.toString('utf8'));
+}
+
+/** A tail on `<temp>/<name>` and a read that returns its result with the lines it handed over. */
+function tailOn(name = 'agent_invocations.jsonl', resumeCheck: 'full' | 'quick' = 'full') {
+  const file = path.join(temp.make('oak-filetail-'), name);
+  const tail = new FileTail('invocations', file, MAX_LINE, undefined, resumeCheck);
+  const read = (budget?: number): { result: TailResult & { more?: boolean }; lines: string[]; raw: RawLine[] } => {
+    const raw: RawLine[] = [];
+    const result = tail.read((line) => raw.push(line), budget);
+    return { result, lines: raw.map(textOf), raw };
+  };
+  return { file, tail, read };
+}
+
+/** Sets the file's modification time to `seconds` after the epoch, so a test decides whether it moved. */
+const setMtime = (file: string, seconds: number) => fs.utimesSync(file, seconds, seconds);
+
+/** `count` lines of 100 bytes each (newline included), numbered. */
+function hundredByteLines(count: number, from = 0): string {
+  let text = '';
+  for (let i = from; i < from + count; i++) text += `line ${String(i).padStart(6, '0')} `.padEnd(99, 'x') + '\n';
+  return text;
+}
+
+describe('FileTail: appends', () => {
+  it('a missing file is missing until it appears; then each read hands over only what was appended', () => {
+    const { file, tail, read } = tailOn();
+    expect(read().result).toEqual({ kind: 'missing' });
+    fs.writeFileSync(file, 'a\nb\n');
+    const first = read();
+    expect(first.result).toEqual({ kind: 'ok', size: 4, more: false });
+    expect(first.lines).toEqual(['a', 'b']);
+    expect(first.raw.map((l) => [l.line, l.byteOffset])).toEqual([
+      [1, 0],
+      [2, 2],
+    ]);
+    expect(read().lines).toEqual([]);
+    fs.appendFileSync(file, 'c\n');
+    const second = read();
+    expect(second.lines).toEqual(['c']);
+    expect(second.raw[0]).toMatchObject({ line: 3, byteOffset: 4 });
+    expect(tail.committedOffset).toBe(6);
+  });
+
+  it('a partial last line is held until its newline; the committed offset stays before it', () => {
+    const { file, tail, read } = tailOn();
+    fs.writeFileSync(file, 'one\ntw');
+    expect(read().lines).toEqual(['one']);
+    expect(tail.committedOffset).toBe(4);
+    expect(tail.position()).toMatchObject({ offset: 4, line: 2 });
+    fs.appendFileSync(file, 'o');
+    expect(read().lines).toEqual([]);
+    fs.appendFileSync(file, '\nthree\n');
+    expect(read().lines).toEqual(['two', 'three']);
+    expect(tail.committedOffset).toBe(14);
+  });
+
+  it('reads at most the budget per call and says there is more', () => {
+    const { file, read } = tailOn();
+    fs.writeFileSync(file, hundredByteLines(10));
+    const first = read(250);
+    expect(first.result).toMatchObject({ kind: 'ok', more: true });
+    expect(first.lines).toHaveLength(2);
+    const rest = read();
+    expect(rest.result).toMatchObject({ kind: 'ok', more: false });
+    expect(rest.lines).toHaveLength(8);
+  });
+
+  it('property: appends in any pieces, read between any of them, hand over the complete lines once, in order', () => {
+    const piece = fc.string({ unit: fc.constantFrom('a', 'é', '\n', 'z'), maxLength: 30 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(piece, fc.boolean()), { maxLength: 20 }), (steps) => {
+        const { file, tail, read } = tailOn();
+        fs.writeFileSync(file, '');
+        const seen: string[] = [];
+        let all = '';
+        for (const [text, readNow] of steps) {
+          fs.appendFileSync(file, text);
+          all += text;
+          if (readNow) seen.push(...read().lines);
+        }
+        seen.push(...read().lines);
+        const complete = all.slice(0, all.lastIndexOf('\n') + 1);
+        expect(seen).toEqual(complete === '' ? [] : complete.slice(0, -1).split('\n'));
+        expect(tail.committedOffset).toBe(Buffer.byteLength(complete));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('FileTail: a file changed other than by appending', () => {
+  it('truncated below what was read: rewritten (file shrank)', () => {
+    const { file, read } = tailOn();
+    fs.writeFileSync(file, 'a\nb\n');
+    read();
+    fs.truncateSync(file, 2);
+    expect(read().result).toEqual({ kind: 'rewritten', why: 'file shrank' });
+  });
+
+  it('rewritten in place with other bytes, longer: rewritten (head bytes changed)', () => {
+    const { file, read } = tailOn();
+    fs.writeFileSync(file, 'a\nb\n');
+    read();
+    fs.writeFileSync(file, 'x\ny\nz\n');
+    expect(read().result).toEqual({ kind: 'rewritten', why: 'head bytes changed' });
+  });
+
+  it('a line before the offset changed beyond the head window: rewritten (bytes before the offset changed)', () => {
+    const { file, read } = tailOn();
+    const text = hundredByteLines(100); // 10 kB: the last line lies outside the 4 kB head window
+    fs.writeFileSync(file, text);
+    read();
+    fs.writeFileSync(file, text.slice(0, -2) + 'y\n' + 'more\n');
+    expect(read().result).toEqual({ kind: 'rewritten', why: 'bytes before the offset changed' });
+  });
+
+  it('replaced by another file (a new inode) with the same first bytes: rewritten (file replaced)', () => {
+    const { file, read } = tailOn();
+    fs.writeFileSync(file, 'a\nb\n');
+    read();
+    const other = `${file}.new`;
+    fs.writeFileSync(other, 'a\nb\nc\n');
+    fs.renameSync(other, file);
+    expect(read().result).toEqual({ kind: 'rewritten', why: 'file replaced (inode changed)' });
+  });
+
+  it('deleted after being read: rewritten (file deleted); never read: missing', () => {
+    const { file, read } = tailOn();
+    fs.writeFileSync(file, 'a\n');
+    read();
+    fs.rmSync(file);
+    expect(read().result).toEqual({ kind: 'rewritten', why: 'file deleted' });
+  });
+});
+
+describe('FileTail: the same size, a newer modification time (checkContent)', () => {
+  // 20 kB: the middle is outside both 4 kB windows, so only the content check can see it.
+  const TEXT = hundredByteLines(200);
+  const MIDDLE = 10_050;
+  const edited = TEXT.slice(0, MIDDLE) + (TEXT[MIDDLE] === 'x' ? 'y' : 'x') + TEXT.slice(MIDDLE + 1);
+
+  it('a touch (same bytes) is not a rewrite; the next read goes on with what is appended', () => {
+    const { file, read } = tailOn();
+    fs.writeFileSync(file, TEXT);
+    setMtime(file, 1_000_000);
+    expect(read().lines).toHaveLength(200);
+    setMtime(file, 1_000_100);
+    expect(read().result).toEqual({ kind: 'ok', size: TEXT.length, more: false });
+    fs.appendFileSync(file, 'after the touch\n');
+    expect(read().lines).toEqual(['after the touch']);
+  });
+
+  it('other bytes in the middle at the same size are a rewrite', () => {
+    const { file, read } = tailOn();
+    fs.writeFileSync(file, TEXT);
+    setMtime(file, 1_000_000);
+    read();
+    fs.writeFileSync(file, edited);
+    expect(fs.statSync(file).size).toBe(TEXT.length);
+    setMtime(file, 1_000_100);
+    expect(read().result).toEqual({ kind: 'rewritten', why: 'modified without growing (bytes read before changed)' });
+  });
+
+  it('an edit right after a checked touch waits for the next check (at most one a second), then is seen', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+    const { file, read } = tailOn();
+    fs.writeFileSync(file, TEXT);
+    setMtime(file, 1_000_000);
+    read();
+    setMtime(file, 1_000_100);
+    expect(read().result.kind).toBe('ok'); // the touch, checked
+    fs.writeFileSync(file, edited);
+    setMtime(file, 1_000_200);
+    expect(read().result.kind, 'within a second of the last check').toBe('ok');
+    vi.setSystemTime(new Date('2026-01-01T00:00:01.500Z'));
+    expect(read().result).toEqual({ kind: 'rewritten', why: 'modified without growing (bytes read before changed)' });
+  });
+
+  it('a quick tail (no running hash) convicts a same-size change only on a second look', () => {
+    const { file, read } = tailOn('agent_invocations.jsonl', 'quick');
+    fs.writeFileSync(file, TEXT);
+    setMtime(file, 1_000_000);
+    read();
+    fs.writeFileSync(file, edited);
+    setMtime(file, 1_000_100);
+    expect(read().result.kind, 'first look: an append may be on its way').toBe('ok');
+    expect(read().result).toEqual({ kind: 'rewritten', why: 'modified without growing' });
+  });
+});
+
+describe('FileTail: resuming from a position', () => {
+  it('continues after the position when the file only grew; says rewritten when it changed meanwhile', () => {
+    const { file, tail, read } = tailOn();
+    fs.writeFileSync(file, hundredByteLines(100)); // 10 kB: byte 5050 is outside both windows
+    read();
+    const position = tail.position();
+    fs.appendFileSync(file, 'appended while nobody watched\n');
+    const resumed = new FileTail('invocations', file, MAX_LINE, position);
+    const lines: string[] = [];
+    expect(resumed.read((l) => lines.push(textOf(l))).kind).toBe('ok');
+    expect(lines).toEqual(['appended while nobody watched']);
+
+    // The same size with one byte changed in the middle: only the prefix hash sees it.
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.slice(0, 5050) + (text[5050] === 'x' ? 'y' : 'x') + text.slice(5051));
+    const again = new FileTail('invocations', file, MAX_LINE, position);
+    expect(again.read(() => undefined)).toEqual({ kind: 'rewritten', why: 'bytes read before the checkpoint changed' });
+  });
+});
+
+describe('FileTail: not a regular file', () => {
+  it('a directory in place of the file is a fault result (EISDIR), never an exception; the file back is read', () => {
+    const { file, read } = tailOn();
+    fs.mkdirSync(file);
+    const { result } = read();
+    expect(result.kind).toBe('fault');
+    if (result.kind !== 'fault') return;
+    expect(result.fault).toMatchObject({ path: file, op: 'open', code: 'EISDIR' });
+    fs.rmdirSync(file);
+    fs.writeFileSync(file, 'back\n');
+    expect(read().lines).toEqual(['back']);
+  });
+});
