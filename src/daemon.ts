@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import { asyncScheduler, filter, interval, map, share, type Subscription, throttleTime } from 'rxjs';
 import { formatTimestampUs } from './domain/time.js';
 import type { Checkpoint } from './io/checkpointStore.js';
 import { restoreState } from './io/resume.js';
 import { alertsLog, REJECTED_LOG_GENERATIONS, REJECTED_LOG_MAX_BYTES, rejectedLog, type StateLog } from './io/stateLogs.js';
 import { announceApi, withdrawApi } from './daemon/apiRecord.js';
-import { FaultRegistry, errorMessage } from './io/faults.js';
+import { FaultRegistry } from './io/faults.js';
+import { LivePipeline } from './daemon/livePipeline.js';
 import type { Logger } from './log.js';
 import { Alerting } from './daemon/alerting.js';
 import { Checkpointer } from './daemon/checkpointer.js';
@@ -66,7 +66,7 @@ export class Daemon {
   private readonly fold: DaemonFold;
   private source: Source;
   private http: ServedHttp | null = null;
-  private subscriptions: Subscription[] = [];
+  private pipeline: LivePipeline | null = null;
   private readonly startedAt: string;
   private lastEventAt: string | null = null;
   /** Goes true once the start-up catch-up is done: live-only notices (estimate overruns) start there. */
@@ -184,7 +184,7 @@ export class Daemon {
     this.stopped = true;
     // Stopped before the state was even restored: nothing of ours to save.
     if (!this.began) return;
-    for (const s of this.subscriptions) s.unsubscribe();
+    this.pipeline?.stop();
     this.events.close();
     withdrawApi(this.settings.stateDir, this.log);
     await this.http?.api.close();
@@ -263,71 +263,37 @@ export class Daemon {
     this.snapshots.onWritten = (seconds) => this.http?.metrics.snapshotWritten(seconds);
   }
 
-  /**
-   * The live pipeline: the source's batches -> snapshots, alerts, checkpoints. Every callback
-   * is guarded and every subscription has an error path: an exception is logged and counted,
-   * and the pipeline is started again.
-   */
+  /** The live jobs, on the source's batches and the daemon's timers (see LivePipeline). */
   private startLive(): void {
-    const polls$ = interval(this.settings.pollIntervalMs).pipe(share());
-    const changed$ = this.source.follow(this.fold, polls$).pipe(
-      filter((changed) => changed),
-      map(() => {
-        this.lastEventAt = this.isoNow();
-        this.checkpointer.markChanged();
-      }),
-      share(),
+    const nowUs = () => this.clock() * 1000;
+    this.pipeline = new LivePipeline(
+      {
+        follow: (polls$) => this.source.follow(this.fold, polls$),
+        changed: () => {
+          this.lastEventAt = this.isoNow();
+          this.checkpointer.markChanged();
+        },
+        publish: () => {
+          this.alerting.evaluate(this.fold.ingest.state, nowUs(), false);
+          this.snapshots.request();
+        },
+        // Time alone can fire an alert (a workflow open too long); a snapshot that failed to be
+        // written is tried again on each poll, changes or not.
+        poll: () => {
+          this.lock.retry();
+          if (this.alerting.evaluate(this.fold.ingest.state, nowUs(), false)) this.snapshots.request();
+          else this.snapshots.retryIfStale();
+        },
+        // No checkpoint pairs the old state with a rebuild's half-read files; it waits for the swap.
+        checkpoint: () => {
+          if (!this.fold.rebuilding && !this.lock.lost) this.checkpointer.tick();
+        },
+      },
+      this.settings,
+      this.log,
+      this.faults,
     );
-    const publish$ = changed$.pipe(throttleTime(this.settings.snapshotIntervalMs, asyncScheduler, { leading: true, trailing: true }));
-    const onError = (what: string) => (error: unknown) => this.pipelineFailed(what, error);
-    this.subscriptions.push(
-      publish$.subscribe({
-        next: () =>
-          this.guard('publish', () => {
-            this.alerting.evaluate(this.fold.ingest.state, this.clock() * 1000, false);
-            this.snapshots.request();
-          }),
-        error: onError('apply'),
-      }),
-      // Time alone can fire an alert (a workflow open too long), so evaluate on every poll too.
-      polls$.subscribe({
-        next: () =>
-          this.guard('poll', () => {
-            this.lock.retry();
-            if (this.alerting.evaluate(this.fold.ingest.state, this.clock() * 1000, false)) this.snapshots.request();
-            // A snapshot that failed to be written is tried again on each poll, changes or not.
-            else this.snapshots.retryIfStale();
-          }),
-        error: onError('poll'),
-      }),
-      interval(this.settings.checkpointIntervalMs).subscribe({
-        // No checkpoint pairs the old state with a rebuild's half-written logs; it waits for the swap.
-        next: () => this.guard('checkpoint', () => (this.fold.rebuilding || this.lock.lost ? undefined : this.checkpointer.tick())),
-        error: onError('checkpoint timer'),
-      }),
-    );
-  }
-
-  /** Runs one callback of the live pipeline; an exception is logged and counted, never unwinds the stream. */
-  private guard(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.log.error({ err: error, in: what }, `unexpected error in the live pipeline (${what}); it goes on`);
-      this.faults.raise('daemon', what, Object.assign(new Error(errorMessage(error)), { code: 'EINTERNAL' }));
-    }
-  }
-
-  /** A subscription ended in error despite the guards: logged, then the live pipeline starts again. */
-  private pipelineFailed(what: string, error: unknown): void {
-    if (this.stopped) return;
-    this.log.error({ err: error, in: what }, 'the live pipeline failed: restarting it');
-    this.faults.raise('daemon', 'pipeline', Object.assign(new Error(errorMessage(error)), { code: 'EINTERNAL' }));
-    for (const s of this.subscriptions) s.unsubscribe();
-    this.subscriptions = [];
-    setImmediate(() => {
-      if (!this.stopped) this.startLive();
-    });
+    this.pipeline.start();
   }
 
   /** rejected.jsonl or alerts.jsonl hold records not yet written (a full state dir). */

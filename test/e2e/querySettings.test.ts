@@ -51,7 +51,8 @@ function dirOf(n: number): string {
 describe('the telemetry dir: flag > env > config file > default', () => {
   it('takes each layer in turn', async () => {
     const [defaulted, fromConfig, fromEnv, fromFlag] = [1, 2, 3, 4].map(dirOf) as [string, string, string, string];
-    const cwd = path.dirname(defaulted);
+    // A working dir of its own, whose ./telemetry is the default.
+    const cwd = tempDir('oak-cwd-');
     fs.renameSync(defaulted, path.join(cwd, 'telemetry'));
     const config = path.join(tempDir('oak-config-'), 'settings.json');
     fs.writeFileSync(config, JSON.stringify({ dir: fromConfig }));
