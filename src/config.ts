@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { plainlyValidLayer } from './configQuickCheck.js';
 import { CommandFailed, UsageError } from './errors.js';
 import { readRegularFile } from './io/regularFile.js';
 
@@ -87,91 +89,107 @@ export const CONFIG_ENV_VARS = [
 
 // ---- schema ---------------------------------------------------------------------------------
 
-function numberIn(min: number, max: number = Infinity, integer = false) {
-  let schema = z.number({ error: 'must be a number' });
-  if (integer) schema = schema.int({ error: 'must be an integer' });
-  schema = schema.min(min, { error: `must be >= ${min}` });
-  if (max !== Infinity) schema = schema.max(max, { error: `must be <= ${max}` });
-  return schema;
-}
-const intAtLeast1 = numberIn(1, Infinity, true);
-const percent = numberIn(0, 100);
-const optionalPath = z.string({ error: 'must be a path (string) or null' }).min(1, { error: 'must not be empty' }).nullable();
-const logLevel = z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` });
-const object = { error: 'must be an object' };
+/**
+ * The schemas, the rule for every layer. Built on first need, with zod required then: most
+ * layers pass configQuickCheck.ts, and a command should not load zod to start.
+ */
+function buildSchemas() {
+  const { z } = createRequire(import.meta.url)('zod') as typeof import('zod');
 
-const overheadShape = { thresholdPct: percent, hysteresisPct: percent, window: intAtLeast1 };
-const openWorkflowShape = { maxAgeHours: z.number({ error: 'must be a number' }).positive({ error: 'must be > 0' }) };
-const agentSuccessShape = { floor: numberIn(0, 1), minRuns: intAtLeast1 };
-/** A JetStream stream or consumer name: no spaces, '.', '*', '>', path separators. */
-const natsName = z.string({ error: 'must be a name' }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, _ or -' });
-const natsShape = {
-  url: z.string({ error: 'must be a URL or null' }).regex(/^(nats|tls|ws|wss):\/\/\S+$/, { error: 'must be a nats:// URL (a cluster: several, separated by commas)' }).nullable(),
-  stream: natsName,
-  consumer: natsName.nullable(),
-  replicas: numberIn(1, 5, true),
-  maxAgeHours: numberIn(0),
-  maxBytes: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(-1, { error: 'must be -1 (no limit) or more' }),
-};
-const topShape = {
-  dir: optionalPath,
-  stateDir: optionalPath,
-  pollIntervalMs: intAtLeast1,
-  snapshotIntervalMs: intAtLeast1,
-  checkpointIntervalMs: intAtLeast1,
-  maxLineBytes: intAtLeast1,
-  rollingWindow: intAtLeast1,
-  snapshotListLimit: intAtLeast1,
-  logLevel,
-  http: z.string({ error: 'must be HOST:PORT or "off"' }).regex(/^(off|\[[^\]]+\]:\d{1,5}|[^:\s]+:\d{1,5})$/, { error: 'must be HOST:PORT or "off"' }),
-  httpToken: z
-    .string({ error: 'must be a string or null' })
-    .min(1, { error: 'must not be empty' })
-    .regex(/^\S(.*\S)?$/, { error: 'must not start or end with whitespace (HTTP drops it from the header)' })
-    .nullable(),
-};
+  function numberIn(min: number, max: number = Infinity, integer = false) {
+    let schema = z.number({ error: 'must be a number' });
+    if (integer) schema = schema.int({ error: 'must be an integer' });
+    schema = schema.min(min, { error: `must be >= ${min}` });
+    if (max !== Infinity) schema = schema.max(max, { error: `must be <= ${max}` });
+    return schema;
+  }
+  const intAtLeast1 = numberIn(1, Infinity, true);
+  const percent = numberIn(0, 100);
+  const optionalPath = z.string({ error: 'must be a path (string) or null' }).min(1, { error: 'must not be empty' }).nullable();
+  const logLevel = z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` });
+  const object = { error: 'must be an object' };
 
-/** The defaults file must give every field. */
-const completeSchema = z.strictObject(
-  {
-    ...topShape,
-    alerts: z.strictObject(
-      {
-        overhead: z.strictObject(overheadShape, object),
-        openWorkflow: z.strictObject(openWorkflowShape, object),
-        agentSuccess: z.strictObject(agentSuccessShape, object),
-      },
-      object,
-    ),
-    nats: z.strictObject(natsShape, object),
-  },
-  object,
-);
+  const overheadShape = { thresholdPct: percent, hysteresisPct: percent, window: intAtLeast1 };
+  const openWorkflowShape = { maxAgeHours: z.number({ error: 'must be a number' }).positive({ error: 'must be > 0' }) };
+  const agentSuccessShape = { floor: numberIn(0, 1), minRuns: intAtLeast1 };
+  /** A JetStream stream or consumer name: no spaces, '.', '*', '>', path separators. */
+  const natsName = z.string({ error: 'must be a name' }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, _ or -' });
+  const natsShape = {
+    url: z.string({ error: 'must be a URL or null' }).regex(/^(nats|tls|ws|wss):\/\/\S+$/, { error: 'must be a nats:// URL (a cluster: several, separated by commas)' }).nullable(),
+    stream: natsName,
+    consumer: natsName.nullable(),
+    replicas: numberIn(1, 5, true),
+    maxAgeHours: numberIn(0),
+    maxBytes: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(-1, { error: 'must be -1 (no limit) or more' }),
+  };
+  const topShape = {
+    dir: optionalPath,
+    stateDir: optionalPath,
+    pollIntervalMs: intAtLeast1,
+    snapshotIntervalMs: intAtLeast1,
+    checkpointIntervalMs: intAtLeast1,
+    maxLineBytes: intAtLeast1,
+    rollingWindow: intAtLeast1,
+    snapshotListLimit: intAtLeast1,
+    logLevel,
+    http: z.string({ error: 'must be HOST:PORT or "off"' }).regex(/^(off|\[[^\]]+\]:\d{1,5}|[^:\s]+:\d{1,5})$/, { error: 'must be HOST:PORT or "off"' }),
+    httpToken: z
+      .string({ error: 'must be a string or null' })
+      .min(1, { error: 'must not be empty' })
+      .regex(/^\S(.*\S)?$/, { error: 'must not start or end with whitespace (HTTP drops it from the header)' })
+      .nullable(),
+  };
 
-/** A config file, the env, or the flags: any subset of the fields, nothing else. */
-const layerSchema = z
-  .strictObject(
+  /** The defaults file must give every field. */
+  const completeSchema = z.strictObject(
     {
       ...topShape,
-      alerts: z
-        .strictObject(
-          {
-            overhead: z.strictObject(overheadShape, object).partial(),
-            openWorkflow: z.strictObject(openWorkflowShape, object).partial(),
-            agentSuccess: z.strictObject(agentSuccessShape, object).partial(),
-          },
-          object,
-        )
-        .partial(),
-      nats: z.strictObject(natsShape, object).partial(),
+      alerts: z.strictObject(
+        {
+          overhead: z.strictObject(overheadShape, object),
+          openWorkflow: z.strictObject(openWorkflowShape, object),
+          agentSuccess: z.strictObject(agentSuccessShape, object),
+        },
+        object,
+      ),
+      nats: z.strictObject(natsShape, object),
     },
     object,
-  )
-  .partial();
+  );
 
-type CompleteLayer = z.infer<typeof completeSchema>;
+  /** A config file, the env, or the flags: any subset of the fields, nothing else. */
+  const layerSchema = z
+    .strictObject(
+      {
+        ...topShape,
+        alerts: z
+          .strictObject(
+            {
+              overhead: z.strictObject(overheadShape, object).partial(),
+              openWorkflow: z.strictObject(openWorkflowShape, object).partial(),
+              agentSuccess: z.strictObject(agentSuccessShape, object).partial(),
+            },
+            object,
+          )
+          .partial(),
+        nats: z.strictObject(natsShape, object).partial(),
+      },
+      object,
+    )
+    .partial();
+  return { complete: completeSchema, layer: layerSchema };
+}
+type Schemas = ReturnType<typeof buildSchemas>;
+let schemas: Schemas | undefined;
+/** Exported for the test that holds configQuickCheck.ts to them. */
+export function schemasNow(): Schemas {
+  schemas ??= buildSchemas();
+  return schemas;
+}
+
+type CompleteLayer = z.infer<Schemas['complete']>;
 /** What the CLI passes: any subset of the fields, already typed (numbers as numbers). */
-export type DaemonConfigFlags = z.input<typeof layerSchema>;
+export type DaemonConfigFlags = z.input<Schemas['layer']>;
 
 // ---- loading --------------------------------------------------------------------------------
 
@@ -200,21 +218,21 @@ export function loadDaemonConfig(options: LoadDaemonConfigOptions = {}): DaemonC
 
   const defaultsFile = defaultConfigPath();
   const defaultsSource = `defaults file ${defaultsFile}`;
-  let merged: CompleteLayer = parseLayer(completeSchema, readJsonObject(defaultsFile, defaultsSource), sameSource(defaultsSource));
+  let merged: CompleteLayer = parseLayer('complete', readJsonObject(defaultsFile, defaultsSource), sameSource(defaultsSource));
 
   // --config, else $OAK_TELEMETRY_CONFIG (empty: unset, as for the paths).
   const configFile = options.configFile ?? (env.OAK_TELEMETRY_CONFIG === '' ? undefined : env.OAK_TELEMETRY_CONFIG);
   if (configFile !== undefined) {
     const file = path.resolve(cwd, configFile);
     const source = `config file ${file}`;
-    const layer = parseLayer(layerSchema, readJsonObject(file, source), sameSource(source));
+    const layer = parseLayer('layer', readJsonObject(file, source), sameSource(source));
     merged = mergeLayer(merged, resolvePaths(layer, path.dirname(file)));
   }
 
-  const envLayer = parseLayer(layerSchema, readEnv(env), { layer: 'env', field: (field) => `env ${envVarFor(field)}` });
+  const envLayer = parseLayer('layer', readEnv(env), { layer: 'env', field: (field) => `env ${envVarFor(field)}` });
   merged = mergeLayer(merged, resolvePaths(envLayer, cwd));
 
-  const flagLayer = parseLayer(layerSchema, options.flags ?? {}, { layer: 'flags', field: (field) => `flag ${flagFor(field)}` });
+  const flagLayer = parseLayer('layer', options.flags ?? {}, { layer: 'flags', field: (field) => `flag ${flagFor(field)}` });
   merged = mergeLayer(merged, resolvePaths(flagLayer, cwd));
 
   const dir = merged.dir ?? path.resolve(cwd, 'telemetry');
@@ -331,9 +349,11 @@ interface Sources {
 }
 
 /** Validates one layer; every problem is reported, each under the source it came from. */
-function parseLayer<S extends z.ZodType>(schema: S, input: unknown, sources: Sources): z.infer<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
+function parseLayer<K extends keyof Schemas>(which: K, input: unknown, sources: Sources): z.infer<Schemas[K]> {
+  // Returned as given: the schemas hold no defaults or transforms, so zod's output would equal it.
+  if (plainlyValidLayer(input, LOG_LEVELS, which === 'complete')) return input as z.infer<Schemas[K]>;
+  const result = (schemasNow()[which] as z.ZodType).safeParse(input);
+  if (result.success) return result.data as z.infer<Schemas[K]>;
   const bySource = new Map<string, string[]>();
   for (const issue of result.error.issues) {
     const at = issue.path.map(String);
@@ -379,7 +399,7 @@ function setAt(target: Record<string, unknown>, at: readonly string[], value: un
   node[at[at.length - 1] as string] = value;
 }
 
-type Layer = z.infer<typeof layerSchema>;
+type Layer = z.infer<Schemas['layer']>;
 
 function resolvePaths(layer: Layer, base: string): Layer {
   const out = { ...layer };

@@ -1,13 +1,10 @@
-import path from 'node:path';
 import type { Settings } from '../config.js';
 import { parseJson } from '../domain/jsonText.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
-import { openState } from '../state/openState.js';
 import { askDaemon } from './askDaemon.js';
 import { printJson, printLine } from './common.js';
-import { naming, noteSkipped, parseSource, requireTelemetryDir } from './loadState.js';
+import { parseSource } from './queryArgs.js';
 import { settingsFor, type SettingsOpts } from './querySettings.js';
-import { oneLine } from './terminalText.js';
 
 export interface QueryOpts extends SettingsOpts {
   now?: string;
@@ -22,17 +19,22 @@ export interface ApiQuestion {
   readonly params: Readonly<Record<string, string | undefined>>;
 }
 
+/** The query functions, handed to `compute` once loaded: an answer from the daemon never loads them. */
+export type Queries = typeof import('../queries/telemetryQueries.js');
+
 export interface Question<T> {
   /** null: the API has no route for it (the answer is computed here). */
   readonly api: ApiQuestion | null;
-  readonly compute: (state: TelemetryState) => T;
+  readonly compute: (state: TelemetryState, queries: Queries) => T;
   readonly human: (view: T) => string;
 }
 
 /**
  * Answers a query: with `--source auto`, the running daemon first (its answer is the document
  * --json prints, byte for byte; a table is rendered from it as from our own), then the
- * checkpoint, then a replay. `--verbose` says on stderr which one answered.
+ * checkpoint, then a replay. `--verbose` says on stderr which one answered. The state machinery
+ * and the projections are loaded only when the daemon did not answer: that path is the one a
+ * person waits on most.
  */
 export async function answerQuery<T>(opts: QueryOpts, question: Question<T>, settings: Settings = settingsFor(opts)): Promise<void> {
   const source = parseSource(opts.source);
@@ -46,39 +48,16 @@ export async function answerQuery<T>(opts: QueryOpts, question: Question<T>, set
       params: question.api.params,
     });
     if (asked.ok) {
-      if (opts.verbose) note(`answered by the daemon at ${asked.url}`);
+      if (opts.verbose) process.stderr.write(`oak-telemetry: answered by the daemon at ${asked.url}\n`);
       if (opts.json) process.stdout.write(asked.body);
       else printLine(question.human(parseJson(asked.body) as T));
       return;
     }
     whyNotDaemon = asked.why;
   }
+  const [{ loadQueryState }, queries] = await Promise.all([import('./loadQueryState.js'), import('../queries/telemetryQueries.js')]);
   const state = await loadQueryState(opts, settings, whyNotDaemon);
-  const view = question.compute(state);
+  const view = question.compute(state, queries);
   if (opts.json) printJson(view);
   else printLine(question.human(view));
-}
-
-/** The state, from the checkpoint or a replay (of the files, or with --nats of the stream). */
-export async function loadQueryState(opts: QueryOpts, settings: Settings = settingsFor(opts), whyNotDaemon: string | null = null): Promise<TelemetryState> {
-  const source = parseSource(opts.source);
-  const nats = settings.nats.url === null ? null : { url: settings.nats.url, stream: settings.nats.stream };
-  if (nats === null) requireTelemetryDir(settings.dir);
-  const followed = await openState({ dir: settings.dir, stateDir: settings.stateDir, maxLineBytes: settings.maxLineBytes, source, nats });
-  try {
-    const state = nats === null ? naming(settings.dir, () => followed.current()) : followed.current();
-    if (opts.verbose) {
-      const what = nats === null ? oneLine(settings.dir) : `stream ${nats.stream} at ${oneLine(nats.url)}`;
-      const from = followed.origin() === 'checkpoint' ? `from the checkpoint in ${oneLine(path.join(settings.stateDir))} and ${what}` : `by a replay of ${what}`;
-      note(`answered ${from}${whyNotDaemon === null ? '' : ` (${oneLine(whyNotDaemon)})`}`);
-    }
-    if (nats === null && followed.rejectedCount() > 0) noteSkipped(settings.dir, followed.rejectedCount());
-    return state;
-  } finally {
-    await followed.close();
-  }
-}
-
-function note(text: string): void {
-  process.stderr.write(`oak-telemetry: ${text}\n`);
 }

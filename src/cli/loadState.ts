@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
-import { parseTimestampUs } from '../domain/time.js';
-import { CommandFailed, UsageError } from '../errors.js';
+import { CommandFailed } from '../errors.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import { followFiles } from '../state/fileState.js';
 import type { StateSource } from '../state/followedState.js';
@@ -10,11 +9,6 @@ import { describeSystemError, isSystemError } from './failureMessage.js';
 import { oneLine } from './terminalText.js';
 
 export type { StateSource } from '../state/followedState.js';
-
-export function parseSource(raw: string | undefined): StateSource {
-  if (raw === undefined || raw === 'auto' || raw === 'replay') return raw ?? 'auto';
-  throw new UsageError(`--source must be auto or replay, got ${JSON.stringify(raw)}`);
-}
 
 /**
  * The files' state for a query, read once (see state/fileState.ts: the checkpoint plus what the
@@ -64,12 +58,4 @@ export function naming<T>(dir: string, read: () => T): T {
     if (isSystemError(error) && error.path === undefined) throw new CommandFailed(`${dir}: reading the telemetry: ${describeSystemError(error)}`);
     throw error;
   }
-}
-
-/** --now as epoch microseconds; the clock when absent. */
-export function resolveNow(raw: string | undefined, clock: () => number = Date.now): number {
-  if (raw === undefined) return clock() * 1000;
-  const us = parseTimestampUs(raw);
-  if (Number.isNaN(us)) throw new UsageError(`--now must be an ISO-8601 time such as 2026-11-05T00:00:00Z, got ${JSON.stringify(raw)}`);
-  return us;
 }

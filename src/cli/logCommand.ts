@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
-import { TelemetryLogger } from '../logger/telemetryLogger.js';
+import type { TelemetryLogger } from '../logger/telemetryLogger.js';
 import { UsageError } from '../errors.js';
 import {
   dirOption,
@@ -31,8 +31,8 @@ export function buildLogCommand(): Command {
     .requiredOption('--project <name>', 'project name')
     .requiredOption('--plan <agents>', 'planned agents, comma-separated (e.g. planner,coder,tester)')
     .option('--estimated-duration <seconds>', 'estimated duration in seconds (default: none)')
-    .action((opts: Opts) => {
-      const id = logger(opts).logWorkflowStart({
+    .action(async (opts: Opts) => {
+      const id = (await logger(opts)).logWorkflowStart({
         workflowId: opts.workflowId,
         projectName: opts.project!,
         agentPlan: parseList(opts.plan!),
@@ -52,8 +52,8 @@ export function buildLogCommand(): Command {
     .option('--task-type <type>', 'task type, stored as state_features.task.type')
     .option('--workflow-id <id>', 'workflow this invocation belongs to (default: $OAK_WORKFLOW_ID)')
     .option('--parent-invocation-id <id>', 'invocation that spawned this one')
-    .action((opts: Opts) => {
-      const id = logger(opts).logInvocation({
+    .action(async (opts: Opts) => {
+      const id = (await logger(opts)).logInvocation({
         agentName: opts.agent!,
         agentType: opts.agentType!,
         taskDescription: opts.task!,
@@ -73,8 +73,8 @@ export function buildLogCommand(): Command {
     .requiredOption('--duration <seconds>', 'how long the invocation took, in seconds')
     .addOption(new Option('--status <status>', 'outcome').makeOptionMandatory().choices(['success', 'failure', 'partial']))
     .option('--error <text>', 'error message (for failures)')
-    .action((opts: Opts) => {
-      logger(opts).updateInvocation(opts.invocationId!, {
+    .action(async (opts: Opts) => {
+      (await logger(opts)).updateInvocation(opts.invocationId!, {
         durationSeconds: parseNonNegative('--duration', opts.duration!),
         status: opts.status as 'success' | 'failure' | 'partial',
         errorMessage: opts.error,
@@ -91,13 +91,13 @@ export function buildLogCommand(): Command {
     .requiredOption('--quality <rating>', 'quality rating, an integer from 1 to 5')
     .option('--feedback-source <source>', 'who gave the feedback', 'human')
     .option('--notes <text>', 'free-form feedback notes')
-    .action((opts: Opts) => {
+    .action(async (opts: Opts) => {
       const success = parseBoolean('--success', opts.success!);
       const quality = parseNumber('--quality', opts.quality!);
       if (!Number.isInteger(quality) || quality < 1 || quality > 5) {
         throw new UsageError(`--quality must be an integer from 1 to 5, got ${JSON.stringify(opts.quality)}`);
       }
-      logger(opts).logSuccessMetric({
+      (await logger(opts)).logSuccessMetric({
         invocationId: opts.invocationId!,
         success,
         qualityRating: quality,
@@ -115,8 +115,8 @@ export function buildLogCommand(): Command {
     .requiredOption('--from <agent>', 'agent handing off')
     .requiredOption('--to <agent>', 'agent receiving the work')
     .option('--artifacts <paths>', 'artifacts passed along, comma-separated', '')
-    .action((opts: Opts) => {
-      logger(opts).logAgentHandoff({
+    .action(async (opts: Opts) => {
+      (await logger(opts)).logAgentHandoff({
         workflowId: opts.workflowId,
         fromAgent: opts.from!,
         toAgent: opts.to!,
@@ -133,10 +133,10 @@ export function buildLogCommand(): Command {
     .requiredOption('--duration <seconds>', 'total duration in seconds')
     .requiredOption('--success <bool>', 'true or false')
     .requiredOption('--agents <agents>', 'agents executed, comma-separated')
-    .action((opts: Opts) => {
+    .action(async (opts: Opts) => {
       const durationSeconds = parseNonNegative('--duration', opts.duration!);
       const success = parseBoolean('--success', opts.success!);
-      logger(opts).logWorkflowComplete({
+      (await logger(opts)).logWorkflowComplete({
         workflowId: opts.workflowId,
         durationSeconds,
         success,
@@ -147,7 +147,9 @@ export function buildLogCommand(): Command {
   return withConventions(log);
 }
 
-function logger(opts: Opts): TelemetryLogger {
+/** Loaded when a record is written: the other commands do not pay for the writer. */
+async function logger(opts: Opts): Promise<TelemetryLogger> {
+  const { TelemetryLogger } = await import('../logger/telemetryLogger.js');
   return new TelemetryLogger({ dir: resolveDir(opts.dir), maxLineBytes: maxLineBytes(opts.maxLineBytes) });
 }
 

@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { openState } from '../state/openState.js';
 import { dirOption, natsOptions } from './common.js';
-import { naming, requireTelemetryDir } from './loadState.js';
 import { settingsFor, settingsOptions, type SettingsOpts } from './querySettings.js';
 
 export function buildMcpCommand(version: string): Command {
@@ -13,11 +11,13 @@ export function buildMcpCommand(version: string): Command {
   for (const option of settingsOptions()) command.addOption(option);
   for (const option of natsOptions()) command.addOption(option);
   return command.action(async (opts: SettingsOpts) => {
-    // Loaded here: the other commands should not pay for the SDK.
-    const [{ buildMcpServer }, { BoundedStdioTransport }, { createLogger }] = await Promise.all([
+    // Loaded here: the other commands should not pay for the SDK or the state machinery.
+    const [{ buildMcpServer }, { BoundedStdioTransport }, { createLogger }, { openState }, { naming, requireTelemetryDir }] = await Promise.all([
       import('../mcp/mcpServer.js'),
       import('../mcp/boundedStdioTransport.js'),
       import('../log.js'),
+      import('../state/openState.js'),
+      import('./loadState.js'),
     ]);
     const settings = settingsFor(opts);
     const nats = settings.nats.url === null ? null : { url: settings.nats.url, stream: settings.nats.stream };

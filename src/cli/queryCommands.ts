@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
-import * as q from '../queries/telemetryQueries.js';
+import { DEFAULT_MIN_CONFIDENCE, DEFAULT_TREND_DAYS } from '../queries/queryDefaults.js';
+import type { AgentMatch } from '../projections/views/bestAgent.js';
 import { UsageError } from '../errors.js';
 import { answerQuery, type QueryOpts } from './answerQuery.js';
 import { dirOption, natsOptions, parseNumber, sourceOption } from './common.js';
-import { resolveNow } from './loadState.js';
+import { resolveNow } from './queryArgs.js';
 import { settingsFor, settingsOptions } from './querySettings.js';
 import * as render from './render.js';
 
@@ -38,26 +39,26 @@ function plain<T>(opts: QueryOpts, route: string, compute: Parameters<typeof ans
 
 export function buildQueryCommands(): Command[] {
   const stats = queryCommand('stats', 'per-agent statistics: runs, success rate, quality, duration, task types, failures').action((opts: QueryOpts) =>
-    plain(opts, '/api/v1/stats', q.stats, render.renderStats),
+    plain(opts, '/api/v1/stats', (state, q) => q.stats(state), render.renderStats),
   );
 
   const workflows = queryCommand('workflows', 'completed workflows: count, duration, success rate, common agent patterns').action((opts: QueryOpts) =>
-    plain(opts, '/api/v1/workflows', q.workflows, render.renderWorkflows),
+    plain(opts, '/api/v1/workflows', (state, q) => q.workflows(state), render.renderWorkflows),
   );
 
   const overhead = queryCommand('overhead', 'coordination overhead: share of workflow time not spent inside agents').action((opts: QueryOpts) =>
-    plain(opts, '/api/v1/overhead', q.overhead, render.renderOverhead),
+    plain(opts, '/api/v1/overhead', (state, q) => q.overhead(state), render.renderOverhead),
   );
 
   const trends = queryCommand('trends', "an agent's success rate in the last 7 days against the days before")
     .argument('<agent>', 'agent name')
-    .option('--days <n>', 'length of the comparison window in days', String(q.DEFAULT_TREND_DAYS))
+    .option('--days <n>', 'length of the comparison window in days', String(DEFAULT_TREND_DAYS))
     .action((agent: string, opts: QueryOpts & { days: string }) => {
       const days = positiveInteger('--days', opts.days);
       const nowUs = resolveNow(opts.now);
       return answerQuery(opts, {
         api: { route: `/api/v1/trends/${encodeURIComponent(agent)}`, params: { now: opts.now, days: String(days) } },
-        compute: (state) => q.trends(state, agent, days, nowUs),
+        compute: (state, q) => q.trends(state, agent, days, nowUs),
         human: (view) => render.renderTrend(agent, days, view),
       });
     });
@@ -68,7 +69,7 @@ export function buildQueryCommands(): Command[] {
       resolveNow(opts.now);
       return answerQuery(opts, {
         api: { route: '/api/v1/ranking', params: { now: opts.now, task_type: opts.taskType } },
-        compute: (state) => q.ranking(state, opts.taskType),
+        compute: (state, q) => q.ranking(state, opts.taskType),
         human: (view) => render.renderRanking(view, opts.taskType),
       });
     });
@@ -76,20 +77,19 @@ export function buildQueryCommands(): Command[] {
   const bestAgent = queryCommand('best-agent', 'the agent with the best record on tasks like this one')
     .requiredOption('--task <text>', 'the task, in words')
     .option('--domain <domain>', 'prefer agents whose type or task type contains this')
-    .option('--min-confidence <c>', 'lowest confidence to report (0-1)', String(q.DEFAULT_MIN_CONFIDENCE))
+    .option('--min-confidence <c>', 'lowest confidence to report (0-1)', String(DEFAULT_MIN_CONFIDENCE))
     .option('--all', 'list every agent at or above the minimum confidence')
     .action((opts: QueryOpts & { task: string; domain?: string; minConfidence: string; all?: boolean }) => {
       const minConfidence = parseNumber('--min-confidence', opts.minConfidence);
       const nowUs = resolveNow(opts.now);
-      type Match = ReturnType<typeof q.bestAgents>[number];
-      type Answer = Match[] | Match | null;
+      type Answer = AgentMatch[] | AgentMatch | null;
       const list = (answer: Answer) => (Array.isArray(answer) ? answer : answer === null ? [] : [answer]);
       return answerQuery<Answer>(opts, {
         api: {
           route: '/api/v1/best-agent',
           params: { now: opts.now, task: opts.task, domain: opts.domain, min_confidence: String(minConfidence), all: opts.all ? '1' : undefined },
         },
-        compute: (state) => {
+        compute: (state, q) => {
           const matches = q.bestAgents(state, { task: opts.task, domain: opts.domain, minConfidence, nowUs });
           return opts.all ? matches : (matches[0] ?? null);
         },
@@ -99,7 +99,7 @@ export function buildQueryCommands(): Command[] {
 
   const open = queryCommand('open', 'workflows started and not completed, with their agents so far').action((opts: QueryOpts) => {
     const nowUs = resolveNow(opts.now);
-    return answerQuery(opts, { api: { route: '/api/v1/open', params: { now: opts.now } }, compute: (state) => q.open(state, nowUs), human: render.renderOpen });
+    return answerQuery(opts, { api: { route: '/api/v1/open', params: { now: opts.now } }, compute: (state, q) => q.open(state, nowUs), human: render.renderOpen });
   });
 
   const agents = queryCommand('agents', "each agent's rolling success rate over its last N decided invocations")
@@ -110,7 +110,7 @@ export function buildQueryCommands(): Command[] {
       resolveNow(opts.now);
       return answerQuery(
         opts,
-        { api: { route: '/api/v1/agents', params: { now: opts.now, window: String(window) } }, compute: (state) => q.agents(state, window), human: (view) => render.renderAgents(view, window) },
+        { api: { route: '/api/v1/agents', params: { now: opts.now, window: String(window) } }, compute: (state, q) => q.agents(state, window), human: (view) => render.renderAgents(view, window) },
         settings,
       );
     });

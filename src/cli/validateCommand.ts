@@ -1,12 +1,9 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import ndjson from 'ndjson';
 import { SOURCE_FILES, SOURCE_KINDS } from '../domain/sources.js';
 import type { Rejection } from '../decode/rejection.js';
-import { replayDirectory } from '../io/replayFiles.js';
 import { CommandFailed, UsageError } from '../errors.js';
 import { dirOption, parseNumber, printLine } from './common.js';
-import { naming, requireTelemetryDir } from './loadState.js';
 import { configOption, settingsFor } from './querySettings.js';
 
 /** `validate`: one line per bad line (file, line, byte offset, reason); exit 1 if there is any. */
@@ -24,6 +21,8 @@ export function buildValidateCommand(): Command {
       if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) {
         throw new UsageError(`--max-line-bytes must be a whole number >= 1, got ${opts.maxLineBytes}`);
       }
+      // Loaded here: the other commands do not pay for the replay.
+      const [{ replayDirectory }, { naming, requireTelemetryDir }] = await Promise.all([import('../io/replayFiles.js'), import('./loadState.js')]);
       const rejections: Rejection[] = [];
       const unfinished: string[] = [];
       requireTelemetryDir(dir);
@@ -58,7 +57,8 @@ export function buildValidateCommand(): Command {
     });
 }
 
-function writeNdjson(rows: readonly object[]): Promise<void> {
+async function writeNdjson(rows: readonly object[]): Promise<void> {
+  const { default: ndjson } = await import('ndjson');
   return new Promise((resolve, reject) => {
     const out = ndjson.stringify();
     out.on('error', reject);

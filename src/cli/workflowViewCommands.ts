@@ -3,10 +3,9 @@ import { parseTimestampUs } from '../domain/time.js';
 import { UsageError } from '../errors.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import type { WorkflowFilter } from '../projections/views/workflowFilter.js';
-import * as q from '../queries/telemetryQueries.js';
-import { answerQuery } from './answerQuery.js';
+import { answerQuery, type Queries } from './answerQuery.js';
 import { parseNumber } from './common.js';
-import { resolveNow } from './loadState.js';
+import { resolveNow } from './queryArgs.js';
 import { queryCommand, type QueryOpts } from './queryCommands.js';
 import { settingsFor } from './querySettings.js';
 import * as render from './renderWorkflowViews.js';
@@ -44,7 +43,7 @@ export function viewArgs(opts: Pick<ViewOpts, 'project' | 'since' | 'limit'>): {
 function run<T>(
   name: string,
   opts: ViewOpts,
-  ask: (state: TelemetryState, args: ReturnType<typeof viewArgs>) => T,
+  ask: (state: TelemetryState, args: ReturnType<typeof viewArgs>, queries: Queries) => T,
   show: (view: T) => string,
   extra: Record<string, string> = {},
   settings = settingsFor(opts),
@@ -52,18 +51,18 @@ function run<T>(
   resolveNow(opts.now);
   const args = viewArgs(opts);
   const params = { now: opts.now, project: opts.project, since: opts.since, limit: String(args.limit === Infinity ? 0 : args.limit), ...extra };
-  return answerQuery(opts, { api: { route: `/api/v1/${name}`, params }, compute: (state) => ask(state, args), human: show }, settings);
+  return answerQuery(opts, { api: { route: `/api/v1/${name}`, params }, compute: (state, queries) => ask(state, args, queries), human: show }, settings);
 }
 
 export function buildWorkflowViewCommands(): Command[] {
   const handoffs = viewCommand('handoffs', 'hand-offs between agents per pair, each workflow\'s chain, and plan adherence').action((opts: ViewOpts) =>
-    run('handoffs', opts, (state, args) => q.handoffs(state, args), render.renderHandoffs),
+    run('handoffs', opts, (state, args, q) => q.handoffs(state, args), render.renderHandoffs),
   );
   const gaps = viewCommand('gaps', 'coordination gaps: time between one agent ending and the next starting, per transition and workflow').action(
-    (opts: ViewOpts) => run('gaps', opts, (state, args) => q.gaps(state, args), render.renderGaps),
+    (opts: ViewOpts) => run('gaps', opts, (state, args, q) => q.gaps(state, args), render.renderGaps),
   );
   const estimates = viewCommand('estimates', 'workflow duration against its estimate: overall, per project, the worst').action((opts: ViewOpts) =>
-    run('estimates', opts, (state, args) => q.estimates(state, args), render.renderEstimates),
+    run('estimates', opts, (state, args, q) => q.estimates(state, args), render.renderEstimates),
   );
   const bottlenecks = viewCommand('bottlenecks', 'slow agents, slow hand-overs, failures that end workflows, workflows over the overhead threshold')
     .option('--threshold <pct>', 'coordination overhead threshold, percent (default: the alerts.overhead.thresholdPct setting, 30)')
@@ -71,7 +70,7 @@ export function buildWorkflowViewCommands(): Command[] {
       const settings = settingsFor(opts);
       const thresholdPct = opts.threshold === undefined ? settings.alerts.overhead.thresholdPct : parseNumber('--threshold', opts.threshold);
       if (thresholdPct < 0 || thresholdPct > 100) throw new UsageError(`--threshold must be between 0 and 100, got ${opts.threshold}`);
-      return run('bottlenecks', opts, (state, args) => q.bottlenecks(state, { ...args, thresholdPct }), render.renderBottlenecks, { threshold: String(thresholdPct) }, settings);
+      return run('bottlenecks', opts, (state, args, q) => q.bottlenecks(state, { ...args, thresholdPct }), render.renderBottlenecks, { threshold: String(thresholdPct) }, settings);
     });
   return [handoffs, gaps, estimates, bottlenecks];
 }

@@ -12,6 +12,9 @@ import * as statistics from '../projections/folds/statistics.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import type { WorkflowFilter } from '../projections/views/workflowFilter.js';
 import * as workflowStats from '../projections/folds/workflowStats.js';
+import { DEFAULT_MIN_CONFIDENCE, DEFAULT_TREND_DAYS } from './queryDefaults.js';
+
+export { DEFAULT_MIN_CONFIDENCE, DEFAULT_TREND_DAYS } from './queryDefaults.js';
 
 /**
  * The questions, as functions of state and arguments. Every surface (CLI, snapshots, later
@@ -39,8 +42,6 @@ export function recentOverhead(state: TelemetryState, window: number): overheadV
   return overheadView.recentOverhead(state.overhead, state.timings, state.ledger, window);
 }
 
-export const DEFAULT_TREND_DAYS = 30;
-
 export function trends(state: TelemetryState, agent: string, days: number, nowUs: number): agentTrends.TrendView {
   return agentTrends.query(state.ledger, agent, days, nowUs);
 }
@@ -48,8 +49,6 @@ export function trends(state: TelemetryState, agent: string, days: number, nowUs
 export function ranking(state: TelemetryState, taskType?: string): RankedAgent[] {
   return rankAgents(statistics.agentStatistics(state.statistics, state.ledger), taskType);
 }
-
-export const DEFAULT_MIN_CONFIDENCE = 0.5;
 
 export interface BestAgentArgs {
   readonly task: string;
