@@ -241,8 +241,8 @@ export class Daemon {
       {
         state: () => this.fold.ingest.state,
         totals: () => this.fold.ingest.totals,
-        lagBytes: () => this.source.health().lagBytesPerFile,
-        hosts: () => this.source.health().stream?.hosts ?? [],
+        lagBytes: () => this.source.lag().bytesPerFile,
+        hosts: () => this.source.hosts(),
         activeAlertNames: () => this.alerting.names(),
         alertNotices: () => this.alerting.noticeCounts(),
         faults: this.faults,
@@ -250,8 +250,8 @@ export class Daemon {
         rollingWindow: this.settings.rollingWindow,
         snapshot: () => this.snapshots.current(),
         readiness: () => {
-          const health = this.source.health();
-          return health.stream ? { ready: this.live, lag_bytes: 0, lag_messages: health.lagMessages ?? null } : { ready: this.live, lag_bytes: health.lagBytes };
+          const lag = this.source.lag();
+          return lag.messages === undefined ? { ready: this.live, lag_bytes: lag.bytes } : { ready: this.live, lag_bytes: 0, lag_messages: lag.messages };
         },
         // A rebuild (or a reset in stream mode) replaces the state and counts again from 0.
         version: () => this.fold.eventsApplied + this.fold.ingest.rejectedCount + this.fold.generation * 1e12,
@@ -317,7 +317,7 @@ export class Daemon {
       health: {
         events_applied: this.fold.eventsApplied,
         lines_rejected: this.fold.ingest.rejectedCount,
-        lag_bytes: health.lagBytes,
+        lag_bytes: health.lag.bytes,
         ...(health.stream ? { stream: health.stream } : {}),
         last_event_at: this.lastEventAt,
         started_at: this.startedAt,

@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { filter, interval, map, merge, type Observable, scan, Subject, switchMap, take } from 'rxjs';
 import { SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
-import { DirWatcher } from '../daemon/dirWatcher.js';
+import { DirWatcher } from './dirWatcher.js';
 import type { FaultSink } from '../io/faults.js';
 import { type SourcePositions, SourceSet } from '../io/sourceSet.js';
 import type { Logger } from '../log.js';
 import type { Ingest } from '../pipeline/ingest.js';
 import type { RawLine } from '../pipeline/splitLines.js';
-import type { Fold, Source, SourceHealth, SourcePosition } from './source.js';
+import type { HostHealth } from '../domain/streamPosition.js';
+import type { Fold, Source, SourceHealth, SourceLag, SourcePosition } from './source.js';
 
 /** Bytes read per step while catching up, between which progress is logged and I/O can run. */
 const CATCH_UP_STEP_BYTES = 32 * 1024 * 1024;
@@ -120,14 +121,19 @@ export class FileSource implements Source {
     return { positions: this.sources.positions(), stream: null };
   }
 
-  health(): SourceHealth {
+  lag(): SourceLag {
     this.sources.refreshSizes();
-    const lag = (kind: SourceKind) => this.sources.lagBytesOf(kind);
-    return {
-      lagBytes: this.sources.lagBytes(),
-      lagBytesPerFile: { invocations: lag('invocations'), metrics: lag('metrics'), workflow_events: lag('workflow_events') },
-      sources: this.sources.statuses(),
-    };
+    const of = (kind: SourceKind) => this.sources.lagBytesOf(kind);
+    return { bytes: this.sources.lagBytes(), bytesPerFile: { invocations: of('invocations'), metrics: of('metrics'), workflow_events: of('workflow_events') } };
+  }
+
+  hosts(): readonly HostHealth[] {
+    return [];
+  }
+
+  health(): SourceHealth {
+    const lag = this.lag();
+    return { lag, sources: this.sources.statuses() };
   }
 
   cancel(): void {

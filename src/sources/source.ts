@@ -29,17 +29,22 @@ export interface Fold {
   readonly eventsApplied: number;
 }
 
-/** Where the reading stands, for the snapshot, /readyz and /metrics. */
-export interface SourceHealth {
+/** What waits to be applied: cheap to ask (a stat per file), for /readyz and /metrics. */
+export interface SourceLag {
   /** Bytes (files) present and not yet applied; 0 for a stream. */
-  readonly lagBytes: number;
-  readonly lagBytesPerFile: Readonly<Record<SourceKind, number>>;
+  readonly bytes: number;
+  readonly bytesPerFile: Readonly<Record<SourceKind, number>>;
+  /** Stream mode only: messages stored and not yet applied (null before the stream is open). */
+  readonly messages?: number | null;
+}
+
+/** Where the reading stands, for the snapshot (the files' fingerprints included). */
+export interface SourceHealth {
+  readonly lag: SourceLag;
   /** The files and how far they are read; null for a stream. */
   readonly sources: Readonly<Record<SourceKind, SourceStatus>> | null;
   /** Stream mode: the stream, the last applied sequence, and per host the last event and lag. */
   readonly stream?: { readonly name: string; readonly seq: number; readonly lag_messages: number; readonly hosts: readonly HostHealth[] };
-  /** Stream mode: messages stored and not yet applied (null before the stream is open). */
-  readonly lagMessages?: number | null;
 }
 
 /** Where a restart resumes: stored in the checkpoint beside the state. */
@@ -60,6 +65,9 @@ export interface Source {
   /** Live: applies what comes; emits after each batch whether it applied anything. */
   follow(fold: Fold, polls$: Observable<number>): Observable<boolean>;
   position(): SourcePosition;
+  lag(): SourceLag;
+  /** Stream mode: per shipping host, messages applied, the last one's time and what waits; none for files. */
+  hosts(): readonly HostHealth[];
   health(): SourceHealth;
   /** Gives up waiting (for a server, a stream) at once. */
   cancel(): void;

@@ -1,11 +1,11 @@
 import { map, merge, type Observable } from 'rxjs';
 import { START_POSITIONS } from '../io/sourceSet.js';
-import { type StreamPosition, streamOrigin } from '../domain/streamPosition.js';
+import { type HostHealth, type StreamPosition, streamOrigin } from '../domain/streamPosition.js';
 import type { FaultSink } from '../io/faults.js';
 import type { Logger } from '../log.js';
 import { connectNats } from '../transport/natsStream.js';
 import { StreamFeed } from '../transport/streamFeed.js';
-import type { Fold, Source, SourceHealth, SourcePosition } from './source.js';
+import type { Fold, Source, SourceHealth, SourceLag, SourcePosition } from './source.js';
 
 export interface StreamSettings {
   readonly url: string;
@@ -63,16 +63,23 @@ export class StreamSource implements Source {
     return { positions: START_POSITIONS, stream: this.feed?.position() ?? this.resumeFrom };
   }
 
+  lag(): SourceLag {
+    return { bytes: 0, bytesPerFile: NO_FILE_LAG, messages: this.feed?.lagMessages() ?? null };
+  }
+
+  /** Before the stream is open, the hosts as the checkpoint left them. */
+  hosts(): readonly HostHealth[] {
+    const restored = this.resumeFrom?.hosts ?? [];
+    return this.feed?.hosts() ?? restored.map((h) => ({ host: h.host, messages: h.messages, last_event_at: h.lastEventAt, lag_messages: 0 }));
+  }
+
   health(): SourceHealth {
     const feed = this.feed;
     const position = feed?.position() ?? this.resumeFrom;
-    const hosts = feed?.hosts() ?? (position?.hosts ?? []).map((h) => ({ host: h.host, messages: h.messages, last_event_at: h.lastEventAt, lag_messages: 0 }));
     return {
-      lagBytes: 0,
-      lagBytesPerFile: NO_FILE_LAG,
+      lag: this.lag(),
       sources: null,
-      stream: { name: this.settings.stream, seq: position?.seq ?? 0, lag_messages: feed?.lagMessages() ?? 0, hosts },
-      lagMessages: feed?.lagMessages() ?? null,
+      stream: { name: this.settings.stream, seq: position?.seq ?? 0, lag_messages: feed?.lagMessages() ?? 0, hosts: this.hosts() },
     };
   }
 
