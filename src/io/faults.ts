@@ -87,11 +87,6 @@ export class FaultRegistry implements FaultSink {
     this.changed();
   }
 
-  /** Clears every fault of `file` (whatever the operation): the file was read or written whole. */
-  clearFile(file: string): void {
-    for (const fault of [...this.active.values()]) if (fault.file === file) this.clear(fault.file, fault.op);
-  }
-
   /** The faults now active, oldest first. */
   faults(): Fault[] {
     return [...this.active.values()].sort((a, b) => (a.since < b.since ? -1 : a.since > b.since ? 1 : 0));

@@ -92,10 +92,6 @@ export class SourceSet {
     this.faulted.clear();
   }
 
-  /** Whether a file is faulted now (its last read failed). */
-  isFaulted(kind: SourceKind): boolean {
-    return this.faulted.has(kind);
-  }
 
   /** Reads every file to its end; stops at the first file that was rewritten. */
   readAll(onLine: (kind: SourceKind, line: RawLine) => void, budget?: number): ReadOutcome {

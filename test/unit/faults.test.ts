@@ -124,7 +124,7 @@ describe('SourceSet with a fault sink', () => {
     now += 100;
     sources.readAll(() => undefined);
     expect(faults.faults()).toEqual([]);
-    expect(sources.isFaulted('metrics')).toBe(false);
+    expect(sources.anyFaulted()).toBe(false);
   });
 
   it('without a sink (one-shot commands) a fault is thrown with the path and reason', () => {
