@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { errorCode, errorMessage } from './faults.js';
 
 /**
  * A file operation that failed, with what a person needs to act on it: the path, the
@@ -35,8 +36,8 @@ const REASONS: Readonly<Record<string, string>> = {
 /** A FileFault for an error thrown by an fs call on `path`. */
 export function fileFault(path: string, op: string, error: unknown): FileFault {
   if (error instanceof FileFault) return error;
-  const code = typeof (error as { code?: unknown } | null)?.code === 'string' ? (error as { code: string }).code : 'EUNKNOWN';
-  return new FileFault(path, op, code, REASONS[code] ?? (error instanceof Error ? error.message : String(error)));
+  const code = errorCode(error);
+  return new FileFault(path, op, code, REASONS[code] ?? errorMessage(error));
 }
 
 function describeKind(stat: fs.Stats): string {
