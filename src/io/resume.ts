@@ -41,9 +41,10 @@ export function resume(
   check: ResumeCheck = 'full',
   faults?: FaultSink,
 ): Resumed {
-  const restored = restoreState(stateDir, dir, maxLineBytes, options);
-  if (restored.checkpoint === null) return startFresh(dir, maxLineBytes, options, restored.why, check, faults);
-  return { sources: new SourceSet(dir, maxLineBytes, restored.checkpoint.positions, check, faults), ingest: restored.ingest, checkpoint: restored.checkpoint, why: null };
+  const loaded = loadCheckpoint(stateDir, dir);
+  if (!loaded.ok) return startFresh(dir, maxLineBytes, options, loaded.why, check, faults);
+  const cp = loaded.checkpoint;
+  return { sources: new SourceSet(dir, maxLineBytes, cp.positions, check, faults), ingest: ingestOf(cp, maxLineBytes, options), checkpoint: cp, why: null };
 }
 
 /**
@@ -58,12 +59,16 @@ export function restoreState(
 ): { readonly ingest: Ingest; readonly checkpoint: Checkpoint | null; readonly why: string | null } {
   const loaded = loadCheckpoint(stateDir, origin);
   if (!loaded.ok) return { ingest: new Ingest(initialState(), { ...options, maxLineBytes }), checkpoint: null, why: loaded.why };
-  const cp = loaded.checkpoint;
+  return { ingest: ingestOf(loaded.checkpoint, maxLineBytes, options), checkpoint: loaded.checkpoint, why: null };
+}
+
+/** An Ingest over the checkpoint's state, with its tallies. */
+function ingestOf(cp: Checkpoint, maxLineBytes: number, options: IngestOptions): Ingest {
   const ingest = new Ingest(cp.state, { ...options, maxLineBytes });
   for (const kind of SOURCE_KINDS) Object.assign(ingest.totals.perSource[kind], cp.totals.perSource[kind]);
   for (const [reason, count] of cp.totals.skippedByReason) ingest.totals.skippedByReason.set(reason, count);
   for (const [key, count] of cp.totals.rejectedByKind) ingest.totals.rejectedByKind.set(key, count);
-  return { ingest, checkpoint: cp, why: null };
+  return ingest;
 }
 
 /** Reads every file to its end into the ingest; false if a file no longer matches (start fresh). */

@@ -23,11 +23,8 @@ export function followFiles(settings: FileStateSettings): FollowedState {
   return {
     current() {
       if (loaded === null) {
-        loaded = fresh();
-        if (settings.source === 'auto') {
-          const resumed = resume(stateDir, dir, maxLineBytes, {});
-          if (resumed.checkpoint !== null) loaded = resumed;
-        }
+        const resumed = settings.source === 'auto' ? resume(stateDir, dir, maxLineBytes, {}) : null;
+        loaded = resumed !== null && resumed.checkpoint !== null ? resumed : fresh();
       }
       if (!readToEnd(loaded)) {
         loaded = fresh();
