@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { plainlyValidLayer } from './configQuickCheck.js';
+import { plainlyValidLayer, SETTING_PATTERNS } from './configQuickCheck.js';
 import { CommandFailed, UsageError } from './errors.js';
 import { readRegularFile } from './io/regularFile.js';
 
@@ -113,9 +113,9 @@ function buildSchemas() {
   const openWorkflowShape = { maxAgeHours: z.number({ error: 'must be a number' }).positive({ error: 'must be > 0' }) };
   const agentSuccessShape = { floor: numberIn(0, 1), minRuns: intAtLeast1 };
   /** A JetStream stream or consumer name: no spaces, '.', '*', '>', path separators. */
-  const natsName = z.string({ error: 'must be a name' }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, _ or -' });
+  const natsName = z.string({ error: 'must be a name' }).regex(SETTING_PATTERNS.natsName, { error: 'must be 1-64 letters, digits, _ or -' });
   const natsShape = {
-    url: z.string({ error: 'must be a URL or null' }).regex(/^(nats|tls|ws|wss):\/\/\S+$/, { error: 'must be a nats:// URL (a cluster: several, separated by commas)' }).nullable(),
+    url: z.string({ error: 'must be a URL or null' }).regex(SETTING_PATTERNS.natsUrl, { error: 'must be a nats:// URL (a cluster: several, separated by commas)' }).nullable(),
     stream: natsName,
     consumer: natsName.nullable(),
     replicas: numberIn(1, 5, true),
@@ -132,11 +132,11 @@ function buildSchemas() {
     rollingWindow: intAtLeast1,
     snapshotListLimit: intAtLeast1,
     logLevel,
-    http: z.string({ error: 'must be HOST:PORT or "off"' }).regex(/^(off|\[[^\]]+\]:\d{1,5}|[^:\s]+:\d{1,5})$/, { error: 'must be HOST:PORT or "off"' }),
+    http: z.string({ error: 'must be HOST:PORT or "off"' }).regex(SETTING_PATTERNS.listenAddress, { error: 'must be HOST:PORT or "off"' }),
     httpToken: z
       .string({ error: 'must be a string or null' })
       .min(1, { error: 'must not be empty' })
-      .regex(/^\S(.*\S)?$/, { error: 'must not start or end with whitespace (HTTP drops it from the header)' })
+      .regex(SETTING_PATTERNS.token, { error: 'must not start or end with whitespace (HTTP drops it from the header)' })
       .nullable(),
   };
 

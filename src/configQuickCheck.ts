@@ -6,6 +6,15 @@
  * error message. So no check is skipped: the schemas in config.ts stay the rule.
  */
 
+/** The string formats of the settings, shared with config.ts's schemas so the two cannot drift. */
+export const SETTING_PATTERNS = {
+  natsName: /^[A-Za-z0-9_-]{1,64}$/,
+  natsUrl: /^(nats|tls|ws|wss):\/\/\S+$/,
+  listenAddress: /^(off|\[[^\]]+\]:\d{1,5}|[^:\s]+:\d{1,5})$/,
+  /** No whitespace at either end: HTTP drops it from the header. */
+  token: /^\S(.*\S)?$/,
+} as const;
+
 type Check = (value: unknown) => boolean;
 type Shape = Readonly<Record<string, Check>>;
 
@@ -25,13 +34,13 @@ const matching =
 const intAtLeast1 = numberIn(1, Infinity, true);
 const percent = numberIn(0, 100);
 const path: Check = nullable((v) => typeof v === 'string' && v.length > 0);
-const natsName = matching(/^[A-Za-z0-9_-]{1,64}$/);
+const natsName = matching(SETTING_PATTERNS.natsName);
 
 const overhead: Shape = { thresholdPct: percent, hysteresisPct: percent, window: intAtLeast1 };
 const openWorkflow: Shape = { maxAgeHours: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 };
 const agentSuccess: Shape = { floor: numberIn(0, 1), minRuns: intAtLeast1 };
 const nats: Shape = {
-  url: nullable(matching(/^(nats|tls|ws|wss):\/\/\S+$/)),
+  url: nullable(matching(SETTING_PATTERNS.natsUrl)),
   stream: natsName,
   consumer: nullable(natsName),
   replicas: numberIn(1, 5, true),
@@ -51,8 +60,8 @@ function top(logLevels: readonly string[], complete: boolean): Shape {
     rollingWindow: intAtLeast1,
     snapshotListLimit: intAtLeast1,
     logLevel: (v) => typeof v === 'string' && logLevels.includes(v),
-    http: matching(/^(off|\[[^\]]+\]:\d{1,5}|[^:\s]+:\d{1,5})$/),
-    httpToken: nullable(matching(/^\S(.*\S)?$/)),
+    http: matching(SETTING_PATTERNS.listenAddress),
+    httpToken: nullable(matching(SETTING_PATTERNS.token)),
     alerts: object({ overhead: object(overhead), openWorkflow: object(openWorkflow), agentSuccess: object(agentSuccess) }),
     nats: object(nats),
   };
