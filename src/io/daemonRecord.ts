@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from './atomicFile.js';
+import { isAlive } from './lockFile.js';
+import { readRegularFile } from './regularFile.js';
 
 /**
  * daemon.json in the state dir: where a running daemon's HTTP API listens, so a query on the
- * same state dir can ask it instead of loading the checkpoint. Written (atomically) once the API
- * listens, removed at stop. A daemon killed with SIGKILL leaves it behind: a reader checks that
+ * same state dir can ask it instead of loading the checkpoint. Written (atomically) once the
+ * daemon has caught up (its API answered from part of the log before), removed at stop. A daemon killed with SIGKILL leaves it behind: a reader checks that
  * the pid is alive, and any failure to reach the API falls back to the checkpoint anyway.
  */
 export const DAEMON_RECORD_FILE = 'daemon.json';
@@ -40,10 +42,13 @@ export function removeDaemonRecord(stateDir: string, pid: number = process.pid):
  * The record of a live daemon, or null: no file, a file that does not parse or lacks a field, or
  * a pid that no longer runs (a stale record is ignored, not removed: it is the daemon's file).
  */
-export function readDaemonRecord(stateDir: string, alive: (pid: number) => boolean = pidAlive): DaemonRecord | null {
+export function readDaemonRecord(stateDir: string, alive: (pid: number) => boolean = isAlive): DaemonRecord | null {
   let value: unknown;
   try {
-    value = JSON.parse(fs.readFileSync(path.join(stateDir, DAEMON_RECORD_FILE), 'utf8'));
+    // Never a FIFO or a directory in its place: a query must not block on it.
+    const bytes = readRegularFile(path.join(stateDir, DAEMON_RECORD_FILE));
+    if (bytes === null) return null;
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
     return null;
   }
@@ -64,14 +69,4 @@ function isRecord(value: unknown): value is DaemonRecord {
     (v.dir === null || typeof v.dir === 'string') &&
     (v.stream === null || typeof v.stream === 'string')
   );
-}
-
-/** Signal 0 checks existence; EPERM means it runs under another user, which is still alive. */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -174,7 +174,8 @@ function whyHeld(lockPath: string, seen: SeenLock): string | undefined {
   return undefined;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process runs here with this pid: signal 0 checks existence; EPERM means it runs under another user. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
