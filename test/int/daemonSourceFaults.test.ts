@@ -20,6 +20,7 @@ import {
   tempDir,
   waitForReplayParity,
 } from '../support/daemonHarness.js';
+import { nobodyUnavailable } from '../support/smallTmpfs.js';
 
 const dirs = daemonDirsPerTest();
 
@@ -129,8 +130,7 @@ describe('daemon: a telemetry path that is not a readable regular file', () => {
   });
 
   it('a file its user cannot read (EACCES), as an unprivileged daemon user', async (ctx) => {
-    const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', '0']);
-    if (probe.status !== 0) ctx.skip('setpriv cannot run a process as uid 65534 here');
+    if (nobodyUnavailable !== null) ctx.skip(nobodyUnavailable);
     const dir = track(fixtureDir());
     fs.chmodSync(dir, 0o777);
     for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o666);

@@ -58,13 +58,17 @@ export function fillUp(dir: string): string {
   return filler;
 }
 
-/** Null when `setpriv` can run a command as nobody (65534); else why not. */
+/**
+ * Null when `setpriv` can run the built CLI as nobody (65534); else why not: no setpriv, or a
+ * checkout that user cannot read (a clone inside a root-only temp dir).
+ */
 export const nobodyUnavailable: string | null = (() => {
+  const cli = path.resolve(import.meta.dirname, '../../dist/src/cli.js');
   try {
-    execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true'], { stdio: 'pipe' });
+    execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, '--version'], { stdio: 'pipe' });
     return null;
   } catch (error) {
-    return `cannot run as an unprivileged user (setpriv): ${(error as Error).message.split('\n')[0]}`;
+    return `cannot run the built CLI as an unprivileged user (uid 65534): ${(error as Error).message.split('\n')[0]}`;
   }
 })();
 
