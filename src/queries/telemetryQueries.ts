@@ -59,11 +59,12 @@ export interface BestAgentArgs {
 
 /** Every agent at or above the minimum confidence, best first (the `--all` listing). */
 export function bestAgents(state: TelemetryState, args: BestAgentArgs): bestAgent.AgentMatch[] {
+  let trendOf: ((agent: string) => agentTrends.TrendView) | undefined;
   return bestAgent.query(state.ledger, {
     task: args.task,
     domain: args.domain,
     minConfidence: args.minConfidence ?? DEFAULT_MIN_CONFIDENCE,
-    recentPerformance: (agent) => agentTrends.query(state.ledger, agent, DEFAULT_TREND_DAYS, args.nowUs).trend,
+    recentPerformance: (agent) => (trendOf ??= agentTrends.queryAll(state.ledger, DEFAULT_TREND_DAYS, args.nowUs))(agent).trend,
   });
 }
 

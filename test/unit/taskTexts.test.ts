@@ -55,6 +55,34 @@ describe('TaskTexts', () => {
     );
   });
 
+  it('asked again as rows are added, sealed and rewritten, still finds exactly the rows holding the needle', () => {
+    // The hits of sealed blocks are remembered per needle: every search in between must stay right.
+    fc.assert(
+      fc.property(scenario, fc.array(fc.string({ unit: fc.constantFrom('a', 'b', 'c'), minLength: 1, maxLength: 2 }), { minLength: 1, maxLength: 3 }), ({ blockRows, texts, rewrites, needle }, others) => {
+        const store = new TaskTexts(blockRows);
+        const model: string[] = [];
+        const check = () => {
+          for (const n of [needle, ...others]) {
+            expect(hitsOf(store, n)).toEqual(model.flatMap((text, row) => (text.includes(n) ? [row] : [])));
+          }
+        };
+        texts.forEach((text, row) => {
+          store.set(row, text);
+          model[row] = text;
+          check();
+        });
+        for (const [at, text] of rewrites) {
+          if (model.length === 0) break;
+          const row = at % model.length;
+          store.set(row, text);
+          model[row] = text;
+          check();
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('a match spanning the end of one row and the start of the next is no match', () => {
     // given "xab" and "cdy" sealed into one block "xabcdy"
     const store = new TaskTexts(2);

@@ -24,6 +24,8 @@ export class TaskTexts {
   private starts = new Int32Column();
   private open: string[] = [];
   private readonly replaced = new Map<number, string>();
+  /** Derived, never stored: rebuilt by the searches that need it. */
+  private readonly sealedHits = new SealedHits();
 
   constructor(private readonly blockRows: number = BLOCK_ROWS) {}
 
@@ -50,28 +52,36 @@ export class TaskTexts {
 
   /**
    * Calls `hit(row)` once for each row whose text contains `needle` (rows in increasing order
-   * within each block; the open rows last).
+   * within each block; the open rows last). Sealed blocks never change (a replaced text is kept
+   * aside), so their hits for a needle are remembered: asking again scans only what was sealed
+   * since, and the texts kept aside and the open rows.
    */
   forEachContaining(needle: string, hit: (row: number) => void): void {
-    for (let b = 0; b < this.blocks.length; b++) {
-      const block = this.blocks[b] as string;
-      const first = b * this.blockRows;
-      let row = first;
-      let lastHit = -1;
-      for (let at = block.indexOf(needle); at !== -1; at = block.indexOf(needle, at + 1)) {
-        // The row holding `at`: rows only move forward as `at` does.
-        while (row + 1 < first + this.blockRows && this.starts.get(row + 1) <= at) row++;
-        if (row === lastHit || at + needle.length > this.endOf(row, b)) continue;
-        if (this.replaced.has(row)) continue;
-        lastHit = row;
-        hit(row);
-      }
-    }
+    const known = this.sealedHits.take(needle);
+    const rows = known?.rows ?? [];
+    for (let b = known?.blocks ?? 0; b < this.blocks.length; b++) this.scanBlock(b, needle, rows);
+    this.sealedHits.keep(needle, { blocks: this.blocks.length, rows });
+    for (const row of rows) if (!this.replaced.has(row)) hit(row);
     for (const [row, text] of this.replaced) if (text.includes(needle)) hit(row);
     const sealedRows = this.blocks.length * this.blockRows;
     this.open.forEach((text, i) => {
       if (text.includes(needle)) hit(sealedRows + i);
     });
+  }
+
+  /** Adds to `rows` each row of sealed block `b` whose sealed text contains `needle`, in order. */
+  private scanBlock(b: number, needle: string, rows: number[]): void {
+    const block = this.blocks[b] as string;
+    const first = b * this.blockRows;
+    let row = first;
+    let lastHit = -1;
+    for (let at = block.indexOf(needle); at !== -1; at = block.indexOf(needle, at + 1)) {
+      // The row holding `at`: rows only move forward as `at` does.
+      while (row + 1 < first + this.blockRows && this.starts.get(row + 1) <= at) row++;
+      if (row === lastHit || at + needle.length > this.endOf(row, b)) continue;
+      lastHit = row;
+      rows.push(row);
+    }
   }
 
   toData(): TaskTextsData {
@@ -109,5 +119,40 @@ export class TaskTexts {
   private sealedText(row: number): string {
     const block = Math.floor(row / this.blockRows);
     return (this.blocks[block] as string).slice(this.starts.get(row), this.endOf(row, block));
+  }
+}
+
+/** What a needle matched in the first `blocks` sealed blocks. */
+interface NeedleHits {
+  readonly blocks: number;
+  readonly rows: number[];
+}
+
+/** Rows remembered across all needles; past this the least recently asked are forgotten. */
+const MAX_REMEMBERED_ROWS = 1 << 20;
+
+/** The sealed blocks' hits per needle, least recently asked first (a Map keeps insertion order). */
+class SealedHits {
+  private readonly byNeedle = new Map<string, NeedleHits>();
+  private rows = 0;
+
+  /** The hits known for `needle`, taken out until `keep` puts them back. */
+  take(needle: string): NeedleHits | undefined {
+    const known = this.byNeedle.get(needle);
+    if (known === undefined) return undefined;
+    this.byNeedle.delete(needle);
+    this.rows -= known.rows.length;
+    return known;
+  }
+
+  keep(needle: string, hits: NeedleHits): void {
+    if (hits.rows.length > MAX_REMEMBERED_ROWS) return;
+    this.byNeedle.set(needle, hits);
+    this.rows += hits.rows.length;
+    for (const [oldest, old] of this.byNeedle) {
+      if (this.rows <= MAX_REMEMBERED_ROWS) break;
+      this.byNeedle.delete(oldest);
+      this.rows -= old.rows.length;
+    }
   }
 }
