@@ -30,8 +30,21 @@ import { FileFault, fileFault, openRegularFile } from './regularFile.js';
  * `quick` tails keep no prefix hash (~1 ms per MB read): for readers whose positions are never
  * checkpointed (a one-shot CLI replay). A quick resume checks only inode, size and windows, the
  * checks the live daemon makes on every read; its positions cannot vouch for a later full resume.
+ *
+ * `once` tails (a query from the checkpoint) prove on resume, as a full one does, that the bytes
+ * before the checkpoint are unchanged, then go on as quick tails. The proof is cheap when the
+ * file is settled: the checkpoint saw the file whole (read to its size), and the file had been
+ * quiet for SETTLED_MS when it was looked at. Then the same inode, size and change time (ctime,
+ * which every write moves and no call can set back) mean no byte changed, as git's index and
+ * make trust; otherwise the prefix is hashed. (A full tail always hashes: it needs the running
+ * hash to vouch for its own later positions.)
  */
-export type ResumeCheck = 'full' | 'quick';
+export type ResumeCheck = 'full' | 'quick' | 'once';
+/**
+ * A file whose last change is at least this much older than the look at it is settled: a write
+ * after the look moves its ctime past the recorded one, even on a coarse file-system clock.
+ */
+export const SETTLED_MS = 1000;
 const WINDOW = 4096;
 const CHUNK = 64 * 1024;
 /** Bytes hashed per read while checking a file whose modification time moved at the same size. */
@@ -49,6 +62,15 @@ export interface TailFingerprint {
   /** sha1 of the bytes from 0 to `prefixLength` (all bytes read, a partial last line included). */
   readonly prefixLength: number;
   readonly prefixHash: string;
+  /** The file as last seen when it was read whole (see `once`); absent when it was not. */
+  readonly settled?: FileLook;
+}
+
+/** A file's size and change time at a look that read it to its end, and when that look began. */
+export interface FileLook {
+  readonly size: number;
+  readonly ctimeMs: number;
+  readonly lookedAtMs: number;
 }
 
 export interface TailPosition {
@@ -96,6 +118,18 @@ function hashRange(fd: number, from: number, to: number, into: Hash): boolean {
   return true;
 }
 
+/** The file is exactly as when the fingerprint's look read it whole, and that look was not racy. */
+function unchangedSince(fp: TailFingerprint, stat: fs.Stats): boolean {
+  const look = fp.settled;
+  if (look === undefined || look === null || typeof look !== 'object') return false;
+  return (
+    look.size === fp.prefixLength &&
+    look.ctimeMs + SETTLED_MS <= look.lookedAtMs &&
+    stat.size === look.size &&
+    stat.ctimeMs === look.ctimeMs
+  );
+}
+
 export class FileTail {
   private splitter: LineSplitter;
   private ino = -1;
@@ -115,6 +149,8 @@ export class FileTail {
   private lastCheckEndMs = -Infinity;
   /** A quick tail saw a newer mtime at the same size on its last read. */
   private quickSuspect = false;
+  /** The last read's look at the file when it read it to its end; null when it did not. */
+  private lastLook: FileLook | null = null;
 
   constructor(
     readonly kind: SourceKind,
@@ -152,6 +188,7 @@ export class FileTail {
         // After a quick resume the prefix is unknown: a length no file has makes a later full check fail safe.
         prefixLength: this.prefix === null ? -1 : this.readOffset,
         prefixHash: this.prefix === null ? '' : this.prefix.copy().digest('hex'),
+        ...(this.lastLook !== null && this.lastLook.size === this.readOffset ? { settled: this.lastLook } : {}),
       },
     };
   }
@@ -167,6 +204,8 @@ export class FileTail {
    */
   read(onLine: (line: RawLine) => void, budget = Number.POSITIVE_INFINITY): TailResult & { more?: boolean } {
     let opened: ReturnType<typeof openRegularFile>;
+    // Taken before the stat: a write after it has a ctime at or after this moment.
+    const lookedAtMs = Date.now();
     try {
       opened = openRegularFile(this.path);
     } catch (error) {
@@ -190,6 +229,7 @@ export class FileTail {
       }
       // A quick tail under suspicion keeps the old look as its reference, so the next read compares with it.
       if (!this.quickSuspect) this.seen = { size: stat.size, mtimeMs: stat.mtimeMs };
+      this.lastLook = this.readOffset === stat.size ? { size: stat.size, ctimeMs: stat.ctimeMs, lookedAtMs } : null;
       return { kind: 'ok', size: stat.size, more: this.readOffset < stat.size };
     } catch (error) {
       // A read that fails half-way keeps what it handed over: offsets only move past bytes read.
@@ -245,7 +285,7 @@ export class FileTail {
       if (hash(tail) !== fp.tailHash) return 'bytes before the offset changed';
       this.head = readAt(fd, 0, Math.min(WINDOW, resume.offset));
       this.recent = tail;
-      if (this.resumeCheck === 'quick') {
+      if (this.resumeCheck === 'quick' || (this.resumeCheck === 'once' && unchangedSince(fp, stat))) {
         this.prefix = null;
         return null;
       }

@@ -23,7 +23,7 @@ export function followFiles(settings: FileStateSettings): FollowedState {
   return {
     current() {
       if (loaded === null) {
-        const resumed = settings.source === 'auto' ? resume(stateDir, dir, maxLineBytes, {}) : null;
+        const resumed = settings.source === 'auto' ? resume(stateDir, dir, maxLineBytes, {}, 'once') : null;
         loaded = resumed !== null && resumed.checkpoint !== null ? resumed : fresh();
       }
       if (!readToEnd(loaded)) {

@@ -231,6 +231,76 @@ describe('FileTail: resuming from a position', () => {
   });
 });
 
+describe('FileTail: a one-shot resume (once) on a settled file', () => {
+  /** Bytes fs.readSync hands back while `run` runs. */
+  function bytesReadBy(run: () => void): number {
+    let bytes = 0;
+    const real = fs.readSync;
+    const spy = vi.spyOn(fs, 'readSync').mockImplementation(((...args: Parameters<typeof fs.readSync>) => {
+      const n = (real as (...a: Parameters<typeof fs.readSync>) => number)(...args);
+      bytes += n;
+      return n;
+    }) as typeof fs.readSync);
+    try {
+      run();
+    } finally {
+      spy.mockRestore();
+    }
+    return bytes;
+  }
+
+  /** A position taken by a read that looked at the file `quietMs` after its last change. */
+  function positionAfterQuiet(quietMs: number) {
+    const { file, tail, read } = tailOn();
+    fs.writeFileSync(file, hundredByteLines(1000)); // 100 kB: far more than the two 4 kB windows
+    const changed = fs.statSync(file).ctimeMs;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(changed + quietMs);
+    read();
+    vi.useRealTimers();
+    return { file, position: tail.position() };
+  }
+
+  it('an unchanged settled file is proven by its inode, size and ctime: only the windows are read', () => {
+    const { file, position } = positionAfterQuiet(5000);
+    expect(position.fingerprint?.settled).toMatchObject({ size: 100_000 });
+    const resumed = new FileTail('invocations', file, MAX_LINE, position, 'once');
+    let result: TailResult | undefined;
+    const bytes = bytesReadBy(() => (result = resumed.read(() => undefined)));
+    expect(result).toEqual({ kind: 'ok', size: 100_000, more: false });
+    expect(bytes).toBeLessThan(20_000);
+  });
+
+  it('a same-size change in the middle after the look moves the ctime: the prefix is hashed and the change seen', () => {
+    const { file, position } = positionAfterQuiet(5000);
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.slice(0, 50_050) + (text[50_050] === 'x' ? 'y' : 'x') + text.slice(50_051));
+    const resumed = new FileTail('invocations', file, MAX_LINE, position, 'once');
+    expect(resumed.read(() => undefined)).toEqual({ kind: 'rewritten', why: 'bytes read before the checkpoint changed' });
+  });
+
+  it('a look too soon after the last change is not trusted (a write in the same clock tick): the prefix is hashed', () => {
+    const { file, position } = positionAfterQuiet(10);
+    const resumed = new FileTail('invocations', file, MAX_LINE, position, 'once');
+    let result: TailResult | undefined;
+    const bytes = bytesReadBy(() => (result = resumed.read(() => undefined)));
+    expect(result).toEqual({ kind: 'ok', size: 100_000, more: false });
+    expect(bytes).toBeGreaterThanOrEqual(100_000);
+  });
+
+  it('a file that grew since the look is hashed, then read on from the position', () => {
+    const { file, position } = positionAfterQuiet(5000);
+    fs.appendFileSync(file, 'appended while nobody watched\n');
+    const resumed = new FileTail('invocations', file, MAX_LINE, position, 'once');
+    const lines: string[] = [];
+    let result: TailResult | undefined;
+    const bytes = bytesReadBy(() => (result = resumed.read((l) => lines.push(textOf(l)))));
+    expect(result?.kind).toBe('ok');
+    expect(lines).toEqual(['appended while nobody watched']);
+    expect(bytes).toBeGreaterThanOrEqual(100_000);
+  });
+});
+
 describe('FileTail: not a regular file', () => {
   it('a directory in place of the file is a fault result (EISDIR), never an exception; the file back is read', () => {
     const { file, read } = tailOn();
