@@ -1,8 +1,5 @@
-import { createHash } from 'node:crypto';
 import { Command } from 'commander';
 import type { DaemonConfig } from '../config.js';
-import type { DaemonSettings } from '../daemon.js';
-import { parseListenAddress, requireTokenBeyondLoopback } from '../http/listenAddress.js';
 import { parseNumber } from './common.js';
 
 interface DaemonOpts {
@@ -22,30 +19,6 @@ interface DaemonOpts {
 
 /** How long shutdown may take before the process exits anyway. */
 const SHUTDOWN_LIMIT_MS = 2000;
-
-export function settingsFrom(config: DaemonConfig): DaemonSettings {
-  const http = parseListenAddress(config.http);
-  requireTokenBeyondLoopback(http, config.httpToken);
-  return {
-    http,
-    httpToken: config.httpToken,
-    dir: config.dir,
-    stateDir: config.stateDir,
-    pollIntervalMs: config.pollIntervalMs,
-    snapshotIntervalMs: config.snapshotIntervalMs,
-    checkpointIntervalMs: config.checkpointIntervalMs,
-    maxLineBytes: config.maxLineBytes,
-    rollingWindow: config.rollingWindow,
-    snapshotListLimit: config.snapshotListLimit,
-    alerts: { ...config.alerts, agentSuccess: { ...config.alerts.agentSuccess, window: config.rollingWindow } },
-    nats: config.nats.url === null ? null : { url: config.nats.url, stream: config.nats.stream, consumer: config.nats.consumer ?? defaultConsumer(config.stateDir) },
-  };
-}
-
-/** One durable consumer per aggregator: named after its state dir, so two aggregators never share one. */
-function defaultConsumer(stateDir: string): string {
-  return `oak-telemetry-${createHash('sha1').update(stateDir).digest('hex').slice(0, 10)}`;
-}
 
 export function buildDaemonCommand(): Command {
   return new Command('daemon')
@@ -67,10 +40,11 @@ export function buildDaemonCommand(): Command {
     .option('--http-token <token>', 'bearer token the API requires (required to listen beyond loopback; default: $OAK_TELEMETRY_HTTP_TOKEN)')
     .action(async (opts: DaemonOpts) => {
       // Loaded here, not at start-up: the query commands should not pay for the daemon's modules.
-      const [{ loadDaemonConfig }, { Daemon }, { createLogger }] = await Promise.all([
+      const [{ loadDaemonConfig }, { Daemon }, { createLogger }, { settingsFrom }] = await Promise.all([
         import('../config.js'),
         import('../daemon.js'),
         import('../log.js'),
+        import('./daemonSettings.js'),
       ]);
       const number = (flag: string, raw: string | undefined) => (raw === undefined ? undefined : parseNumber(flag, raw));
       const config = loadDaemonConfig({

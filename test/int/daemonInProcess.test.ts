@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { settingsFrom } from '../../src/cli/daemonCommand.js';
+import { settingsFrom } from '../../src/cli/daemonSettings.js';
 import { loadSettings } from '../../src/config.js';
 import { Daemon } from '../../src/daemon.js';
 import { SOURCE_FILES } from '../../src/domain/sources.js';
