@@ -24,7 +24,7 @@ export interface BenchContext {
   readonly runs: number;
   /** A scratch directory for generated data; removed at the end. */
   readonly workDir: string;
-  /** Absolute path of the built CLI (dist/src/cli.js). */
+  /** Absolute path of the built CLI as shipped (dist/bin/oak-telemetry.js). */
   readonly cli: string;
   /** Generates (once, cached by size) a telemetry dir with `workflows` workflows; returns its path. */
   dataset(workflows: number): Promise<string>;

@@ -66,7 +66,7 @@ export interface LogLine {
 }
 
 /**
- * `node dist/src/cli.js daemon --dir D`, its JSON log lines collected with the wall time each
+ * `node dist/bin/oak-telemetry.js daemon --dir D`, its JSON log lines collected with the wall time each
  * arrived. Always end it with stop() or kill() (in a finally).
  */
 export class DaemonProcess {

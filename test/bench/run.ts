@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     quick,
     runs: quick ? 2 : 5,
     workDir,
-    cli: path.join(root, 'dist/src/cli.js'),
+    cli: path.join(root, 'dist/bin/oak-telemetry.js'),
     dataset(workflows) {
       let made = datasets.get(workflows);
       if (made === undefined) {

@@ -14,7 +14,7 @@ import {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const casesRoot = path.join(root, 'fixtures/parity');
-const cli = path.join(root, 'dist/src/cli.js');
+const cli = path.join(root, 'dist/bin/oak-telemetry.js');
 const cases = parityCaseDirs(casesRoot);
 /** One process per question (up to ~40 a case, ~0.3 s each on an idle machine, far more under load). */
 const CLI_CASE_TIMEOUT_MS = 240_000;

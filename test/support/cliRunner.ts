@@ -1,5 +1,5 @@
 /**
- * Runs the built CLI (dist/src/cli.js) as a user would, with the runner's OAK_* variables
+ * Runs the built CLI as shipped (dist/bin/oak-telemetry.js, the package's bin) as a user would, with the runner's OAK_* variables
  * removed so that the machine running the tests cannot steer the answers.
  */
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const CLI = path.join(ROOT, 'dist/src/cli.js');
+export const CLI = path.join(ROOT, 'dist/bin/oak-telemetry.js');
 
 export interface CliRun {
   readonly code: number | null;

@@ -63,7 +63,7 @@ export function fillUp(dir: string): string {
  * checkout that user cannot read (a clone inside a root-only temp dir).
  */
 export const nobodyUnavailable: string | null = (() => {
-  const cli = path.resolve(import.meta.dirname, '../../dist/src/cli.js');
+  const cli = path.resolve(import.meta.dirname, '../../dist/bin/oak-telemetry.js');
   try {
     execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, '--version'], { stdio: 'pipe' });
     return null;

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Bundles the compiled CLI (dist/src/cli.js) into dist/bin/oak-telemetry.js, the package's
+// `bin`. Node's ES module loader pays per file (resolve, read, link): a query answered by the
+// daemon loaded ~40 of our modules plus commander's, ~40-50 ms of a ~200 ms process. One file
+// per entry (with the lazily imported parts split off as chunks, still loaded only when asked)
+// removes most of that. Our code and commander are bundled; every other dependency stays a
+// package import, so pino's transports, the MCP SDK and fastify load as their authors ship them.
+// Plain JavaScript: it runs right after `tsc` in `npm run build`.
+import { build } from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const BUNDLED = new Set(['commander']);
+const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => !BUNDLED.has(name));
+const outdir = path.join(root, 'dist', 'bin');
+
+fs.rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: { 'oak-telemetry': path.join(root, 'dist', 'src', 'cli.js') },
+  outdir,
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external,
+  // commander is CommonJS and requires node: builtins; an ES module has no `require` of its own.
+  banner: { js: "import { createRequire as oakCreateRequire } from 'node:module'; const require = oakCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+fs.chmodSync(path.join(outdir, 'oak-telemetry.js'), 0o755);
