@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, fixtureDir, killAllDaemons, startDaemon, tempDir } from '../support/daemonHarness.js';
+import { CLI, fixtureDir, killAllDaemons, ROOT, startDaemon, tempDir } from '../support/daemonHarness.js';
 
 afterEach(killAllDaemons);
 
@@ -18,11 +18,11 @@ interface Run {
 }
 
 /** The CLI as a child process (async: a daemon of this test must keep being served meanwhile). */
-function cli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(env)) if (name.startsWith('OAK_')) delete env[name];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? tempDir('oak-cwd-'), env: { ...env, ...opts.env } });
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, ...args], { cwd: opts.cwd ?? tempDir('oak-cwd-'), env: { ...env, ...opts.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -118,6 +118,25 @@ describe('--state-dir and --verbose', () => {
     const after = await cli(['stats', '--verbose', '--dir', dir]);
     expect(after.code, after.stderr).toBe(0);
     expect(after.stderr).toMatch(/answered from the checkpoint in .*no running daemon recorded/);
+  });
+
+  it('a question the daemon answers loads neither the state machinery nor zod (the path a person waits on)', async () => {
+    const dir = fixtureDir();
+    const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
+    const loaded = async (extra: string[]): Promise<string[]> => {
+      const list = path.join(tempDir('oak-loaded-'), 'modules.txt');
+      const args = ['best-agent', '--task', 'build payment api endpoint', '--json', '--verbose', '--dir', dir, ...extra];
+      const run = await cli(args, { nodeArgs: ['--import', path.join(ROOT, 'test/support/loadedModules.mjs')], env: { OAK_TEST_LOADED_MODULES: list } });
+      expect(run.code, run.stderr).toBe(0);
+      return fs.readFileSync(list, 'utf8').split('\n').filter((line) => line !== '');
+    };
+    const machinery = /node_modules\/zod\/|\/(loadQueryState|openState|telemetryQueries|checkpointStore|config)(-[A-Z0-9]+)?\.js$/;
+    const asked = await loaded([]);
+    expect(asked.filter((url) => machinery.test(url))).toEqual([]);
+    // The same question without the daemon loads them: the list above is not empty by accident.
+    const replayed = await loaded(['--source', 'replay']);
+    expect(replayed.filter((url) => machinery.test(url)).length).toBeGreaterThan(0);
+    await daemon.stop();
   });
 
   it('sends the token from the env or the config; without it the daemon refuses and the checkpoint answers', async () => {
