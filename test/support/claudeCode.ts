@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './cliRunner.js';
+import { ROOT, runCli } from './cliRunner.js';
 import { AGENT_MARKER } from './fakeAnthropic.js';
 import type { TempDirs } from './tempDirs.js';
 
@@ -197,4 +197,29 @@ export function readDumpedPayloads(dir: string): Record<string, unknown>[] {
     .filter((name) => name.endsWith('.json'))
     .sort((a, b) => Number(BigInt(a.split('-')[0]!) - BigInt(b.split('-')[0]!)) || a.localeCompare(b))
     .map((name) => JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as Record<string, unknown>);
+}
+
+/** `oak-telemetry init claude-code --project <root> --dir <dir>` with the built CLI; its stdout. */
+export function initHooks(project: ClaudeProject, telemetryDir: string): string {
+  const r = runCli(['init', 'claude-code', '--project', project.root, '--dir', telemetryDir], { cwd: project.root });
+  if (r.code !== 0) throw new Error(`init claude-code failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * Points every hook `init` wrote at `command` instead (e.g. dumpCommand), keeping the marker and
+ * the matchers: the hooks fire exactly as installed, and the test sees the raw payloads.
+ */
+export function replaceOwnHookCommands(project: ClaudeProject, command: string): void {
+  const file = path.join(project.root, '.claude', 'settings.json');
+  const settings = JSON.parse(fs.readFileSync(file, 'utf8')) as { hooks: Record<string, { hooks: { command: string }[] }[]> };
+  for (const groups of Object.values(settings.hooks)) {
+    for (const group of groups) {
+      for (const hook of group.hooks) {
+        const marker = hook.command.indexOf(' # oak-telemetry:');
+        if (marker >= 0) hook.command = command + hook.command.slice(marker);
+      }
+    }
+  }
+  fs.writeFileSync(file, JSON.stringify(settings, null, 2) + '\n');
 }
