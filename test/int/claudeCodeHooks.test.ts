@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { expectBuilt } from '../support/cliRunner.js';
 import {
   claudeMissing,
@@ -29,7 +29,6 @@ const temp = tempDirsPerTest(async () => {
   await api?.close();
   api = undefined;
 });
-afterEach(() => undefined);
 beforeAll(() => {
   if (claudeMissing === undefined) expectBuilt();
 });
