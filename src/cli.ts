@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { buildDaemonCommand } from './cli/daemonCommand.js';
 import { buildGenerateCommand } from './cli/generateCommand.js';
+import { buildInitCommand } from './cli/initCommand.js';
 import { buildLogCommand } from './cli/logCommand.js';
 import { buildQueryCommands } from './cli/queryCommands.js';
 import { buildWorkflowViewCommands } from './cli/workflowViewCommands.js';
@@ -24,6 +25,7 @@ function buildProgram(): Command {
         '  oak-telemetry best-agent --task "build payment API endpoint" --all\n' +
         '  oak-telemetry log invocation --agent backend-architect --agent-type development --task "add login"\n' +
         '  oak-telemetry validate --dir ./telemetry\n' +
+        '  oak-telemetry init claude-code            # log every Claude Code subagent run through hooks\n' +
         '\nA failure is one line on stderr and exit 1 (2 for a wrong command line); ' +
         `${DEBUG_ENV}=1 adds the stack of an unexpected error.\n`,
     );
@@ -32,6 +34,7 @@ function buildProgram(): Command {
   program.addCommand(buildReportCommand());
   program.addCommand(buildValidateCommand());
   program.addCommand(buildLogCommand());
+  program.addCommand(buildInitCommand());
   program.addCommand(buildDaemonCommand());
   program.addCommand(buildMcpCommand('0.1.0'));
   program.addCommand(buildShipCommand());
