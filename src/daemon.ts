@@ -2,48 +2,32 @@ import fs from 'node:fs';
 import { formatTimestampUs } from './domain/time.js';
 import type { Checkpoint } from './io/checkpointStore.js';
 import { restoreState } from './io/resume.js';
-import { alertsLog, REJECTED_LOG_GENERATIONS, REJECTED_LOG_MAX_BYTES, rejectedLog, type StateLog } from './io/stateLogs.js';
-import { announceApi, withdrawApi } from './daemon/apiRecord.js';
 import { FaultRegistry } from './io/faults.js';
-import { LivePipeline } from './daemon/livePipeline.js';
 import type { Logger } from './log.js';
+import type { TelemetryEvent } from './domain/events.js';
+import type { Snapshot } from './queries/snapshot.js';
+import { EventStream } from './http/eventStream.js';
+import type { Source } from './sources/source.js';
 import { Alerting } from './daemon/alerting.js';
+import { announceApi, withdrawApi } from './daemon/apiRecord.js';
+import { apiView } from './daemon/apiView.js';
+import { checkpointContents } from './daemon/checkpointContents.js';
 import { Checkpointer } from './daemon/checkpointer.js';
 import { DaemonFold } from './daemon/daemonFold.js';
+import type { DaemonSettings } from './daemon/daemonSettings.js';
 import { serveHttp, type ServedHttp } from './daemon/httpServer.js';
+import { liveJobs } from './daemon/liveJobs.js';
+import { LivePipeline } from './daemon/livePipeline.js';
 import { RejectionReports } from './daemon/rejectionReports.js';
+import { snapshotDocument } from './daemon/snapshotDocument.js';
 import { SnapshotPublisher } from './daemon/snapshotPublisher.js';
+import { type ChosenSource, chooseSource, sourceOrigin } from './daemon/sourceChoice.js';
 import { StateDirLock } from './daemon/stateDirLock.js';
+import { StateDirLogs } from './daemon/stateDirLogs.js';
 import { StateDirWrites } from './daemon/stateDirWrites.js';
-import type { TelemetryEvent } from './domain/events.js';
-import type { AlertSettings } from './queries/alerts.js';
-import { buildSnapshot, type Snapshot, type WorkflowViews } from './queries/snapshot.js';
-import { EventStream } from './http/eventStream.js';
-import type { ListenAddress } from './http/listenAddress.js';
-import { FileSource } from './sources/fileSource.js';
-import type { Source } from './sources/source.js';
-import { StreamSource } from './sources/streamSource.js';
-import { streamOrigin } from './domain/streamPosition.js';
 
+export type { DaemonSettings } from './daemon/daemonSettings.js';
 export { PERFORMANCE_STATS_FILE, SNAPSHOT_FILE } from './daemon/snapshotPublisher.js';
-
-/** Everything the daemon needs to know, already validated (see config.ts). */
-export interface DaemonSettings {
-  readonly dir: string;
-  readonly stateDir: string;
-  readonly pollIntervalMs: number;
-  readonly snapshotIntervalMs: number;
-  readonly checkpointIntervalMs: number;
-  readonly maxLineBytes: number;
-  readonly rollingWindow: number;
-  readonly snapshotListLimit: number;
-  readonly alerts: AlertSettings;
-  /** Where the HTTP API listens; null: no API. */
-  readonly http?: ListenAddress;
-  readonly httpToken?: string | null;
-  /** Follow this JetStream stream (filled by `oak-telemetry ship`) instead of the files in `dir`. */
-  readonly nats?: { readonly url: string; readonly stream: string; readonly consumer: string } | null;
-}
 
 /**
  * The long-running process, as a lifecycle: restore the state from the checkpoint, catch up on
@@ -55,16 +39,18 @@ export class Daemon {
   /** I/O faults met by the source and the state writers: logged once, counted, shown in health. */
   readonly faults: FaultRegistry;
   private readonly events = new EventStream();
-  private readonly rejected: StateLog;
-  private readonly alertLog: StateLog;
+  private readonly logs: StateDirLogs;
   private readonly rejections: RejectionReports;
   private readonly alerting: Alerting;
-  private readonly writes: StateDirWrites;
   private readonly checkpointer: Checkpointer;
   private readonly snapshots: SnapshotPublisher;
   private readonly lock: StateDirLock;
   private readonly fold: DaemonFold;
-  private source: Source;
+  private readonly chosen: ChosenSource;
+  private readonly source: Source;
+  /** What the snapshot, the API and the live jobs all read. */
+  private readonly parts: { settings: DaemonSettings; fold: DaemonFold; source: Source; alerting: Alerting; faults: FaultRegistry };
+  private readonly restored: { readonly why: string | null; readonly checkpoint: Checkpoint | null };
   private http: ServedHttp | null = null;
   private pipeline: LivePipeline | null = null;
   private readonly startedAt: string;
@@ -85,62 +71,52 @@ export class Daemon {
   ) {
     this.startedAt = this.isoNow();
     this.faults = new FaultRegistry(log, () => this.isoNow());
-    // Never throw: a full or read-only state dir is a fault, and the records wait for it to clear.
-    this.rejected = rejectedLog(settings.stateDir, { faults: this.faults, maxBytes: REJECTED_LOG_MAX_BYTES, generations: REJECTED_LOG_GENERATIONS });
-    this.alertLog = alertsLog(settings.stateDir, { faults: this.faults });
-    this.rejections = new RejectionReports(log, this.rejected, clock);
-    this.alerting = new Alerting(settings.alerts, log, this.alertLog, this.events);
-    this.writes = new StateDirWrites(settings.stateDir, this.faults);
-    this.checkpointer = new Checkpointer(settings.stateDir, () => this.checkpointData(), this.writes, () => this.logsPending());
+    this.logs = new StateDirLogs(settings.stateDir, this.faults);
+    this.rejections = new RejectionReports(log, this.logs.rejected, clock);
+    this.alerting = new Alerting(settings.alerts, log, this.logs.alerts, this.events);
+    const writes = new StateDirWrites(settings.stateDir, this.faults);
+    this.checkpointer = new Checkpointer(settings.stateDir, () => checkpointContents({ source: this.source, fold: this.fold, logs: this.logs, alerting: this.alerting }, this.isoNow()), writes, () => this.logs.pending());
     this.lock = new StateDirLock(settings.stateDir, this.faults, log, () => this.onFatal('another daemon took the state dir'));
     const onEvent = (event: TelemetryEvent) => {
       if (this.live && !this.fold.rebuilding && event.kind === 'workflow_complete') {
         this.alerting.checkEstimate(this.fold.ingest.state, event.workflowId, event.durationSeconds, this.clock() * 1000);
       }
     };
-    const restored = restoreState(settings.stateDir, this.origin(), settings.maxLineBytes, DaemonFold.ingestOptions(settings.maxLineBytes, this.rejections, onEvent));
+    const restored = restoreState(settings.stateDir, sourceOrigin(settings), settings.maxLineBytes, DaemonFold.ingestOptions(settings.maxLineBytes, this.rejections, onEvent));
+    this.restored = { why: restored.why, checkpoint: restored.checkpoint };
+    this.chosen = chooseSource(settings, restored.checkpoint, this.faults, log);
+    this.source = this.chosen.source;
     this.fold = new DaemonFold(restored.ingest, {
       maxLineBytes: settings.maxLineBytes,
       log,
       faults: this.faults,
-      rejected: this.rejected,
+      rejected: this.logs.rejected,
       rejections: this.rejections,
-      rereadable: !settings.nats,
+      rereadable: this.chosen.rereadable,
       onEvent,
       onAdopted: () => {
         this.checkpointer.markChanged();
         if (this.live) this.snapshots.request();
       },
     });
-    const cp = restored.checkpoint;
-    this.source = settings.nats
-      ? new StreamSource(settings.nats, cp?.stream ?? null, this.faults, log)
-      : new FileSource(settings.dir, settings.maxLineBytes, cp?.positions, this.faults, log);
+    this.parts = { settings, fold: this.fold, source: this.source, alerting: this.alerting, faults: this.faults };
+    const snapshotParts = { ...this.parts, startedAt: this.startedAt, lastEventAt: () => this.lastEventAt };
     this.snapshots = new SnapshotPublisher(
       {
         state: () => this.fold.ingest.state,
         version: () => this.fold.eventsApplied + this.fold.generation * 1e12,
-        build: (views, nowMs) => this.buildSnapshot(views, nowMs),
+        build: (views, nowMs) => snapshotDocument(snapshotParts, views, nowMs),
         clock,
       },
-      {
-        stateDir: settings.stateDir,
-        // Beside the telemetry files, as the reference writes it; in stream mode, in the state dir.
-        performanceStatsDir: settings.nats ? settings.stateDir : settings.dir,
-        listLimit: settings.snapshotListLimit,
-        thresholdPct: settings.alerts.overhead.thresholdPct,
-      },
+      { stateDir: settings.stateDir, performanceStatsDir: this.chosen.performanceStatsDir, listLimit: settings.snapshotListLimit, thresholdPct: settings.alerts.overhead.thresholdPct },
       this.events,
-      this.writes,
+      writes,
     );
     // A fault starting or clearing shows in the snapshot at once (not in the middle of a read).
     this.faults.onChange(() => {
       if (this.live && !this.stopped) setImmediate(() => this.snapshots.request());
     });
-    this.restored = { why: restored.why, checkpoint: cp };
   }
-
-  private readonly restored: { readonly why: string | null; readonly checkpoint: Checkpoint | null };
 
   /** Asks a starting daemon to stop catching up; `start` then returns without going live. */
   requestStop(): void {
@@ -153,7 +129,7 @@ export class Daemon {
     fs.mkdirSync(this.settings.stateDir, { recursive: true });
     this.lock.take();
     this.began = true;
-    this.resumeLogs();
+    this.resume();
     // Serving from the start of the catch-up: /readyz says 503 with the lag until it is done.
     try {
       await this.listen();
@@ -170,12 +146,26 @@ export class Daemon {
     // A state dir that takes no writes now is a fault (retried on every poll), not a failed start.
     await this.snapshots.writeNow();
     await this.checkpointer.save();
-    this.startLive();
+    this.pipeline = new LivePipeline(
+      liveJobs({
+        ...this.parts,
+        snapshots: this.snapshots,
+        checkpointer: this.checkpointer,
+        lock: this.lock,
+        noteEvent: () => {
+          this.lastEventAt = this.isoNow();
+        },
+        clock: this.clock,
+      }),
+      this.settings,
+      this.log,
+      this.faults,
+    );
+    this.pipeline.start();
     this.live = true;
-    const following = this.settings.nats ? { stream: this.settings.nats.stream } : { dir: this.settings.dir };
     // Queries ask the API from now on (not during the catch-up: it answered from part of the log).
-    announceApi(this.settings.stateDir, this.http?.api ?? null, { dir: this.settings.nats ? null : this.settings.dir, stream: this.settings.nats?.stream ?? null }, this.log);
-    this.log.info({ ...following, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
+    announceApi(this.settings.stateDir, this.http?.api ?? null, { dir: null, stream: null, ...this.chosen.following }, this.log);
+    this.log.info({ ...this.chosen.following, state_dir: this.settings.stateDir }, 'daemon ready: following telemetry');
   }
 
   /** Final snapshot and checkpoint, then the lock is released. */
@@ -192,8 +182,7 @@ export class Daemon {
     await this.checkpointer.settled();
     // Summaries of what was counted, and a last try at what waits, before their sizes are checkpointed.
     this.rejections.close();
-    this.rejected.close();
-    this.alertLog.close();
+    this.logs.close();
     await this.source.close();
     if (this.lock.lost) {
       this.log.error({ events_applied: this.fold.eventsApplied }, 'daemon stopped: nothing written (another daemon holds the state dir)');
@@ -211,23 +200,17 @@ export class Daemon {
     return this.snapshots.current();
   }
 
-  /** What the state is of: the telemetry dir, or `nats:<stream>`. */
-  private origin(): string {
-    return this.settings.nats ? streamOrigin(this.settings.nats.stream) : this.settings.dir;
-  }
-
-  /** The state logs follow the checkpoint: lines read again after it are not logged twice. */
-  private resumeLogs(): void {
+  /** The counters and the state logs go on from the checkpoint, or start afresh without one. */
+  private resume(): void {
     const cp = this.restored.checkpoint;
     if (cp === null) {
-      this.log.info({ reason: this.restored.why }, this.settings.nats ? 'starting from the beginning of the stream' : 'starting from the beginning of the files');
-      this.rejected.truncateTo(0);
+      this.log.info({ reason: this.restored.why }, this.chosen.fromTheStart);
+      this.logs.startAfresh();
       return;
     }
     this.fold.rebuilds = cp.rebuilds;
     this.alerting.restore(cp.activeAlerts);
-    this.rejected.truncateTo(cp.rejectedFileSize, cp.rejectedFileId ?? null);
-    this.alertLog.truncateTo(cp.alertsFileSize);
+    this.logs.resume(cp);
     this.log.info({ saved_at: cp.savedAt, events_applied: this.fold.eventsApplied }, 'resuming from checkpoint');
   }
 
@@ -235,118 +218,12 @@ export class Daemon {
   private async listen(): Promise<void> {
     const address = this.settings.http ?? null;
     if (address === null) return;
-    this.http = await serveHttp(
-      address,
-      this.settings.httpToken ?? null,
-      {
-        state: () => this.fold.ingest.state,
-        totals: () => this.fold.ingest.totals,
-        lagBytes: () => this.source.lag().bytesPerFile,
-        hosts: () => this.source.hosts(),
-        activeAlertNames: () => this.alerting.names(),
-        alertNotices: () => this.alerting.noticeCounts(),
-        faults: this.faults,
-        overheadWindow: this.settings.alerts.overhead.window,
-        rollingWindow: this.settings.rollingWindow,
-        snapshot: () => this.snapshots.current(),
-        readiness: () => {
-          const lag = this.source.lag();
-          return lag.messages === undefined ? { ready: this.live, lag_bytes: lag.bytes } : { ready: this.live, lag_bytes: 0, lag_messages: lag.messages };
-        },
-        // A rebuild (or a reset in stream mode) replaces the state and counts again from 0.
-        version: () => this.fold.eventsApplied + this.fold.ingest.rejectedCount + this.fold.generation * 1e12,
-        clock: this.clock,
-      },
-      this.events,
-      this.log,
-    );
+    const view = apiView({ ...this.parts, snapshot: () => this.snapshots.current(), live: () => this.live, clock: this.clock });
+    this.http = await serveHttp(address, this.settings.httpToken ?? null, view, this.events, this.log);
     this.snapshots.onWritten = (seconds) => this.http?.metrics.snapshotWritten(seconds);
-  }
-
-  /** The live jobs, on the source's batches and the daemon's timers (see LivePipeline). */
-  private startLive(): void {
-    const nowUs = () => this.clock() * 1000;
-    this.pipeline = new LivePipeline(
-      {
-        follow: (polls$) => this.source.follow(this.fold, polls$),
-        changed: () => {
-          this.lastEventAt = this.isoNow();
-          this.checkpointer.markChanged();
-        },
-        publish: () => {
-          this.alerting.evaluate(this.fold.ingest.state, nowUs(), false);
-          this.snapshots.request();
-        },
-        // Time alone can fire an alert (a workflow open too long); a snapshot that failed to be
-        // written is tried again on each poll, changes or not.
-        poll: () => {
-          this.lock.retry();
-          if (this.alerting.evaluate(this.fold.ingest.state, nowUs(), false)) this.snapshots.request();
-          else this.snapshots.retryIfStale();
-        },
-        // No checkpoint pairs the old state with a rebuild's half-read files; it waits for the swap.
-        checkpoint: () => {
-          if (!this.fold.rebuilding && !this.lock.lost) this.checkpointer.tick();
-        },
-      },
-      this.settings,
-      this.log,
-      this.faults,
-    );
-    this.pipeline.start();
-  }
-
-  /** rejected.jsonl or alerts.jsonl hold records not yet written (a full state dir). */
-  private logsPending(): boolean {
-    return this.rejected.pending() > 0 || this.alertLog.pending() > 0;
   }
 
   private isoNow(): string {
     return formatTimestampUs(this.clock() * 1000);
-  }
-
-  private buildSnapshot(workflowViews: WorkflowViews, nowMs: number): Snapshot {
-    const health = this.source.health();
-    return buildSnapshot({
-      state: this.fold.ingest.state,
-      nowUs: nowMs * 1000,
-      workflowViews,
-      overheadAlert: { window: this.settings.alerts.overhead.window, thresholdPct: this.settings.alerts.overhead.thresholdPct },
-      dir: this.source.origin,
-      sources: health.sources,
-      health: {
-        events_applied: this.fold.eventsApplied,
-        lines_rejected: this.fold.ingest.rejectedCount,
-        lag_bytes: health.lag.bytes,
-        ...(health.stream ? { stream: health.stream } : {}),
-        last_event_at: this.lastEventAt,
-        started_at: this.startedAt,
-        rebuilds: this.fold.rebuilds,
-        faults: this.faults.faults(),
-      },
-      alerts: this.alerting.list(),
-      listLimit: this.settings.snapshotListLimit,
-      rollingWindow: this.settings.rollingWindow,
-    });
-  }
-
-  private checkpointData(): Checkpoint {
-    // What waits in memory for a full state dir is tried first, so the sizes stored include it.
-    this.rejected.retry();
-    this.alertLog.retry();
-    const { positions, stream } = this.source.position();
-    return {
-      dir: this.source.origin,
-      positions,
-      stream,
-      totals: this.fold.ingest.totals,
-      rebuilds: this.fold.rebuilds,
-      rejectedFileSize: this.rejected.size(),
-      rejectedFileId: this.rejected.fileId(),
-      alertsFileSize: this.alertLog.size(),
-      activeAlerts: this.alerting.list(),
-      savedAt: this.isoNow(),
-      state: this.fold.ingest.state,
-    };
   }
 }

@@ -3,16 +3,13 @@
  * prints valid UTF-8 with no control character but its own newlines, each row on one line,
  * and its --json document parses with the names well-formed (lone surrogates as U+FFFD).
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectBuilt, ROOT, runCliBytes } from '../support/cliRunner.js';
+import { tempDirsPerFile } from '../support/tempDirs.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli.js');
-const FIXTURE = path.join(root, 'fixtures/adversarial-names');
+const FIXTURE = path.join(ROOT, 'fixtures/adversarial-names');
 const NOW = '2026-11-25T00:00:00Z';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -31,18 +28,18 @@ const NAMES = [
   ),
 ];
 
+const dirs = tempDirsPerFile();
 let dir: string;
 beforeAll(() => {
-  expect(fs.existsSync(cli), `${cli} missing: npm run build first`).toBe(true);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-adversarial-'));
+  expectBuilt();
+  dir = dirs.make('oak-adversarial-');
   for (const f of fs.readdirSync(FIXTURE)) if (f.endsWith('.jsonl')) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** Runs a query; stdout must be strict UTF-8. */
+/** Runs a query; stdout must be strict UTF-8 (so it is read as bytes, not decoded). */
 function query(args: string[]): string {
-  const r = spawnSync(process.execPath, [cli, ...args, '--dir', dir, '--now', NOW], { encoding: 'buffer' });
-  expect(r.status, r.stderr.toString()).toBe(0);
+  const r = runCliBytes([...args, '--dir', dir, '--now', NOW]);
+  expect(r.code, r.stderr.toString()).toBe(0);
   expect(r.stderr.toString()).toBe('');
   return strictUtf8.decode(r.stdout);
 }

@@ -166,7 +166,11 @@ describe('--source auto == --source replay under a non-default config', () => {
     const invocation = (id: string, task: string) =>
       JSON.stringify({ timestamp: '2026-02-01T00:00:00Z', invocation_id: id, agent_name: 'late', agent_type: 't', task_description: task, duration_seconds: 2, success: true }) + '\n';
     fs.appendFileSync(path.join(dir, 'agent_invocations.jsonl'), invocation('late-1', 'short') + invocation('late-2', 'y'.repeat(900)));
-    for (const layer of [{ args: ['--config', config], env: {} }, { args: [], env: { OAK_TELEMETRY_MAX_LINE_BYTES: '800', OAK_TELEMETRY_ROLLING_WINDOW: '3', OAK_TELEMETRY_OVERHEAD_THRESHOLD_PCT: '10' } }]) {
+    const layers: Array<{ args: string[]; env: Record<string, string> }> = [
+      { args: ['--config', config], env: {} },
+      { args: [], env: { OAK_TELEMETRY_MAX_LINE_BYTES: '800', OAK_TELEMETRY_ROLLING_WINDOW: '3', OAK_TELEMETRY_OVERHEAD_THRESHOLD_PCT: '10' } },
+    ];
+    for (const layer of layers) {
       for (const question of [['stats'], ['agents'], ['bottlenecks'], ['report', '--now', '2026-11-05T00:00:00Z']]) {
         const auto = await cli([...question, '--json', '--verbose', '--dir', dir, ...layer.args], { env: layer.env });
         const replay = await cli([...question, '--json', '--source', 'replay', '--dir', dir, ...layer.args], { env: layer.env });

@@ -4,18 +4,17 @@
  * clean copy, and each bad line is reported once with its file, line number and byte offset.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Rejection } from '../../src/decode/rejection.js';
 import { parseTimestampUs } from '../../src/domain/time.js';
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../../src/domain/sources.js';
 import { replayDirectory } from '../../src/io/replayFiles.js';
 import * as q from '../../src/queries/telemetryQueries.js';
+import { ROOT } from '../support/cliRunner.js';
+import { tempDirsPerFile } from '../support/tempDirs.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixtures = path.join(root, 'fixtures/parity');
+const fixtures = path.join(ROOT, 'fixtures/parity');
 const CASES = fs
   .readdirSync(fixtures)
   .filter((name) => fs.existsSync(path.join(fixtures, name, 'expected.json')))
@@ -258,12 +257,10 @@ function answers(dir: string, expected: Expected) {
   return { ingest, state, answers, rejections };
 }
 
+const dirs = tempDirsPerFile();
 let work: string;
 beforeAll(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-badlines-'));
-});
-afterAll(() => {
-  fs.rmSync(work, { recursive: true, force: true });
+  work = dirs.make('oak-badlines-');
 });
 
 describe('bad lines never change any figure', () => {

@@ -1,23 +1,20 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { appendLine } from '../../src/io/appendOnlyWriter.js';
 // @ts-expect-error plain .mjs helper shared with the child processes, no type declarations
 import { lineFor } from '../support/appendWorker.mjs';
+import { ROOT } from '../support/cliRunner.js';
+import { tempDirsPerTest } from '../support/tempDirs.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const builtWriter = path.join(root, 'dist/src/io/appendOnlyWriter.js');
-const worker = path.join(root, 'test/support/appendWorker.mjs');
+const builtWriter = path.join(ROOT, 'dist/src/io/appendOnlyWriter.js');
+const worker = path.join(ROOT, 'test/support/appendWorker.mjs');
 
+const dirs = tempDirsPerTest();
 let dir: string;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-append-'));
-});
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
+  dir = dirs.make('oak-append-');
 });
 
 function runWorker(file: string, id: number, count: number): Promise<void> {

@@ -189,7 +189,7 @@ describe('daemon: the telemetry dir itself', () => {
     fs.mkdirSync(dir);
     appendLine(path.join(dir, SOURCE_FILES.invocations), invocationLine());
     // The poll is a minute away: only a re-armed watcher brings the line within seconds.
-    await daemon.waitFor((s) => s.health.events_applied === 1 && s.sources.invocations.size > 0 && s.health.rebuilds >= 1, 10_000, 'the line after the dir was made again');
+    await daemon.waitFor((s) => s.health.events_applied === 1 && (s.sources?.invocations.size ?? 0) > 0 && s.health.rebuilds >= 1, 10_000, 'the line after the dir was made again');
     await waitForReplayParity(daemon);
     await daemon.stop();
   });

@@ -4,18 +4,17 @@
  * updates without a reload, loads nothing from outside the daemon, shows an empty state that
  * says what to do, stays readable in a narrow window, and in stream mode lists the hosts.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pino from 'pino';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/http/apiServer.js';
 import { EventStream } from '../../src/http/eventStream.js';
 import { Ingest } from '../../src/pipeline/ingest.js';
 import { initialState } from '../../src/projections/folds/telemetryState.js';
-import { CLI, type DaemonProcess, fixtureDir, killAllDaemons, ROOT, startDaemon, tempDir } from '../support/daemonHarness.js';
+import { runCli } from '../support/cliRunner.js';
+import { daemonDirsPerTest, type DaemonProcess, fixtureDir, ROOT, startDaemon } from '../support/daemonHarness.js';
 import { NatsServer } from '../support/natsServer.js';
 import { Workload, type WorkflowSpec } from '../support/telemetryWorkload.js';
 
@@ -23,7 +22,6 @@ import { Workload, type WorkflowSpec } from '../support/telemetryWorkload.js';
 const EFFICIENT: WorkflowSpec = { agents: 2, workflowSeconds: 100, agentSeconds: 50, failEvery: 0 };
 const SLOW: WorkflowSpec = { agents: 2, workflowSeconds: 1000, agentSeconds: 50, failEvery: 0 };
 
-const run = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots of each run (ignored by git). */
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
@@ -31,7 +29,7 @@ const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let browser: Browser;
-const dirs: string[] = [];
+const dirs = daemonDirsPerTest();
 
 beforeAll(async () => {
   expect(fs.existsSync(CHROMIUM), `${CHROMIUM} (npm test installs Debian's chromium when missing)`).toBe(true);
@@ -40,10 +38,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-afterEach(async () => {
-  await killAllDaemons();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 function baseUrl(daemon: DaemonProcess): string {
   return String(daemon.logsWith('http listening')[0]?.url);
@@ -51,8 +45,7 @@ function baseUrl(daemon: DaemonProcess): string {
 
 describe('dashboard', () => {
   it('shows every section from the live stream, updates without reloading, and fetches only from the daemon', async () => {
-    const dir = fixtureDir();
-    dirs.push(dir);
+    const dir = dirs.track(fixtureDir());
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
     const base = baseUrl(daemon);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -106,8 +99,7 @@ describe('dashboard', () => {
 
   it('shows the overhead alert within 2 s of the telemetry that raises it, without a reload', async () => {
     // given a daemon watching efficient workflows, alert window 5
-    const dir = tempDir();
-    dirs.push(dir);
+    const dir = dirs.make('oak-daemon-');
     const work = new Workload(dir, 'dash');
     work.workflows(2, EFFICIENT);
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0', config: { alerts: { overhead: { window: 5 } } } });
@@ -128,8 +120,7 @@ describe('dashboard', () => {
   });
 
   it('never throws on a figure: every number null, huge, negative, not a number, or missing', async () => {
-    const dir = fixtureDir();
-    dirs.push(dir);
+    const dir = dirs.track(fixtureDir());
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
     const base = baseUrl(daemon);
     const real = (await (await fetch(`${base}api/v1/snapshot`)).json()) as Record<string, unknown>;
@@ -179,8 +170,7 @@ describe('dashboard', () => {
 
   it('shows the I/O faults of the snapshot in a card (text, never markup), and hides it once they clear', async () => {
     // given a real snapshot document from the daemon on the fixture
-    const dir = fixtureDir();
-    dirs.push(dir);
+    const dir = dirs.track(fixtureDir());
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
     const snapshot = (await (await fetch(`${baseUrl(daemon)}api/v1/snapshot`)).json()) as { health: Record<string, unknown> };
     await daemon.stop();
@@ -225,8 +215,7 @@ describe('dashboard', () => {
   });
 
   it('an empty directory says what to do', async () => {
-    const dir = tempDir();
-    dirs.push(dir);
+    const dir = dirs.make('oak-daemon-');
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
     const page = await browser.newPage();
     await page.goto(baseUrl(daemon));
@@ -238,8 +227,7 @@ describe('dashboard', () => {
   });
 
   it('with a token, the page passes it from #token= and shows the data', async () => {
-    const dir = fixtureDir();
-    dirs.push(dir);
+    const dir = dirs.track(fixtureDir());
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0', httpToken: 'dash-token' });
     const page = await browser.newPage();
     await page.goto(`${baseUrl(daemon)}#token=dash-token`);
@@ -253,15 +241,16 @@ describe('dashboard', () => {
     const nats = await NatsServer.start();
     const hosts = ['north', 'south'];
     const hostDirs = hosts.map((host) => {
-      const d = tempDir(`oak-dash-${host}-`);
-      dirs.push(d);
+      const d = dirs.make(`oak-dash-${host}-`);
       new Workload(d, host).workflows(4);
       return d;
     });
     try {
-      for (const [i, host] of hosts.entries()) await run(process.execPath, [CLI, 'ship', '--once', '--dir', hostDirs[i] as string, '--nats', nats.url, '--host', host]);
-      const aggDir = tempDir('oak-dash-agg-');
-      dirs.push(aggDir);
+      for (const [i, host] of hosts.entries()) {
+        const shipped = runCli(['ship', '--once', '--dir', hostDirs[i] as string, '--nats', nats.url, '--host', host]);
+        expect(shipped.code, shipped.stderr).toBe(0);
+      }
+      const aggDir = dirs.make('oak-dash-agg-');
       const daemon = await startDaemon({ dir: aggDir, stateDir: path.join(aggDir, 'state'), nats: nats.url, http: '127.0.0.1:0' });
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.goto(baseUrl(daemon));

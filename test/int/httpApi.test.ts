@@ -244,7 +244,7 @@ describe('HTTP API: /metrics', () => {
     // when /metrics and the snapshot are read with nothing written in between
     const response = await fetch(`${base}/metrics`);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    const { default: parse } = (await import('parse-prometheus-text-format')) as unknown as { default: (text: string) => ParsedFamily[] };
+    const { default: parse } = await import('parse-prometheus-text-format');
     const families = new Map(parse(await response.text()).map((f) => [f.name, f]));
     const snapshot = JSON.parse((await get(`${base}/api/v1/snapshot`)).body) as {
       health: { events_applied: number; lines_rejected: number };

@@ -7,10 +7,9 @@
  * fold the same replacements).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeText } from '../../src/decode/decodeLine.js';
 import type { Rejection } from '../../src/decode/rejection.js';
 import type { TelemetryEvent } from '../../src/domain/events.js';
@@ -21,6 +20,7 @@ import { Ingest } from '../../src/pipeline/ingest.js';
 import { LineSplitter } from '../../src/pipeline/splitLines.js';
 import { applyEvent, initialState, type TelemetryState } from '../../src/projections/folds/telemetryState.js';
 import * as q from '../../src/queries/telemetryQueries.js';
+import { tempDirsPerFile } from '../support/tempDirs.js';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary: small pools so that ids, sessions, workflows and task texts collide often.
@@ -583,12 +583,10 @@ function describeIngest(ingest: Ingest, rejections: Array<{ rejection: Rejection
 }
 
 describe('incremental == batch, from bytes', () => {
+  const dirs = tempDirsPerFile();
   let dir: string;
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-incremental-'));
-  });
-  afterAll(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
+    dir = dirs.make('oak-incremental-');
   });
 
   it('(b) any split of each file into chunks, through LineSplitter + Ingest, answers as replayDirectory does', () => {

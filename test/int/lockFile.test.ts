@@ -3,12 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { CommandFailed } from '../../src/errors.js';
 import { acquireLock, LOCK_FILE_NAME, type LockHandle } from '../../src/io/lockFile.js';
+import { ROOT } from '../support/cliRunner.js';
+import { tempDirsPerTest } from '../support/tempDirs.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const builtLock = path.join(root, 'dist/src/io/lockFile.js');
+const builtLock = path.join(ROOT, 'dist/src/io/lockFile.js');
 
 let tmp: string;
 let stateDir: string;
@@ -16,15 +17,16 @@ let lockPath: string;
 const handles: LockHandle[] = [];
 const children: ChildProcess[] = [];
 
-beforeEach(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-lock-'));
-  stateDir = path.join(tmp, 'state', 'nested'); // created by acquireLock itself
-  lockPath = path.join(stateDir, LOCK_FILE_NAME);
-});
-afterEach(() => {
+// The locks are released and their holders killed before their dir goes.
+const dirs = tempDirsPerTest(() => {
   for (const h of handles.splice(0)) h.release();
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  tmp = dirs.make('oak-lock-');
+  stateDir = path.join(tmp, 'state', 'nested'); // created by acquireLock itself
+  lockPath = path.join(stateDir, LOCK_FILE_NAME);
 });
 
 function acquire(): LockHandle {

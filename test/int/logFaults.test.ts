@@ -4,51 +4,35 @@
  * and the problem, exit 1, and never a lost record after the fault clears.
  * Real faults: a 64 KiB tmpfs, a read-only bind mount, an unprivileged user (needs root).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SOURCE_FILES } from '../../src/domain/sources.js';
 import { replayDirectory } from '../../src/io/replayFiles.js';
+import { type CliOptions, type CliRun, runCli } from '../support/cliRunner.js';
 import { AS_NOBODY, fillUp, mountSmallTmpfs, nobodyUnavailable, type SmallTmpfs, tmpfsUnavailable } from '../support/smallTmpfs.js';
+import { tempDirsPerTest } from '../support/tempDirs.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli.js');
 const INVOCATIONS = SOURCE_FILES.invocations;
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(args: readonly string[], options: { asNobody?: boolean; env?: NodeJS.ProcessEnv } = {}): Run {
-  const command = options.asNobody ? [...AS_NOBODY, process.execPath, cli, ...args] : [process.execPath, cli, ...args];
-  const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', env: { ...process.env, ...options.env } });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function logInvocation(dir: string, agent: string, task = 'a task', extra: readonly string[] = [], options = {}): Run {
-  return run(['log', 'invocation', '--dir', dir, '--agent', agent, '--agent-type', 'dev', '--task', task, ...extra], options);
+function logInvocation(dir: string, agent: string, task = 'a task', extra: readonly string[] = [], options: CliOptions = {}): CliRun {
+  return runCli(['log', 'invocation', '--dir', dir, '--agent', agent, '--agent-type', 'dev', '--task', task, ...extra], options);
 }
 
 /** One line on stderr, no stack trace. */
-function expectOneLine(result: Run, ...patterns: RegExp[]): void {
-  expect(result.status, result.stderr).toBe(1);
+function expectOneLine(result: CliRun, ...patterns: RegExp[]): void {
+  expect(result.code, result.stderr).toBe(1);
   const lines = result.stderr.trimEnd().split('\n');
   expect(lines, result.stderr).toHaveLength(1);
   expect(result.stderr).not.toMatch(/\n\s+at /);
   for (const pattern of patterns) expect(lines[0]).toMatch(pattern);
 }
 
+const dirs = tempDirsPerTest();
 let tmp: string;
 beforeEach(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-logfaults-'));
-});
-afterEach(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
+  tmp = dirs.make('oak-logfaults-');
 });
 
 describe.skipIf(tmpfsUnavailable !== null)('log on a full disk (a real 64 KiB tmpfs)', () => {
@@ -62,7 +46,7 @@ describe.skipIf(tmpfsUnavailable !== null)('log on a full disk (a real 64 KiB tm
 
   it('a torn record exits 1; after the disk grows the next record survives and the fragment is one bad line', () => {
     const dir = fsys.dir;
-    expect(logInvocation(dir, 'before').status).toBe(0);
+    expect(logInvocation(dir, 'before').code).toBe(0);
     const filler = fillUp(dir);
     // Room for 8 KiB of a 20 KiB record: the kernel writes what fits, a torn line.
     fs.truncateSync(filler, fs.statSync(filler).size - 8192);
@@ -79,7 +63,7 @@ describe.skipIf(tmpfsUnavailable !== null)('log on a full disk (a real 64 KiB tm
 
     fsys.resize(1024 * 1024);
     const after = logInvocation(dir, 'after');
-    expect(after.status, after.stderr).toBe(0);
+    expect(after.code, after.stderr).toBe(0);
 
     const rejected: string[] = [];
     const ingest = replayDirectory(dir, { onRejection: (rejection) => rejected.push(rejection.reason) });
@@ -118,7 +102,7 @@ describe('log where it cannot write', () => {
     fs.mkdirSync(dir);
     fs.chownSync(dir, 65534, 65534);
     fs.chmodSync(dir, 0o500);
-    expectOneLine(logInvocation(dir, 'a', 'a task', [], { asNobody: true }), new RegExp(path.join(dir, INVOCATIONS)), /permission denied \(EACCES\)/);
+    expectOneLine(logInvocation(dir, 'a', 'a task', [], { prefix: AS_NOBODY }), new RegExp(path.join(dir, INVOCATIONS)), /permission denied \(EACCES\)/);
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
@@ -127,7 +111,7 @@ describe('log where it cannot write', () => {
     fs.writeFileSync(file, 'hello\n');
     expectOneLine(logInvocation(file, 'a'), new RegExp(`${file} is not a directory`));
     expectOneLine(
-      run(['log', 'update', '--dir', file, '--invocation-id', 'x', '--duration', '1', '--status', 'success']),
+      runCli(['log', 'update', '--dir', file, '--invocation-id', 'x', '--duration', '1', '--status', 'success']),
       new RegExp(`${file} is not a directory`),
     );
     expect(fs.readFileSync(file, 'utf8')).toBe('hello\n');
@@ -137,7 +121,7 @@ describe('log where it cannot write', () => {
 describe('log with a record longer than the readers accept', () => {
   it('refuses it before writing: exit 1, one line naming the limit and the size', () => {
     const dir = path.join(tmp, 'telemetry');
-    expect(logInvocation(dir, 'small', 'short', ['--max-line-bytes', '2000']).status).toBe(0);
+    expect(logInvocation(dir, 'small', 'short', ['--max-line-bytes', '2000']).code).toBe(0);
     const result = logInvocation(dir, 'big', 'y'.repeat(3000), ['--max-line-bytes', '2000']);
     expectOneLine(result, /limit of 2000 bytes/, /is \d{4} bytes/, new RegExp(INVOCATIONS));
     expect(fs.readFileSync(path.join(dir, INVOCATIONS), 'utf8').split('\n')).toHaveLength(2);
@@ -151,7 +135,7 @@ describe('log with a record longer than the readers accept', () => {
 
   it('refuses a bad limit as a usage error', () => {
     const result = logInvocation(path.join(tmp, 'telemetry'), 'a', 'a task', ['--max-line-bytes', '0']);
-    expect(result.status).toBe(2);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--max-line-bytes must be a whole number >= 1/);
   });
 });

@@ -5,10 +5,9 @@
  * truncated after it.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../../src/domain/sources.js';
 import { stringifyJson } from '../../src/domain/jsonText.js';
 import { saveCheckpointSync } from '../../src/io/checkpointStore.js';
@@ -17,10 +16,14 @@ import { generateTelemetry } from '../../src/generate/generateTelemetry.js';
 import { loadState } from '../../src/cli/loadState.js';
 import type { TelemetryState } from '../../src/projections/folds/telemetryState.js';
 import * as q from '../../src/queries/telemetryQueries.js';
+import { tempDirsPerFile } from '../support/tempDirs.js';
 
 const MAX_LINE = 1024 * 1024;
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'oak-auto-'));
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const dirs = tempDirsPerFile();
+let root: string;
+beforeAll(() => {
+  root = dirs.make('oak-auto-');
+});
 
 function linesOf(workflows: number, seed: number): Record<SourceKind, string[]> {
   const files: Record<SourceKind, string[]> = { invocations: [], metrics: [], workflow_events: [] };

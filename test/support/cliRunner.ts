@@ -16,6 +16,13 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/** What the CLI wrote, undecoded: for tests of the output's encoding itself. */
+export interface CliBytes {
+  readonly code: number | null;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+}
+
 export interface CliOptions {
   /** Default: the repository root. */
   readonly cwd?: string;
@@ -23,6 +30,8 @@ export interface CliOptions {
   readonly env?: Readonly<Record<string, string>>;
   readonly input?: string;
   readonly timeoutMs?: number;
+  /** A command that runs the CLI in its place, e.g. setpriv as another user (smallTmpfs's AS_NOBODY). */
+  readonly prefix?: readonly string[];
 }
 
 /** The runner's environment without the variables the CLI reads (OAK_TELEMETRY_*, OAK_SESSION_ID, ...). */
@@ -38,12 +47,18 @@ export function expectBuilt(): void {
 
 /** `oak-telemetry ...args`: exit code and output, whatever they are. */
 export function runCli(args: readonly string[], options: CliOptions = {}): CliRun {
+  const r = runCliBytes(args, options);
+  return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+}
+
+/** As runCli, with the output as the bytes written (decoding would hide invalid UTF-8). */
+export function runCliBytes(args: readonly string[], options: CliOptions = {}): CliBytes {
   expectBuilt();
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+  const [command = process.execPath, ...before] = [...(options.prefix ?? []), process.execPath];
+  const r = spawnSync(command, [...before, CLI, ...args], {
     cwd: options.cwd ?? ROOT,
     env: cliEnv(options.env),
     input: options.input ?? '',
-    encoding: 'utf8',
     // spawnSync blocks the event loop, so vitest's own timeout cannot end a CLI that hangs.
     timeout: options.timeoutMs ?? 50_000,
   });

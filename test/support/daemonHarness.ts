@@ -289,8 +289,8 @@ function comparable(s: Snapshot) {
     lines_rejected: s.health.lines_rejected,
     events_applied: s.health.events_applied,
     lag_bytes: s.health.lag_bytes,
-    sizes: Object.fromEntries(SOURCE_KINDS.map((k) => [k, s.sources[k].size])),
-    offsets: Object.fromEntries(SOURCE_KINDS.map((k) => [k, s.sources[k].offset])),
+    sizes: Object.fromEntries(SOURCE_KINDS.map((k) => [k, s.sources?.[k].size])),
+    offsets: Object.fromEntries(SOURCE_KINDS.map((k) => [k, s.sources?.[k].offset])),
   };
 }
 

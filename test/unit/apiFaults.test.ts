@@ -55,7 +55,7 @@ function daemonLike() {
 async function scrape(app: ReturnType<typeof buildApi>): Promise<Map<string, ParsedFamily>> {
   const response = await app.inject({ url: '/metrics', headers: { host: '127.0.0.1' } });
   expect(response.statusCode).toBe(200);
-  const { default: parse } = (await import('parse-prometheus-text-format')) as unknown as { default: (text: string) => ParsedFamily[] };
+  const { default: parse } = await import('parse-prometheus-text-format');
   return new Map(parse(response.body).map((f) => [f.name, f]));
 }
 

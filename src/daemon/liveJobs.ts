@@ -1,0 +1,48 @@
+import type { Source } from '../sources/source.js';
+import type { Alerting } from './alerting.js';
+import type { Checkpointer } from './checkpointer.js';
+import type { DaemonFold } from './daemonFold.js';
+import type { LiveJobs } from './livePipeline.js';
+import type { SnapshotPublisher } from './snapshotPublisher.js';
+import type { StateDirLock } from './stateDirLock.js';
+
+/** What the live jobs act on. */
+export interface LiveParts {
+  readonly source: Source;
+  readonly fold: DaemonFold;
+  readonly alerting: Alerting;
+  readonly snapshots: SnapshotPublisher;
+  readonly checkpointer: Checkpointer;
+  readonly lock: StateDirLock;
+  /** Something was applied now (the snapshot's last_event_at). */
+  noteEvent(): void;
+  readonly clock: () => number;
+}
+
+/** What the daemon does on the source's batches and its timers (LivePipeline runs them). */
+export function liveJobs(parts: LiveParts): LiveJobs {
+  const { source, fold, alerting, snapshots, checkpointer, lock } = parts;
+  const nowUs = () => parts.clock() * 1000;
+  return {
+    follow: (polls$) => source.follow(fold, polls$),
+    changed: () => {
+      parts.noteEvent();
+      checkpointer.markChanged();
+    },
+    publish: () => {
+      alerting.evaluate(fold.ingest.state, nowUs(), false);
+      snapshots.request();
+    },
+    // Time alone can fire an alert (a workflow open too long); a snapshot that failed to be
+    // written is tried again on each poll, changes or not.
+    poll: () => {
+      lock.retry();
+      if (alerting.evaluate(fold.ingest.state, nowUs(), false)) snapshots.request();
+      else snapshots.retryIfStale();
+    },
+    // No checkpoint pairs the old state with a rebuild's half-read files; it waits for the swap.
+    checkpoint: () => {
+      if (!fold.rebuilding && !lock.lost) checkpointer.tick();
+    },
+  };
+}
