@@ -90,7 +90,7 @@ describe('oak-telemetry init claude-code', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(ownCommands(read(path.join(configDir, 'settings.json')))[0]).toContain('--dir /srv/tele ');
     const home = path.join(project, 'home');
-    const env = { ...cliEnv(), HOME: home };
+    const env: NodeJS.ProcessEnv = { ...cliEnv(), HOME: home };
     delete env.CLAUDE_CONFIG_DIR;
     const h = spawnSync(process.execPath, [CLI, 'init', 'claude-code', '--user'], { cwd: project, env, encoding: 'utf8' });
     expect(h.status, h.stderr).toBe(0);
