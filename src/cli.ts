@@ -1,57 +1,14 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
-import { buildDaemonCommand } from './cli/daemonCommand.js';
-import { buildGenerateCommand } from './cli/generateCommand.js';
-import { buildInitCommand } from './cli/initCommand.js';
-import { buildLogCommand } from './cli/logCommand.js';
-import { buildQueryCommands } from './cli/queryCommands.js';
-import { buildWorkflowViewCommands } from './cli/workflowViewCommands.js';
-import { buildMcpCommand } from './cli/mcpCommand.js';
-import { buildReportCommand } from './cli/reportCommand.js';
-import { buildShipCommand } from './cli/shipCommand.js';
-import { buildValidateCommand } from './cli/validateCommand.js';
-import { withConventions } from './cli/common.js';
-import { DEBUG_ENV, failureMessage } from './cli/failureMessage.js';
-
-/** Argument parsing and exit codes only; every command lives in src/cli/. */
-function buildProgram(): Command {
-  const program = new Command('oak-telemetry')
-    .description('Multi-agent AI telemetry: log agent runs, then ask which agent to use, how workflows go and where time is lost.')
-    .version('0.1.0')
-    .addHelpText(
-      'after',
-      '\nExamples:\n' +
-        '  oak-telemetry stats --dir ./telemetry\n' +
-        '  oak-telemetry best-agent --task "build payment API endpoint" --all\n' +
-        '  oak-telemetry log invocation --agent backend-architect --agent-type development --task "add login"\n' +
-        '  oak-telemetry validate --dir ./telemetry\n' +
-        '  oak-telemetry init claude-code            # log every Claude Code subagent run through hooks\n' +
-        '\nA failure is one line on stderr and exit 1 (2 for a wrong command line); ' +
-        `${DEBUG_ENV}=1 adds the stack of an unexpected error.\n`,
-    );
-  for (const cmd of buildQueryCommands()) program.addCommand(cmd);
-  for (const cmd of buildWorkflowViewCommands()) program.addCommand(cmd);
-  program.addCommand(buildReportCommand());
-  program.addCommand(buildValidateCommand());
-  program.addCommand(buildLogCommand());
-  program.addCommand(buildInitCommand());
-  program.addCommand(buildDaemonCommand());
-  program.addCommand(buildMcpCommand('0.1.0'));
-  program.addCommand(buildShipCommand());
-  program.addCommand(buildGenerateCommand());
-  return withConventions(program);
+/**
+ * The entry point only chooses: `hook` runs on every Claude Code subagent event and must start
+ * fast, so it is imported alone, before commander, zod or anything a query needs is loaded
+ * (test/bench/hookBench.ts measures it). Every other command goes to the commander program.
+ */
+const argv = process.argv;
+if (argv[2] === 'hook') {
+  const { runHookCommand } = await import('./cli/hookCommand.js');
+  process.exitCode = await runHookCommand(argv.slice(3));
+} else {
+  const { main } = await import('./cli/program.js');
+  process.exitCode = await main(argv);
 }
-
-async function main(argv: string[]): Promise<number> {
-  try {
-    await buildProgram().parseAsync(argv);
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    const { text, exitCode } = failureMessage(error);
-    process.stderr.write(text);
-    return exitCode;
-  }
-}
-
-process.exitCode = await main(process.argv);

@@ -35,6 +35,7 @@ async function sections(): Promise<Section[]> {
     load('memoryBench', 'memory'),
     load('scalingBench', 'scaling'),
     load('natsBench', 'nats'),
+    load('hookBench', 'hook'),
   ]);
   return all.filter((s): s is Section => s !== null);
 }
