@@ -5,6 +5,8 @@
 // per entry (with the lazily imported parts split off as chunks, still loaded only when asked)
 // removes most of that. Our code and commander are bundled; every other dependency stays a
 // package import, so pino's transports, the MCP SDK and fastify load as their authors ship them.
+// `hook` runs once per Claude Code event and must start fast: it is bundled apart into one
+// self-contained file (dist/bin/hook.js), which the entry imports for that command alone.
 // Plain JavaScript: it runs right after `tsc` in `npm run build`.
 import { build } from 'esbuild';
 import fs from 'node:fs';
@@ -17,13 +19,10 @@ const BUNDLED = new Set(['commander']);
 const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => !BUNDLED.has(name));
 const outdir = path.join(root, 'dist', 'bin');
 
-fs.rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: { 'oak-telemetry': path.join(root, 'dist', 'src', 'cli.js') },
-  outdir,
-  chunkNames: 'chunks/[name]-[hash]',
+const HOOK_IMPORT = './cli/hookCommand.js';
+const HOOK_FILE = 'hook.js';
+const common = {
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
@@ -31,5 +30,27 @@ await build({
   // commander is CommonJS and requires node: builtins; an ES module has no `require` of its own.
   banner: { js: "import { createRequire as oakCreateRequire } from 'node:module'; const require = oakCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+};
+/** The entry's import of the hook command points at the separate bundle instead of pulling it in. */
+const hookApart = {
+  name: 'hook-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/cli\/hookCommand\.js$/ }, (args) =>
+      args.importer === path.join(root, 'dist', 'src', 'cli.js') ? { path: `./${HOOK_FILE}`, external: true } : undefined,
+    );
+  },
+};
+
+fs.rmSync(outdir, { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { 'oak-telemetry': path.join(root, 'dist', 'src', 'cli.js') },
+  outdir,
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  plugins: [hookApart],
 });
+await build({ ...common, entryPoints: [path.join(root, 'dist', 'src', 'cli', 'hookCommand.js')], outfile: path.join(outdir, HOOK_FILE) });
+const entry = fs.readFileSync(path.join(outdir, 'oak-telemetry.js'), 'utf8');
+if (!entry.includes(`import("./${HOOK_FILE}")`)) throw new Error(`bundle: the entry no longer imports ${HOOK_IMPORT} as ./${HOOK_FILE}`);
 fs.chmodSync(path.join(outdir, 'oak-telemetry.js'), 0o755);
