@@ -4,6 +4,7 @@ import { buildDaemonCommand } from './cli/daemonCommand.js';
 import { buildGenerateCommand } from './cli/generateCommand.js';
 import { buildLogCommand } from './cli/logCommand.js';
 import { buildQueryCommands } from './cli/queryCommands.js';
+import { buildReceiveCommand } from './cli/receiveCommand.js';
 import { buildWorkflowViewCommands } from './cli/workflowViewCommands.js';
 import { buildMcpCommand } from './cli/mcpCommand.js';
 import { buildReportCommand } from './cli/reportCommand.js';
@@ -36,6 +37,7 @@ function buildProgram(): Command {
   program.addCommand(buildMcpCommand('0.1.0'));
   program.addCommand(buildShipCommand());
   program.addCommand(buildGenerateCommand());
+  program.addCommand(buildReceiveCommand());
   return withConventions(program);
 }
 
