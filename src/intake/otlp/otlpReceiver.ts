@@ -17,7 +17,7 @@ import { TraceTranslator, type TranslatorLimits } from './traceTranslator.js';
  * translator's state needs no locking.
  */
 
-/** The OTLP spec's advice for a receiver; a batch of 10k spans is ~5 MB. Above: 413. */
+/** Largest request body, raw or gunzipped (a batch of 10k spans is a few MB). Above: 413. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Seconds an exporter is told to wait when the log cannot be written (disk full...). */
 const RETRY_AFTER_SECONDS = 5;
@@ -81,8 +81,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<O
     const encoding = encodingOf(req.headers['content-type']);
     const refuse = async (status: number, reason: string, headers: Record<string, string> = {}): Promise<Answer> => {
       log.warn({ path: req.url, status, reason }, 'otlp request refused');
-      // Past the body limit the rest is not read: the connection closes after the answer.
-      if (status !== 413) drain(req);
+      drain(req);
       return errorAnswer(encoding, status, reason, headers);
     };
     async function errorAnswer(enc: Encoding | null, status: number, reason: string, headers: Record<string, string>): Promise<Answer> {
@@ -100,9 +99,9 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<O
     const contentEncoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (contentEncoding !== 'gzip' && contentEncoding !== 'identity') return refuse(415, `content encoding ${JSON.stringify(contentEncoding)} is not gzip`);
     const declared = Number(req.headers['content-length']);
-    if (declared > MAX_BODY_BYTES) return refuse(413, `a body of ${declared} bytes is over the ${MAX_BODY_BYTES}-byte limit`, { connection: 'close' });
+    if (declared > MAX_BODY_BYTES) return refuse(413, `a body of ${declared} bytes is over the ${MAX_BODY_BYTES}-byte limit`);
     const raw = await readBody(req);
-    if (raw === null) return refuse(413, `the body is over the ${MAX_BODY_BYTES}-byte limit`, { connection: 'close' });
+    if (raw === null) return refuse(413, `the body is over the ${MAX_BODY_BYTES}-byte limit`);
     let body: Buffer = raw;
     if (contentEncoding === 'gzip') {
       try {
@@ -207,7 +206,7 @@ function encodingOf(contentType: string | undefined): Encoding | null {
   return null;
 }
 
-/** The body, or null past the limit (the rest is not read: the connection is closed after the answer). */
+/** The body, or null past the limit (the rest is then drained unkept, so the client reads the 413). */
 function readBody(req: http.IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -215,7 +214,7 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | null> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        req.pause();
+        chunks.length = 0;
         resolve(null);
         return;
       }
@@ -226,7 +225,7 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | null> {
   });
 }
 
-/** A refused request's body is left unread; the connection goes after the answer. */
+/** A refused request's body is read and dropped, so the client gets to read the answer. */
 function drain(req: http.IncomingMessage): void {
   req.resume();
 }
