@@ -14,7 +14,7 @@ import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trac
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, DaemonProcess, ROOT, readJsonLines } from '../support/daemonHarness.js';
@@ -79,7 +79,8 @@ function runScenario(provider: BasicTracerProvider, conversation: string, failur
 function providerFor(exporter: SpanExporter, memory: InMemorySpanExporter): BasicTracerProvider {
   return new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'scenario-service' }),
-    spanProcessors: [new SimpleSpanProcessor(exporter), new SimpleSpanProcessor(memory)],
+    // Batched, as agents export: one request per flush, spans in the order they ended.
+    spanProcessors: [new BatchSpanProcessor(exporter), new SimpleSpanProcessor(memory)],
   });
 }
 

@@ -1,3 +1,4 @@
+import { MAX_LIST_ENTRIES } from '../../decode/limits.js';
 import * as attr from './genAiAttributes.js';
 import type { OtlpSpan } from './otlpModel.js';
 import { invocationRecord, secondsBetween, workflowEvent, type OtlpRecord } from './otlpRecords.js';
@@ -65,11 +66,16 @@ interface TraceState {
   completeWritten: boolean;
   /** Re-created for a trace already completed and forgotten: its spans add no hand-off again. */
   readonly recalled: boolean;
+  /** Agents of the trace before it was forgotten, for agents_executed. */
+  readonly priorAgents: readonly string[];
+  /** How many agents the last workflow_complete written named. */
+  completeAgents: number;
 }
 
 interface Remembered {
   readonly startWritten: boolean;
   readonly completeWritten: boolean;
+  readonly agents: readonly string[];
 }
 
 export class TraceTranslator {
@@ -141,6 +147,8 @@ export class TraceTranslator {
         startWritten: known?.startWritten ?? false,
         completeWritten: known?.completeWritten ?? false,
         recalled: known?.completeWritten === true,
+        priorAgents: known?.agents ?? [],
+        completeAgents: known?.agents.length ?? 0,
       };
       const created = trace;
       undo.push(() => {
@@ -220,10 +228,11 @@ export class TraceTranslator {
       return;
     }
     if (trace.root === null && !flushing && !trace.startWritten) return;
-    const was = { startWritten: trace.startWritten, completeWritten: trace.completeWritten };
+    const was = { startWritten: trace.startWritten, completeWritten: trace.completeWritten, completeAgents: trace.completeAgents };
     undo.push(() => {
       trace.startWritten = was.startWritten;
       trace.completeWritten = was.completeWritten;
+      trace.completeAgents = was.completeAgents;
     });
     if (!trace.startWritten) {
       records.push(
@@ -235,26 +244,31 @@ export class TraceTranslator {
       );
       trace.startWritten = true;
     }
-    for (const handoff of this.handoffs(trace, undo, flushing || trace.root !== null)) {
+    for (const handoff of this.handoffs(trace, undo, flushing)) {
       records.push(workflowEvent('agent_handoff', handoff.startNs, trace.traceId, trace.sessionId, { from_agent: handoff.from, to_agent: handoff.to, artifacts: [] }));
     }
-    if (trace.root !== null && !trace.completeWritten) {
+    const executed = agentsExecuted(trace);
+    // An agent span from another process may come after the root: the completion is written
+    // again naming it (a later workflow_complete replaces the earlier one in every projection).
+    if (trace.root !== null && (!trace.completeWritten || executed.length > trace.completeAgents)) {
       records.push(
         workflowEvent('workflow_complete', trace.root.endNs, trace.traceId, trace.sessionId, {
           duration_seconds: secondsBetween(trace.root.startNs, trace.root.endNs),
           success: !trace.root.failed,
-          agents_executed: [...new Set(trace.agentsByStart.map((a) => a.name))],
+          agents_executed: executed,
         }),
       );
       trace.completeWritten = true;
+      trace.completeAgents = executed.length;
     }
   }
 
   /**
    * Hand-offs not yet written, in start order: explicit hand-off spans, and an agent span whose
    * nearest agent ancestor is another agent (that agent handed it the work). When the chain up
-   * is not all in yet, the agent waits, unless `final`. An explicit hand-off and the parent chain
-   * describing the same pair count once.
+   * is not all in yet, the agent waits, unless `final` (a flush). An explicit hand-off and the parent chain
+   * describing the same pair count once. Not final at the root span either: spans from other
+   * processes may still bring a missing link; only a flush gives up on it.
    */
   private handoffs(trace: TraceState, undo: Array<() => void>, final: boolean): Array<{ from: string; to: string; startNs: bigint }> {
     const found: Array<{ from: string; to: string; startNs: bigint }> = [];
@@ -305,12 +319,17 @@ export class TraceTranslator {
     this.spanCount -= trace.spans.size;
     if (!trace.startWritten && !trace.completeWritten) return;
     this.remembered.delete(trace.traceId);
-    this.remembered.set(trace.traceId, { startWritten: trace.startWritten, completeWritten: trace.completeWritten });
+    this.remembered.set(trace.traceId, { startWritten: trace.startWritten, completeWritten: trace.completeWritten, agents: agentsExecuted(trace) });
     for (const oldest of this.remembered.keys()) {
       if (this.remembered.size <= this.limits.maxRememberedTraces) break;
       this.remembered.delete(oldest);
     }
   }
+}
+
+/** Distinct agent names, by first start; bounded as the readers bound agents_executed. */
+function agentsExecuted(trace: TraceState): string[] {
+  return [...new Set([...trace.priorAgents, ...trace.agentsByStart.map((a) => a.name)])].slice(0, MAX_LIST_ENTRIES);
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
