@@ -48,6 +48,17 @@ export interface DaemonConfig {
   httpToken: string | null;
   /** Scale-out: follow a JetStream stream instead of files (url null: file mode). */
   nats: NatsConfig;
+  /** The OTLP receiver (`receive --otlp`). */
+  otlp: OtlpConfig;
+}
+
+export interface OtlpConfig {
+  /** Bearer token exporters must send (required to listen beyond loopback); null: none. */
+  token: string | null;
+  /** Spans held for traces not yet complete, across all of them; beyond it the idlest are flushed. */
+  maxSpans: number;
+  /** A trace with no new span for this long is flushed (what it allows is written, then it is forgotten). */
+  traceIdleMs: number;
 }
 
 export interface NatsConfig {
@@ -85,6 +96,9 @@ export const CONFIG_ENV_VARS = [
   { name: 'OAK_TELEMETRY_HTTP_TOKEN', field: 'httpToken', kind: 'string' },
   { name: 'OAK_TELEMETRY_NATS', field: 'nats.url', kind: 'string' },
   { name: 'OAK_TELEMETRY_STREAM', field: 'nats.stream', kind: 'string' },
+  { name: 'OAK_TELEMETRY_OTLP_TOKEN', field: 'otlp.token', kind: 'string' },
+  { name: 'OAK_TELEMETRY_OTLP_MAX_SPANS', field: 'otlp.maxSpans', kind: 'number' },
+  { name: 'OAK_TELEMETRY_OTLP_TRACE_IDLE_MS', field: 'otlp.traceIdleMs', kind: 'number' },
 ] as const satisfies ReadonlyArray<{ name: string; field: string; kind: 'path' | 'number' | 'string' }>;
 
 // ---- schema ---------------------------------------------------------------------------------
@@ -122,6 +136,12 @@ function buildSchemas() {
     maxAgeHours: numberIn(0),
     maxBytes: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(-1, { error: 'must be -1 (no limit) or more' }),
   };
+  const token = z
+    .string({ error: 'must be a string or null' })
+    .min(1, { error: 'must not be empty' })
+    .regex(SETTING_PATTERNS.token, { error: 'must not start or end with whitespace (HTTP drops it from the header)' })
+    .nullable();
+  const otlpShape = { token, maxSpans: intAtLeast1, traceIdleMs: intAtLeast1 };
   const topShape = {
     dir: optionalPath,
     stateDir: optionalPath,
@@ -153,6 +173,7 @@ function buildSchemas() {
         object,
       ),
       nats: z.strictObject(natsShape, object),
+      otlp: z.strictObject(otlpShape, object),
     },
     object,
   );
@@ -173,6 +194,7 @@ function buildSchemas() {
           )
           .partial(),
         nats: z.strictObject(natsShape, object).partial(),
+        otlp: z.strictObject(otlpShape, object).partial(),
       },
       object,
     )
@@ -255,6 +277,7 @@ export function loadDaemonConfig(options: LoadDaemonConfigOptions = {}): DaemonC
     http: merged.http,
     httpToken: merged.httpToken,
     nats: { ...merged.nats },
+    otlp: { ...merged.otlp },
   };
 }
 

@@ -48,6 +48,8 @@ const nats: Shape = {
   maxBytes: numberIn(-1, Infinity, true),
 };
 
+const otlp: Shape = { token: nullable(matching(SETTING_PATTERNS.token)), maxSpans: intAtLeast1, traceIdleMs: intAtLeast1 };
+
 function top(logLevels: readonly string[], complete: boolean): Shape {
   const object = (shape: Shape): Check => (v) => isObjectOf(v, shape, complete);
   return {
@@ -64,6 +66,7 @@ function top(logLevels: readonly string[], complete: boolean): Shape {
     httpToken: nullable(matching(SETTING_PATTERNS.token)),
     alerts: object({ overhead: object(overhead), openWorkflow: object(openWorkflow), agentSuccess: object(agentSuccess) }),
     nats: object(nats),
+    otlp: object(otlp),
   };
 }
 

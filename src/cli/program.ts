@@ -4,6 +4,7 @@ import { buildGenerateCommand } from './generateCommand.js';
 import { buildInitCommand } from './initCommand.js';
 import { buildLogCommand } from './logCommand.js';
 import { buildQueryCommands } from './queryCommands.js';
+import { buildReceiveCommand } from './receiveCommand.js';
 import { buildWorkflowViewCommands } from './workflowViewCommands.js';
 import { buildMcpCommand } from './mcpCommand.js';
 import { buildReportCommand } from './reportCommand.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   program.addCommand(buildDaemonCommand());
   program.addCommand(buildMcpCommand('0.1.0'));
   program.addCommand(buildShipCommand());
+  program.addCommand(buildReceiveCommand());
   program.addCommand(buildGenerateCommand());
   return withConventions(program);
 }

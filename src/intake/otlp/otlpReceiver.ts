@@ -1,0 +1,231 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import { bearerMatches } from '../../http/bearerToken.js';
+import type { Logger } from '../../log.js';
+import type { OtlpAddress } from './otlpAddress.js';
+import { checkJsonObject, decodeLogsJson, decodeTracesJson } from './otlpJson.js';
+import type { Decoded, OtlpSpan } from './otlpModel.js';
+import { writeRecords } from './recordWriter.js';
+import { TraceTranslator, type TranslatorLimits } from './traceTranslator.js';
+
+/**
+ * The OTLP/HTTP protocol edge: routes, the token, content types, gzip, the body limit, status
+ * codes and the Export*ServiceResponse. What the spans mean is traceTranslator.ts's business;
+ * this only decodes, hands them over and writes what comes back. Requests are handled one at a
+ * time once their body is in (decode, translate and append are synchronous), so the
+ * translator's state needs no locking.
+ */
+
+/** Largest request body, raw or gunzipped (a batch of 10k spans is a few MB). Above: 413. */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Seconds an exporter is told to wait when the log cannot be written (disk full...). */
+const RETRY_AFTER_SECONDS = 5;
+const MAX_CONNECTIONS = 256;
+
+export interface OtlpReceiverOptions {
+  readonly address: OtlpAddress;
+  readonly token: string | null;
+  readonly dir: string;
+  readonly maxLineBytes: number;
+  readonly limits: TranslatorLimits;
+  readonly log: Logger;
+  /** Epoch milliseconds (the translator's time limit). */
+  readonly clock?: () => number;
+}
+
+export interface OtlpReceiver {
+  readonly address: OtlpAddress;
+  close(): Promise<void>;
+}
+
+type Signal = 'traces' | 'logs' | 'metrics';
+type Encoding = 'protobuf' | 'json';
+const ROUTES: ReadonlyMap<string, Signal> = new Map([
+  ['/v1/traces', 'traces'],
+  ['/v1/logs', 'logs'],
+  ['/v1/metrics', 'metrics'],
+]);
+
+interface Answer {
+  readonly status: number;
+  readonly body: Uint8Array | string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<OtlpReceiver> {
+  const { log, dir, maxLineBytes } = options;
+  const clock = options.clock ?? Date.now;
+  const translator = new TraceTranslator(options.limits);
+  let protobuf: typeof import('./otlpProtobuf.js') | undefined;
+  const codec = async () => (protobuf ??= await import('./otlpProtobuf.js'));
+
+  const server = http.createServer((req, res) => {
+    handle(req)
+      .catch((err: unknown): Answer => {
+        log.error({ err }, 'otlp request failed unexpectedly');
+        return { status: 500, body: 'internal error' };
+      })
+      .then((answer) => {
+        if (res.headersSent || res.destroyed) return;
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+      });
+  });
+  server.maxConnections = MAX_CONNECTIONS;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+
+  async function handle(req: http.IncomingMessage): Promise<Answer> {
+    const signal = ROUTES.get((req.url ?? '').split('?')[0] ?? '');
+    const encoding = encodingOf(req.headers['content-type']);
+    const refuse = async (status: number, reason: string, headers: Record<string, string> = {}): Promise<Answer> => {
+      log.warn({ path: req.url, status, reason }, 'otlp request refused');
+      drain(req);
+      return errorAnswer(encoding, status, reason, headers);
+    };
+    async function errorAnswer(enc: Encoding | null, status: number, reason: string, headers: Record<string, string>): Promise<Answer> {
+      if (enc === 'protobuf') return { status, body: (await codec()).encodeStatus(status, reason), headers: { 'content-type': 'application/x-protobuf', ...headers } };
+      return { status, body: JSON.stringify({ code: status, message: reason }), headers: { 'content-type': 'application/json', ...headers } };
+    }
+    if (signal === undefined) return refuse(404, `no such path ${JSON.stringify(req.url)}: OTLP/HTTP takes POST /v1/traces, /v1/logs and /v1/metrics`);
+    if (req.method !== 'POST') return refuse(405, `${signal} take POST, not ${String(req.method)}`, { allow: 'POST' });
+    if (options.token !== null && !bearerMatches(req.headers.authorization, options.token)) {
+      return refuse(401, 'missing or wrong bearer token (send Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer' });
+    }
+    if (encoding === null) {
+      return refuse(415, `content type ${JSON.stringify(req.headers['content-type'] ?? '')} is neither application/x-protobuf nor application/json`);
+    }
+    const contentEncoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (contentEncoding !== 'gzip' && contentEncoding !== 'identity') return refuse(415, `content encoding ${JSON.stringify(contentEncoding)} is not gzip`);
+    const declared = Number(req.headers['content-length']);
+    if (declared > MAX_BODY_BYTES) return refuse(413, `a body of ${declared} bytes is over the ${MAX_BODY_BYTES}-byte limit`);
+    const raw = await readBody(req);
+    if (raw === null) return refuse(413, `the body is over the ${MAX_BODY_BYTES}-byte limit`);
+    let body: Buffer = raw;
+    if (contentEncoding === 'gzip') {
+      try {
+        body = zlib.gunzipSync(raw, { maxOutputLength: MAX_BODY_BYTES });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return refuse(413, `the body is over the ${MAX_BODY_BYTES}-byte limit once gunzipped`);
+        return refuse(400, `the body is not valid gzip: ${(err as Error).message}`);
+      }
+    }
+    if (signal === 'traces') return traces(body, encoding, refuse);
+    const decoded = signal === 'logs' ? await decodeLogs(body, encoding) : encoding === 'json' ? checkJsonObject(body.toString('utf8')) : { ok: true as const, items: [] };
+    if (!decoded.ok) return refuse(400, decoded.reason);
+    log.debug({ signal, items: decoded.items.length }, 'otlp request taken (not translated)');
+    return success(encoding, signal, 0, '');
+  }
+
+  async function traces(body: Buffer, encoding: Encoding, refuse: (status: number, reason: string, headers?: Record<string, string>) => Promise<Answer>): Promise<Answer> {
+    const decoded: Decoded<OtlpSpan> = encoding === 'json' ? decodeTracesJson(body.toString('utf8')) : (await codec()).decodeTracesProtobuf(body);
+    if (!decoded.ok) return refuse(400, decoded.reason);
+    const translation = translator.accept(decoded.items, clock());
+    let refused = 0;
+    let refusedReason = '';
+    try {
+      ({ refused, refusedReason } = writeRecords(dir, translation.records, maxLineBytes));
+    } catch (err) {
+      // Nothing counts as taken: the exporter's retry brings the same spans back.
+      translation.undo();
+      return refuse(503, `cannot write to ${dir}: ${(err as Error).message}`, { 'retry-after': String(RETRY_AFTER_SECONDS) });
+    }
+    sweep();
+    const rejected = translation.rejected + refused;
+    const reason = [translation.rejectReason, refusedReason].filter((r) => r !== '').join('; ');
+    if (rejected > 0) log.warn({ rejected, reason }, 'otlp spans rejected');
+    log.debug({ spans: decoded.items.length, records: translation.records.length, rejected }, 'otlp spans taken');
+    return success(encoding, 'traces', rejected, reason);
+  }
+
+  async function decodeLogs(body: Buffer, encoding: Encoding): Promise<Decoded<unknown>> {
+    return encoding === 'json' ? decodeLogsJson(body.toString('utf8')) : (await codec()).decodeLogsProtobuf(body);
+  }
+
+  async function success(encoding: Encoding, signal: Signal, rejected: number, reason: string): Promise<Answer> {
+    if (encoding === 'json') {
+      const countKey = signal === 'traces' ? 'rejectedSpans' : signal === 'logs' ? 'rejectedLogRecords' : 'rejectedDataPoints';
+      const body = rejected > 0 ? { partialSuccess: { [countKey]: String(rejected), errorMessage: reason } } : {};
+      return { status: 200, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
+    }
+    const c = await codec();
+    const body = signal === 'traces' ? c.encodeTraceResponse(rejected, reason) : signal === 'logs' ? c.encodeLogsResponse(rejected, reason) : c.EMPTY_RESPONSE;
+    return { status: 200, body, headers: { 'content-type': 'application/x-protobuf' } };
+  }
+
+  /** Traces idle past the time limit, or beyond the memory cap, write what they allow and go. */
+  function sweep(): void {
+    const records = translator.sweep(clock());
+    if (records.length === 0) return;
+    try {
+      writeRecords(dir, records, maxLineBytes);
+    } catch (err) {
+      log.error({ err, records: records.length }, 'otlp: cannot write the workflow events of flushed traces; they are lost');
+    }
+  }
+  const sweeper = setInterval(sweep, Math.max(1000, Math.min(30_000, options.limits.traceIdleMs / 4)));
+  sweeper.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.address.port, options.address.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  const address = { host: options.address.host, port: bound.port };
+  log.info({ host: address.host, port: address.port }, 'otlp receiver listening');
+  return {
+    address,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(sweeper);
+        // What the state holds is written before going: a trace cut short keeps its start and hand-offs.
+        sweepAll();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+
+  function sweepAll(): void {
+    const records = translator.sweep(Number.POSITIVE_INFINITY);
+    try {
+      writeRecords(dir, records, maxLineBytes);
+    } catch (err) {
+      log.error({ err, records: records.length }, 'otlp: cannot write the workflow events of held traces at shutdown; they are lost');
+    }
+  }
+}
+
+function encodingOf(contentType: string | undefined): Encoding | null {
+  const media = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  if (media === 'application/x-protobuf' || media === 'application/protobuf') return 'protobuf';
+  if (media === 'application/json') return 'json';
+  return null;
+}
+
+/** The body, or null past the limit (the rest is then drained unkept, so the client reads the 413). */
+function readBody(req: http.IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        chunks.length = 0;
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** A refused request's body is read and dropped, so the client gets to read the answer. */
+function drain(req: http.IncomingMessage): void {
+  req.resume();
+}

@@ -1,0 +1,81 @@
+import type { SourceKind } from '../../domain/sources.js';
+
+/**
+ * The records an OTLP intake writes, in the Python OaK logger's shape (same keys, same order as
+ * src/logger/telemetryLogger.ts writes them), so every reader takes them as its own.
+ */
+
+export interface OtlpRecord {
+  readonly kind: Extract<SourceKind, 'invocations' | 'workflow_events'>;
+  readonly record: Readonly<Record<string, unknown>>;
+}
+
+export type InvocationOutcome = { readonly status: 'success' | 'failure' | 'partial'; readonly errorMessage: string | null };
+
+export interface InvocationFacts {
+  readonly invocationId: string;
+  readonly startNs: bigint;
+  readonly endNs: bigint;
+  readonly sessionId: string | null;
+  readonly workflowId: string;
+  readonly agentName: string;
+  readonly agentType: string;
+  readonly taskDescription: string;
+  readonly outcome: InvocationOutcome;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+export function invocationRecord(facts: InvocationFacts): OtlpRecord {
+  return {
+    kind: 'invocations',
+    record: {
+      timestamp: isoMicros(facts.startNs),
+      session_id: facts.sessionId,
+      invocation_id: facts.invocationId,
+      agent_name: facts.agentName,
+      agent_type: facts.agentType,
+      task_description: facts.taskDescription,
+      state_features: {},
+      // The parent agent's span usually arrives after this one (spans are exported as they
+      // end): the hand-off records carry the relation; metadata keeps the parent span id.
+      parent_invocation_id: null,
+      workflow_id: facts.workflowId,
+      spec_id: null,
+      spec_section: [],
+      agent_variant: null,
+      task_type: null,
+      q_value: null,
+      exploration: null,
+      reward: null,
+      learning_enabled: false,
+      tools_used: [],
+      duration_seconds: secondsBetween(facts.startNs, facts.endNs),
+      outcome: {
+        status: facts.outcome.status,
+        error_message: facts.outcome.errorMessage,
+        files_modified: [],
+        files_created: [],
+        tests_passed: null,
+        build_succeeded: null,
+      },
+      metadata: facts.metadata,
+    },
+  };
+}
+
+export function workflowEvent(event: string, timeNs: bigint, workflowId: string, sessionId: string | null, fields: Record<string, unknown>): OtlpRecord {
+  return { kind: 'workflow_events', record: { timestamp: isoMicros(timeNs), event, workflow_id: workflowId, session_id: sessionId, ...fields } };
+}
+
+/** Like Python's utcnow().isoformat() + "Z": microseconds, the log's resolution. */
+export function isoMicros(unixNano: bigint): string {
+  const micros = unixNano / 1000n;
+  const millis = Number(micros / 1000n);
+  const sub = (micros % 1000n).toString().padStart(3, '0');
+  return new Date(millis).toISOString().replace(/Z$/, `${sub}Z`);
+}
+
+/** Whole microseconds, as the log counts them: a span shorter than 1 us lasted 0 s. */
+export function secondsBetween(startNs: bigint, endNs: bigint): number {
+  return Number((endNs - startNs) / 1000n) / 1e6;
+}

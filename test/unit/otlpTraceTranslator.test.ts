@@ -1,0 +1,202 @@
+/**
+ * The OTLP translator on literal spans: GenAI agent spans -> invocations and workflow events,
+ * whatever order and batches they arrive in, retried or not, within its bounded state.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeTracesJson } from '../../src/intake/otlp/otlpJson.js';
+import type { AttributeValue, OtlpSpan } from '../../src/intake/otlp/otlpModel.js';
+import type { OtlpRecord } from '../../src/intake/otlp/otlpRecords.js';
+import { DEFAULT_TRANSLATOR_LIMITS, TraceTranslator } from '../../src/intake/otlp/traceTranslator.js';
+
+const TRACE = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+const T0 = 1_796_171_000_000_000_000n;
+const sec = (s: number) => T0 + BigInt(Math.round(s * 1e6)) * 1000n;
+
+function span(spanId: string, parent: string, start: number, end: number, attributes: Record<string, AttributeValue> = {}, extra: Partial<OtlpSpan> = {}): OtlpSpan {
+  return {
+    traceId: TRACE, spanId, parentSpanId: parent, name: 'span', startUnixNano: sec(start), endUnixNano: sec(end),
+    attributes: new Map(Object.entries(attributes)), statusCode: 0, statusMessage: '', events: [], resource: new Map([['service.name', 'svc']]),
+    ...extra,
+  };
+}
+const agentAttrs = (name: string) => ({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': name });
+const agent = (spanId: string, parent: string, start: number, end: number, name: string, extra: Partial<OtlpSpan> = {}) => span(spanId, parent, start, end, agentAttrs(name), extra);
+
+/** Coordinator (root) -> tool -> researcher; coordinator -> writer; an LLM span. Child first, as exported. */
+const SCENARIO: readonly OtlpSpan[] = [
+  span('0000000000000003', '0000000000000001', 0.1, 0.5, { 'gen_ai.operation.name': 'chat' }),
+  agent('0000000000000004', '0000000000000002', 1.5, 3.5, 'researcher'),
+  span('0000000000000002', '0000000000000001', 1, 4, { 'gen_ai.operation.name': 'execute_tool' }),
+  agent('0000000000000005', '0000000000000001', 5, 9, 'writer', { statusCode: 2, statusMessage: 'model failed' }),
+  agent('0000000000000001', '', 0, 10, 'coordinator', { attributes: new Map([...Object.entries(agentAttrs('coordinator')), ['gen_ai.conversation.id', 'conv-1']]) }),
+];
+
+const summary = (records: readonly OtlpRecord[]) =>
+  records.map(({ record: r }) =>
+    r.event === undefined
+      ? `invocation ${String(r.agent_name)} ${(r.outcome as { status: string }).status} ${String(r.duration_seconds)}s`
+      : r.event === 'agent_handoff'
+        ? `handoff ${String(r.from_agent)}->${String(r.to_agent)} at ${String(r.timestamp)}`
+        : `${String(r.event)} ${String(r.timestamp)}${r.event === 'workflow_complete' ? ` ${String(r.duration_seconds)}s success=${String(r.success)} ${JSON.stringify(r.agents_executed)}` : ''}`,
+  );
+
+const EXPECTED = [
+  'invocation researcher success 2s',
+  'invocation writer failure 4s',
+  'invocation coordinator success 10s',
+  'workflow_start 2026-12-02T00:23:20.000000Z',
+  'handoff coordinator->researcher at 2026-12-02T00:23:21.500000Z',
+  'handoff coordinator->writer at 2026-12-02T00:23:25.000000Z',
+  'workflow_complete 2026-12-02T00:23:30.000000Z 10s success=true ["coordinator","researcher","writer"]',
+];
+
+describe('TraceTranslator', () => {
+  it('turns agent spans into invocations as they come, and the trace into a workflow when its root span ends', () => {
+    const t = new TraceTranslator();
+    const first = t.accept(SCENARIO.slice(0, 4), 0);
+    expect(summary(first.records)).toEqual(EXPECTED.slice(0, 2));
+    const second = t.accept(SCENARIO.slice(4), 1);
+    expect(summary(second.records)).toEqual(EXPECTED.slice(2));
+    const coordinator = second.records[0]!.record;
+    expect(coordinator).toMatchObject({ invocation_id: `${TRACE}-0000000000000001`, workflow_id: TRACE, session_id: 'conv-1', timestamp: '2026-12-02T00:23:20.000000Z' });
+    expect(second.records[1]!.record).toMatchObject({ session_id: 'conv-1', project_name: 'svc' });
+  });
+
+  it('child first, whatever the batches and retries, writes each record once (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 8 }), fc.integer({ min: 1, max: 5 }), (retries, cut) => {
+        const t = new TraceTranslator();
+        const records: OtlpRecord[] = [];
+        records.push(...t.accept(SCENARIO.slice(0, cut), 0).records);
+        records.push(...t.accept(retries.map((i) => SCENARIO[i]!), 1).records);
+        records.push(...t.accept(SCENARIO.slice(cut), 2).records);
+        records.push(...t.accept(SCENARIO, 3).records);
+        expect(summary(records).sort()).toEqual([...EXPECTED].sort());
+      }),
+    );
+  });
+
+  it('in any order, across batches and retries, ends in what the readers take as the same answer (property)', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray([0, 1, 2, 3, 4], { minLength: 5, maxLength: 5 }), fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 6 }), fc.integer({ min: 0, max: 5 }), (order, retries, cut) => {
+        const t = new TraceTranslator();
+        const spans = order.map((i) => SCENARIO[i]!);
+        const records = [
+          ...t.accept(spans.slice(0, cut), 0).records,
+          ...t.accept(retries.map((i) => SCENARIO[i]!), 1).records,
+          ...t.accept(spans.slice(cut), 2).records,
+        ];
+        // what the folds keep: the last record per invocation id and the last complete line; every hand-off
+        const invocations = new Map(records.filter((r) => r.kind === 'invocations').map((r) => [r.record.invocation_id, r]));
+        const completes = records.filter((r) => r.record.event === 'workflow_complete');
+        const kept = [...invocations.values(), ...records.filter((r) => r.record.event === 'workflow_start' || r.record.event === 'agent_handoff'), ...completes.slice(-1)];
+        const final = summary(kept).map((line) => line.replace(/\[.*\]$/, '[agents]'));
+        expect(final.sort()).toEqual(EXPECTED.map((line) => line.replace(/\[.*\]$/, '[agents]')).sort());
+        expect(new Set(completes.at(-1)?.record.agents_executed as string[])).toEqual(new Set(['coordinator', 'researcher', 'writer']));
+      }),
+    );
+  });
+
+  it('remembers a forgotten trace: a late retry of it writes no workflow event again', () => {
+    const t = new TraceTranslator({ ...DEFAULT_TRANSLATOR_LIMITS, traceIdleMs: 1000 });
+    t.accept(SCENARIO, 0);
+    expect(t.sweep(5000)).toEqual([]);
+    expect(t.heldSpans).toBe(0);
+    // the invocations come again, identical (a later record with the same id replaces the earlier one)
+    expect(summary(t.accept(SCENARIO, 6000).records)).toEqual(EXPECTED.slice(0, 3));
+  });
+
+  it('flushes a trace idle past the time limit: its start and hand-offs now, its completion when the root comes', () => {
+    const t = new TraceTranslator({ ...DEFAULT_TRANSLATOR_LIMITS, traceIdleMs: 1000 });
+    t.accept(SCENARIO.slice(0, 4), 0);
+    expect(t.sweep(999)).toEqual([]);
+    // the coordinator's span is not in yet: no agent's caller is known, so no hand-off is written
+    expect(summary(t.sweep(1000))).toEqual(['workflow_start 2026-12-02T00:23:20.100000Z']);
+    expect(summary(t.accept(SCENARIO.slice(4), 2000).records)).toEqual([
+      EXPECTED[2],
+      'workflow_complete 2026-12-02T00:23:30.000000Z 10s success=true ["researcher","writer","coordinator"]',
+    ]);
+  });
+
+  it('flushes the idlest traces beyond the memory cap', () => {
+    const t = new TraceTranslator({ ...DEFAULT_TRANSLATOR_LIMITS, maxSpans: 3 });
+    const other = (s: OtlpSpan) => ({ ...s, traceId: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' });
+    t.accept([SCENARIO[1]!, SCENARIO[2]!], 0);
+    t.accept([other(SCENARIO[1]!), other(SCENARIO[2]!)], 1);
+    expect(t.heldSpans).toBe(4);
+    const flushed = t.sweep(2);
+    expect(flushed.map((r) => r.record.workflow_id)).toEqual([TRACE]);
+    expect(t.heldSpans).toBe(2);
+  });
+
+  it('reads the outcome from status, error.type, exception events and gen_ai.agent.status', () => {
+    const t = new TraceTranslator();
+    const outcome = (extra: Partial<OtlpSpan>, attrs: Record<string, AttributeValue> = {}, id = '00000000000000a1') => {
+      const s = agent(id, '00000000000000ff', 1, 2, 'x', extra);
+      const withAttrs = { ...s, attributes: new Map([...s.attributes, ...Object.entries(attrs)]) };
+      return t.accept([withAttrs], 0).records[0]!.record.outcome as { status: string; error_message: string | null };
+    };
+    expect(outcome({}, {}, '00000000000000a1')).toMatchObject({ status: 'success', error_message: null });
+    expect(outcome({ statusCode: 2, statusMessage: 'boom' }, {}, '00000000000000a2')).toMatchObject({ status: 'failure', error_message: 'boom' });
+    expect(outcome({}, { 'error.type': 'Timeout' }, '00000000000000a3')).toMatchObject({ status: 'failure', error_message: 'Timeout' });
+    expect(outcome({ events: [{ name: 'exception', timeUnixNano: sec(1.5), attributes: new Map([['exception.message', 'kaput']]) }] }, {}, '00000000000000a4')).toMatchObject({ status: 'failure', error_message: 'kaput' });
+    expect(outcome({}, { 'gen_ai.agent.status': 'FAILED' }, '00000000000000a5')).toMatchObject({ status: 'failure' });
+    expect(outcome({}, { 'gen_ai.agent.status': 'partial' }, '00000000000000a6')).toMatchObject({ status: 'partial' });
+  });
+
+  it('accepts older attribute names, and counts an agent nested in a span of its own name once, with no hand-off to itself', () => {
+    const t = new TraceTranslator();
+    const records = t.accept([
+      span('0000000000000002', '0000000000000001', 1, 2, { 'gen_ai.operation.name': 'invoke_agent', 'agent.name': 'solo', 'session.id': 's-1' }),
+      agent('0000000000000001', '', 0, 3, 'solo'),
+    ], 0).records;
+    expect(summary(records).filter((line) => line.startsWith('handoff'))).toEqual([]);
+    expect(records[0]!.record).toMatchObject({ agent_name: 'solo', session_id: 's-1' });
+  });
+
+  it('rejects spans without ids or ending before they start, and counts them', () => {
+    const t = new TraceTranslator();
+    const result = t.accept([
+      { ...agent('0000000000000001', '', 0, 1, 'a'), traceId: '' },
+      agent('', '', 0, 1, 'b'),
+      agent('0000000000000003', '', 2, 1, 'c'),
+      { ...agent('0000000000000004', '', 0, 1, 'd'), traceId: '00000000000000000000000000000000' },
+      agent('0000000000000005', '', 0, 1, 'ok'),
+    ], 0);
+    expect(result.rejected).toBe(4);
+    expect(result.rejectReason).toMatch(/trace id/);
+    expect(summary(result.records)[0]).toBe('invocation ok success 1s');
+  });
+
+  it('undo forgets a call whose records could not be written: the retry writes them', () => {
+    const t = new TraceTranslator();
+    const failed = t.accept(SCENARIO, 0);
+    failed.undo();
+    expect(t.heldSpans).toBe(0);
+    expect(summary(t.accept(SCENARIO, 1).records)).toEqual(EXPECTED);
+  });
+});
+
+describe('OTLP JSON decoding', () => {
+  it('reads hex ids, 64-bit integers as strings, enums as numbers, and the proto field names too', () => {
+    const decoded = decodeTracesJson(JSON.stringify({
+      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] }, scope_spans: [{ spans: [{
+        traceId: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', span_id: '0000000000000001', startTimeUnixNano: '1796171000123456789', endTimeUnixNano: 1796171001000000000,
+        status: { code: 2, message: 'x' }, attributes: [{ key: 'n', value: { intValue: '42' } }, { key: 'l', value: { arrayValue: { values: [{ boolValue: true }] } } }],
+      }] }] }],
+    }));
+    expect(decoded.ok).toBe(true);
+    const s = decoded.ok ? decoded.items[0]! : undefined;
+    expect(s).toMatchObject({ traceId: TRACE, spanId: '0000000000000001', startUnixNano: 1796171000123456789n, statusCode: 2 });
+    expect(s?.attributes.get('n')).toBe(42);
+    expect(s?.attributes.get('l')).toEqual([true]);
+    expect(s?.resource.get('service.name')).toBe('svc');
+  });
+
+  it('rejects what is not the OTLP shape', () => {
+    expect(decodeTracesJson('not json').ok).toBe(false);
+    expect(decodeTracesJson('{"resourceSpans": {}}').ok).toBe(false);
+    expect(decodeTracesJson('{"resourceSpans": [{"scopeSpans": [{"spans": [{"startTimeUnixNano": "soon"}]}]}]}').ok).toBe(false);
+  });
+});
