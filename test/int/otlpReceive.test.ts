@@ -155,7 +155,8 @@ describe('receive --otlp with the real OpenTelemetry SDK and exporters', () => {
     const dir = dirs.make('oak-otlp-bad-');
     const { receiver, url } = await startReceiver(dir);
     const post = (body: Uint8Array | string, type: string, extra: Record<string, string> = {}) =>
-      fetch(`${url}/v1/traces`, { method: 'POST', body, headers: { 'content-type': type, authorization: `Bearer ${TOKEN}`, ...extra } });
+      // A copy in a plain ArrayBuffer: fetch's body type does not take a view of a shared buffer.
+      fetch(`${url}/v1/traces`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': type, authorization: `Bearer ${TOKEN}`, ...extra } });
     const valid = validProtobufRequest();
 
     // a truncated protobuf body
