@@ -15,6 +15,7 @@ import { checkpointContents } from './daemon/checkpointContents.js';
 import { Checkpointer } from './daemon/checkpointer.js';
 import { DaemonFold } from './daemon/daemonFold.js';
 import type { DaemonSettings } from './daemon/daemonSettings.js';
+import { HookErrorReports } from './daemon/hookErrorReports.js';
 import { serveHttp, type ServedHttp } from './daemon/httpServer.js';
 import { liveJobs } from './daemon/liveJobs.js';
 import { LivePipeline } from './daemon/livePipeline.js';
@@ -41,6 +42,7 @@ export class Daemon {
   private readonly events = new EventStream();
   private readonly logs: StateDirLogs;
   private readonly rejections: RejectionReports;
+  private readonly hookErrors: HookErrorReports;
   private readonly alerting: Alerting;
   private readonly checkpointer: Checkpointer;
   private readonly snapshots: SnapshotPublisher;
@@ -49,7 +51,7 @@ export class Daemon {
   private readonly chosen: ChosenSource;
   private readonly source: Source;
   /** What the snapshot, the API and the live jobs all read. */
-  private readonly parts: { settings: DaemonSettings; fold: DaemonFold; source: Source; alerting: Alerting; faults: FaultRegistry };
+  private readonly parts: { settings: DaemonSettings; fold: DaemonFold; source: Source; alerting: Alerting; faults: FaultRegistry; hookErrors: HookErrorReports };
   private readonly restored: { readonly why: string | null; readonly checkpoint: Checkpoint | null };
   private http: ServedHttp | null = null;
   private pipeline: LivePipeline | null = null;
@@ -73,9 +75,10 @@ export class Daemon {
     this.faults = new FaultRegistry(log, () => this.isoNow());
     this.logs = new StateDirLogs(settings.stateDir, this.faults);
     this.rejections = new RejectionReports(log, this.logs.rejected, clock);
+    this.hookErrors = new HookErrorReports(settings.stateDir, this.faults, log, clock);
     this.alerting = new Alerting(settings.alerts, log, this.logs.alerts, this.events);
     const writes = new StateDirWrites(settings.stateDir, this.faults);
-    this.checkpointer = new Checkpointer(settings.stateDir, () => checkpointContents({ source: this.source, fold: this.fold, logs: this.logs, alerting: this.alerting }, this.isoNow()), writes, () => this.logs.pending());
+    this.checkpointer = new Checkpointer(settings.stateDir, () => checkpointContents({ source: this.source, fold: this.fold, logs: this.logs, alerting: this.alerting, hookErrors: this.hookErrors }, this.isoNow()), writes, () => this.logs.pending());
     this.lock = new StateDirLock(settings.stateDir, this.faults, log, () => this.onFatal('another daemon took the state dir'));
     const onEvent = (event: TelemetryEvent) => {
       if (this.live && !this.fold.rebuilding && event.kind === 'workflow_complete') {
@@ -99,7 +102,7 @@ export class Daemon {
         if (this.live) this.snapshots.request();
       },
     });
-    this.parts = { settings, fold: this.fold, source: this.source, alerting: this.alerting, faults: this.faults };
+    this.parts = { settings, fold: this.fold, source: this.source, alerting: this.alerting, faults: this.faults, hookErrors: this.hookErrors };
     const snapshotParts = { ...this.parts, startedAt: this.startedAt, lastEventAt: () => this.lastEventAt };
     this.snapshots = new SnapshotPublisher(
       {
@@ -143,6 +146,7 @@ export class Daemon {
     this.log.info({ events_applied: this.fold.eventsApplied, lines_rejected: this.fold.ingest.rejectedCount, ms: this.clock() - began }, 'caught up');
     if (this.stopRequested) return;
     this.alerting.evaluate(this.fold.ingest.state, this.clock() * 1000, true);
+    this.hookErrors.poll();
     // A state dir that takes no writes now is a fault (retried on every poll), not a failed start.
     await this.snapshots.writeNow();
     await this.checkpointer.save();
@@ -182,6 +186,7 @@ export class Daemon {
     await this.checkpointer.settled();
     // Summaries of what was counted, and a last try at what waits, before their sizes are checkpointed.
     this.rejections.close();
+    this.hookErrors.close();
     this.logs.close();
     await this.source.close();
     if (this.lock.lost) {
@@ -210,6 +215,7 @@ export class Daemon {
     }
     this.fold.rebuilds = cp.rebuilds;
     this.alerting.restore(cp.activeAlerts);
+    this.hookErrors.resume(cp.hookErrors);
     this.logs.resume(cp);
     this.log.info({ saved_at: cp.savedAt, events_applied: this.fold.eventsApplied }, 'resuming from checkpoint');
   }

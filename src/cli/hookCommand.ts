@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { decodeText } from '../decode/decodeLine.js';
 import { SOURCE_FILES } from '../domain/sources.js';
@@ -6,6 +5,7 @@ import { appendLine } from '../io/appendOnlyWriter.js';
 import { agentCategory } from '../intake/claudeCode/agentCategory.js';
 import { decodeHookPayload, type HookPayload } from '../intake/claudeCode/hookPayload.js';
 import { logHookError } from '../intake/claudeCode/hookErrorLog.js';
+import { namesInHead, readPayload } from '../intake/claudeCode/hookStdin.js';
 import type { KeyedRecord } from '../intake/claudeCode/hookRecords.js';
 import { sessionStore } from '../intake/claudeCode/sessionStore.js';
 import { markWritten, translateHook } from '../intake/claudeCode/translateHook.js';
@@ -33,9 +33,6 @@ Options:
   -h, --help          display help for command
 `;
 
-/** Payloads beyond this are not read (an Agent tool's response can be long; we need its first fields only). */
-const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
-
 interface Dirs {
   readonly dir: string;
   readonly stateDir: string;
@@ -49,7 +46,9 @@ export async function runHookCommand(args: readonly string[]): Promise<number> {
   const flags = parseFlags(args);
   const dirs = await resolveDirs(flags);
   try {
-    runHook(readStdin(), dirs.value, Date.now() * 1000);
+    const payload = readPayload();
+    if (payload.type === 'read') runHook(payload.text, dirs.value, Date.now() * 1000);
+    else logHookError(dirs.value.stateDir, { ...namesInHead(payload.head), error: `payload over ${payload.maxBytes} bytes: not read, no records written` });
   } catch (err) {
     logHookError(dirs.value.stateDir, { event: null, sessionId: null, error: `unexpected: ${errorText(err)}` });
   }
@@ -147,28 +146,6 @@ async function resolveDirs(flags: ReturnType<typeof parseFlags>): Promise<{ valu
     problems.push(`settings: ${errorText(err)}`);
     return { value: { dir, stateDir }, error: `hook used --dir ${dir} --state-dir ${stateDir}: ${problems.join('; ')}` };
   }
-}
-
-function readStdin(): string {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const buf = Buffer.alloc(1 << 16);
-  for (;;) {
-    let n: number;
-    try {
-      n = fs.readSync(0, buf, 0, buf.length, null);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') continue;
-      if (code === 'EOF') break;
-      throw err;
-    }
-    if (n === 0) break;
-    total += n;
-    if (total > MAX_PAYLOAD_BYTES) throw new Error(`payload over ${MAX_PAYLOAD_BYTES} bytes`);
-    chunks.push(Buffer.from(buf.subarray(0, n)));
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function errorText(err: unknown): string {

@@ -4,6 +4,7 @@ import type { Source } from '../sources/source.js';
 import type { Alerting } from './alerting.js';
 import type { DaemonFold } from './daemonFold.js';
 import type { DaemonSettings } from './daemonSettings.js';
+import type { HookErrorReports } from './hookErrorReports.js';
 import type { DaemonView } from './httpServer.js';
 
 /** What the API and /metrics read from the daemon. */
@@ -13,6 +14,7 @@ export interface ApiParts {
   readonly source: Source;
   readonly alerting: Alerting;
   readonly faults: FaultRegistry;
+  readonly hookErrors: Pick<HookErrorReports, 'health'>;
   snapshot(): Snapshot;
   /** The start-up catch-up is done. */
   live(): boolean;
@@ -30,6 +32,7 @@ export function apiView(parts: ApiParts): DaemonView {
     activeAlertNames: () => alerting.names(),
     alertNotices: () => alerting.noticeCounts(),
     faults: parts.faults,
+    hookErrors: () => parts.hookErrors.health().count,
     overheadWindow: parts.settings.alerts.overhead.window,
     rollingWindow: parts.settings.rollingWindow,
     snapshot: () => parts.snapshot(),

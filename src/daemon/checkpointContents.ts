@@ -2,6 +2,7 @@ import type { Checkpoint } from '../io/checkpointStore.js';
 import type { Source } from '../sources/source.js';
 import type { Alerting } from './alerting.js';
 import type { DaemonFold } from './daemonFold.js';
+import type { HookErrorReports } from './hookErrorReports.js';
 import type { StateDirLogs } from './stateDirLogs.js';
 
 /** What a checkpoint is taken of. */
@@ -10,6 +11,7 @@ export interface CheckpointParts {
   readonly fold: DaemonFold;
   readonly logs: StateDirLogs;
   readonly alerting: Alerting;
+  readonly hookErrors: HookErrorReports;
 }
 
 /**
@@ -27,6 +29,7 @@ export function checkpointContents(parts: CheckpointParts, savedAt: string): Che
     rebuilds: parts.fold.rebuilds,
     ...logSizes,
     activeAlerts: parts.alerting.list(),
+    hookErrors: parts.hookErrors.saved(),
     savedAt,
     state: parts.fold.ingest.state,
   };

@@ -2,6 +2,7 @@ import type { Source } from '../sources/source.js';
 import type { Alerting } from './alerting.js';
 import type { Checkpointer } from './checkpointer.js';
 import type { DaemonFold } from './daemonFold.js';
+import type { HookErrorReports } from './hookErrorReports.js';
 import type { LiveJobs } from './livePipeline.js';
 import type { SnapshotPublisher } from './snapshotPublisher.js';
 import type { StateDirLock } from './stateDirLock.js';
@@ -14,6 +15,7 @@ export interface LiveParts {
   readonly snapshots: SnapshotPublisher;
   readonly checkpointer: Checkpointer;
   readonly lock: StateDirLock;
+  readonly hookErrors: HookErrorReports;
   /** Something was applied now (the snapshot's last_event_at). */
   noteEvent(): void;
   readonly clock: () => number;
@@ -33,11 +35,14 @@ export function liveJobs(parts: LiveParts): LiveJobs {
       alerting.evaluate(fold.ingest.state, nowUs(), false);
       snapshots.request();
     },
-    // Time alone can fire an alert (a workflow open too long); a snapshot that failed to be
+    // Time alone can fire an alert (a workflow open too long); the hooks' errors come by
+    // their own file; a snapshot that failed to be
     // written is tried again on each poll, changes or not.
     poll: () => {
       lock.retry();
-      if (alerting.evaluate(fold.ingest.state, nowUs(), false)) snapshots.request();
+      const hookErrors = parts.hookErrors.poll();
+      if (hookErrors) checkpointer.markChanged();
+      if (alerting.evaluate(fold.ingest.state, nowUs(), false) || hookErrors) snapshots.request();
       else snapshots.retryIfStale();
     },
     // No checkpoint pairs the old state with a rebuild's half-read files; it waits for the swap.

@@ -4,6 +4,7 @@ import type { Source } from '../sources/source.js';
 import type { Alerting } from './alerting.js';
 import type { DaemonFold } from './daemonFold.js';
 import type { DaemonSettings } from './daemonSettings.js';
+import type { HookErrorReports } from './hookErrorReports.js';
 
 /** What the daemon's snapshot is made of, read when one is built. */
 export interface SnapshotParts {
@@ -12,6 +13,7 @@ export interface SnapshotParts {
   readonly source: Source;
   readonly alerting: Alerting;
   readonly faults: FaultRegistry;
+  readonly hookErrors: Pick<HookErrorReports, 'health'>;
   readonly startedAt: string;
   lastEventAt(): string | null;
 }
@@ -36,6 +38,7 @@ export function snapshotDocument(parts: SnapshotParts, workflowViews: WorkflowVi
       started_at: parts.startedAt,
       rebuilds: fold.rebuilds,
       faults: parts.faults.faults(),
+      hook_errors: parts.hookErrors.health(),
     },
     alerts: parts.alerting.list(),
     listLimit: settings.snapshotListLimit,

@@ -18,6 +18,8 @@ export interface MetricsSource {
   activeAlertNames(): readonly string[];
   /** Notices sent so far (alerts with no state to resolve, such as estimate_overrun), by name. */
   alertNotices?(): ReadonlyMap<string, number>;
+  /** Lines the Claude Code hook wrote to hook-errors.jsonl. */
+  hookErrors?(): number;
   /** The daemon's I/O faults: active now, and every failed attempt so far. */
   readonly faults: { faults(): readonly Fault[]; errorCounts(): readonly IoErrorCount[] };
   readonly overheadWindow: number;
@@ -194,6 +196,15 @@ export class DaemonMetrics {
       collect() {
         this.reset();
         for (const [alert, count] of source.alertNotices?.() ?? []) this.inc({ alert }, count);
+      },
+    });
+    new Counter({
+      name: 'oak_hook_errors_total',
+      help: 'Errors the Claude Code hook logged to hook-errors.jsonl in the state dir (the hook exits 0 whatever happens; these are what it could not do).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(source.hookErrors?.() ?? 0);
       },
     });
     new Counter({

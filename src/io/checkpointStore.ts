@@ -5,6 +5,7 @@ import { emptyTotals, type IngestTotals, type SourceTally } from '../pipeline/in
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import type { ActiveAlert } from '../queries/alerts.js';
 import type { StreamPosition } from '../domain/streamPosition.js';
+import type { HookErrorsSaved } from './hookErrorFollower.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomicFile.js';
 import type { SourcePositions } from './sourceSet.js';
 import { decodeState, encodeState } from './stateCodec.js';
@@ -44,6 +45,8 @@ export interface CheckpointMeta {
   readonly rejectedFileId?: string | null;
   readonly alertsFileSize: number;
   readonly activeAlerts: readonly ActiveAlert[];
+  /** The hook errors counted and how far hook-errors.jsonl was read; absent in checkpoints written before it existed. */
+  readonly hookErrors?: HookErrorsSaved | null;
   readonly savedAt: string;
 }
 
@@ -77,6 +80,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Buffer {
     rejectedFileId: checkpoint.rejectedFileId ?? null,
     alertsFileSize: checkpoint.alertsFileSize,
     activeAlerts: checkpoint.activeAlerts,
+    hookErrors: checkpoint.hookErrors ?? null,
     savedAt: checkpoint.savedAt,
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');

@@ -4,6 +4,7 @@ import { formatTimestampUs } from '../domain/time.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import type { ActiveAlert } from './alerts.js';
 import type { Fault } from '../io/faults.js';
+import type { HookErrorsHealth } from '../io/hookErrorFollower.js';
 import * as q from './telemetryQueries.js';
 
 /** The small document agents and tools read for instant answers (config/snapshot.schema.json). */
@@ -25,6 +26,8 @@ export interface Health {
   readonly rebuilds: number;
   /** I/O faults now active (a file unreadable, the state dir full...): the daemon serves the last good state meanwhile. */
   readonly faults?: readonly Fault[];
+  /** Lines the Claude Code hook wrote to <stateDir>/hook-errors.jsonl (it never fails the agent), and the last one. */
+  readonly hook_errors?: HookErrorsHealth;
   /** Stream mode: the stream, the last applied sequence, and per shipping host the last event and lag. */
   readonly stream?: {
     readonly name: string;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backgroundSession, failingSession, nestedSession } from '../support/capturedHookSessions.js';
 import { CLI, cliEnv, expectBuilt } from '../support/cliRunner.js';
+import { MAX_PAYLOAD_BYTES } from '../../src/intake/claudeCode/hookStdin.js';
 import { TempDirs } from '../support/tempDirs.js';
 
 const temp = new TempDirs();
@@ -97,6 +98,20 @@ async function runConcurrently(payloads: Record<string, unknown>[], after: numbe
   }
 }
 
+/**
+ * Runs argv[1:] with O_NONBLOCK on its stdin (a spawn from Node clears it; another parent may
+ * not), then prints its exit status and the CPU time it used (the hook prints nothing itself).
+ */
+const NON_BLOCKING_STDIN = `
+import fcntl, json, os, sys
+pid = os.fork()
+if pid == 0:
+    fcntl.fcntl(0, fcntl.F_SETFL, fcntl.fcntl(0, fcntl.F_GETFL) | os.O_NONBLOCK)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps({"status": os.waitstatus_to_exitcode(status), "cpu_seconds": usage.ru_utime + usage.ru_stime}))
+`;
+
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
@@ -141,6 +156,51 @@ describe('oak-telemetry hook as a process', () => {
     expect(r.stdout).toBe('');
     const errors = lines(path.join(d.stateDir, 'hook-errors.jsonl'));
     expect(errors.map((e) => e.error)).toEqual([expect.stringContaining('payload rejected'), expect.stringContaining('not JSON')]);
+    expect(fs.existsSync(d.dir)).toBe(false);
+  });
+
+  it('a payload written slowly in pieces to a non-blocking stdin is read whole, waiting without spinning', async () => {
+    const d = dirsIn(temp.make());
+    const child = spawn('python3', ['-c', NON_BLOCKING_STDIN, process.execPath, CLI, 'hook', '--dir', d.dir, '--state-dir', d.stateDir], { env: cliEnv(), stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const [, prompt] = backgroundSession();
+    const text = JSON.stringify(prompt);
+    const pieces = 4;
+    const step = Math.ceil(text.length / pieces);
+    for (let i = 0; i < pieces; i++) {
+      // The gaps are the input's shape (a slow writer), not a wait for a result.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      child.stdin.write(text.slice(i * step, (i + 1) * step));
+    }
+    child.stdin.end();
+    expect(await exited).toBe(0);
+    expect(lines(path.join(d.stateDir, 'hook-errors.jsonl'))).toEqual([]);
+    expect(lines(path.join(d.dir, 'workflow_events.jsonl')).map((r) => r.event)).toEqual(['workflow_start']);
+    const cpu = JSON.parse(out) as { status: number; cpu_seconds: number };
+    expect(cpu.status).toBe(0);
+    // Spinning on EAGAIN through the 1.2 s of gaps would burn about that much CPU; a whole hook takes ~0.15 s.
+    expect(cpu.cpu_seconds).toBeLessThan(0.6);
+  });
+
+  it('a payload over the bound is not read: exit 0, nothing on stdout, logged with its event and session', async () => {
+    const d = dirsIn(temp.make());
+    const big = JSON.stringify({ session_id: 's-big', transcript_path: '/t', hook_event_name: 'PostToolUse', tool_name: 'Agent', tool_response: 'x'.repeat(MAX_PAYLOAD_BYTES) });
+    const r = await new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, 'hook', '--dir', d.dir, '--state-dir', d.stateDir], { env: cliEnv(), stdio: ['pipe', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+      // The hook stops reading at the bound and exits: the rest of our write meets a closed pipe.
+      child.stdin.on('error', () => undefined);
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout }));
+      child.stdin.end(big);
+    });
+    expect(r).toEqual({ status: 0, stdout: '' });
+    expect(lines(path.join(d.stateDir, 'hook-errors.jsonl'))).toEqual([
+      expect.objectContaining({ event: 'PostToolUse', session_id: 's-big', error: `payload over ${MAX_PAYLOAD_BYTES} bytes: not read, no records written` }),
+    ]);
     expect(fs.existsSync(d.dir)).toBe(false);
   });
 

@@ -184,15 +184,17 @@ describe('dashboard', () => {
       log: pino({ level: 'silent' }),
     });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    const publish = (faults: unknown[]) => events.snapshot(JSON.stringify({ ...snapshot, health: { ...snapshot.health, faults } }));
+    const publish = (faults: unknown[], hookErrors: unknown = { count: 0, last: null }) =>
+      events.snapshot(JSON.stringify({ ...snapshot, health: { ...snapshot.health, faults, hook_errors: hookErrors } }));
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
       // when the snapshot carries a fault whose message holds markup
-      publish([
-        { file: 'success_metrics.jsonl', op: 'read', code: 'EISDIR', message: '<img src=x onerror="window.pwned=1"> illegal operation on a directory', since: '2026-11-20T10:00:00.000Z', attempts: 7 },
-      ]);
+      publish(
+        [{ file: 'success_metrics.jsonl', op: 'read', code: 'EISDIR', message: '<img src=x onerror="window.pwned=1"> illegal operation on a directory', since: '2026-11-20T10:00:00.000Z', attempts: 7 }],
+        { count: 3, last: { at: '2026-11-20T10:00:00.000Z', event: 'SubagentStop', error: '<b>cannot append</b> to agent_invocations.jsonl' } },
+      );
       await page.goto(base);
       await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('live'));
       // then the card shows it, as text
@@ -200,11 +202,15 @@ describe('dashboard', () => {
       const rows = await page.locator('#faults tr').evaluateAll((trs) => trs.map((tr) => [...(tr as HTMLTableRowElement).cells].map((td) => td.textContent)));
       expect(rows).toEqual([['success_metrics.jsonl', 'read', 'EISDIR', expect.stringMatching(/2026|20/), '7', '<img src=x onerror="window.pwned=1"> illegal operation on a directory']]);
       expect(await page.locator('#faults img').count()).toBe(0);
+      // and the hook errors are one line, as text
+      expect(await page.isVisible('#hook-errors-card')).toBe(true);
+      expect(await page.textContent('#hook-errors')).toMatch(/^3 errors in hook-errors\.jsonl \(state dir\); last at .+ \(SubagentStop\): <b>cannot append<\/b> to agent_invocations\.jsonl$/);
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-faults.png') });
       // when the next snapshot has none, the card goes
       publish([]);
       await page.waitForFunction(() => document.getElementById('faults-card')?.hidden === true);
+      expect(await page.isHidden('#hook-errors-card'), 'no hook error, no card').toBe(true);
       expect(await page.locator('#faults tr').count()).toBe(0);
       expect(errors).toEqual([]);
       await page.close();

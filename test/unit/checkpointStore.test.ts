@@ -33,6 +33,7 @@ function fixtureCheckpoint(): Checkpoint {
     rejectedFileId: null,
     alertsFileSize: 20,
     activeAlerts: [],
+    hookErrors: { count: 3, last: { at: '2026-11-01T00:00:00.000Z', event: 'Stop', error: 'cannot append' }, files: [{ id: '12@1700000000000000000', offset: 420 }] },
     savedAt: '2026-11-01T00:00:00Z',
     state: fresh.ingest.state,
   };

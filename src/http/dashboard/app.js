@@ -151,9 +151,24 @@ function renderFaults(faults) {
   $('faults').replaceChildren(...rows);
 }
 
+/**
+ * health.hook_errors: what the Claude Code hook could not record (it never fails the agent, so
+ * this is where it shows). One line, shown once there is one; text only, the message is outside input.
+ */
+function renderHookErrors(h) {
+  const count = h?.count ?? 0;
+  $('hook-errors-card').hidden = count === 0;
+  if (count === 0) return;
+  const last = h.last;
+  const at = last?.at && !Number.isNaN(Date.parse(last.at)) ? new Date(last.at).toLocaleString() : '–';
+  $('hook-errors').textContent =
+    `${count} error${count === 1 ? '' : 's'} in hook-errors.jsonl (state dir)` + (last ? `; last at ${at}${last.event ? ` (${last.event})` : ''}: ${last.error}` : '');
+}
+
 function render(s) {
   lastSnapshot = s;
   renderFaults(s.health?.faults);
+  renderHookErrors(s.health?.hook_errors);
   const empty = s.stats.total_invocations === 0 && s.workflows.total_workflows === 0;
   $('empty').hidden = !empty;
   const threshold = s.overhead_window?.threshold_pct ?? 30;
