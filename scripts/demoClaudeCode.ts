@@ -130,6 +130,8 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (error) {
+  // Ctrl-C mid-prompt stops the daemon under a request; that is no failure.
+  if (stopping !== undefined) await new Promise(() => undefined);
   process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
   await stop();
   process.exit(1);
