@@ -48,17 +48,23 @@ export interface DaemonConfig {
   httpToken: string | null;
   /** Scale-out: follow a JetStream stream instead of files (url null: file mode). */
   nats: NatsConfig;
-  /** The OTLP receiver (`receive --otlp`). */
+  /** The OTLP receiver (`receive --otlp`, `daemon --otlp`). */
   otlp: OtlpConfig;
 }
 
 export interface OtlpConfig {
+  /** Where the daemon's receiver listens (HOST or HOST:PORT, port 4318 by default); null: the daemon receives none. */
+  listen: string | null;
   /** Bearer token exporters must send (required to listen beyond loopback); null: none. */
   token: string | null;
   /** Spans held for traces not yet complete, across all of them; beyond it the idlest are flushed. */
   maxSpans: number;
   /** A trace with no new span for this long is flushed (what it allows is written, then it is forgotten). */
   traceIdleMs: number;
+  /** Requests read or handled at once (each may hold a body of up to 16 MiB); beyond: 429 with Retry-After. */
+  maxRequestsInFlight: number;
+  /** Daemon only: bytes written and not yet folded beyond which the receiver answers 429 (the fold is behind). */
+  maxLagBytes: number;
 }
 
 export interface NatsConfig {
@@ -96,9 +102,12 @@ export const CONFIG_ENV_VARS = [
   { name: 'OAK_TELEMETRY_HTTP_TOKEN', field: 'httpToken', kind: 'string' },
   { name: 'OAK_TELEMETRY_NATS', field: 'nats.url', kind: 'string' },
   { name: 'OAK_TELEMETRY_STREAM', field: 'nats.stream', kind: 'string' },
+  { name: 'OAK_TELEMETRY_OTLP', field: 'otlp.listen', kind: 'string' },
   { name: 'OAK_TELEMETRY_OTLP_TOKEN', field: 'otlp.token', kind: 'string' },
   { name: 'OAK_TELEMETRY_OTLP_MAX_SPANS', field: 'otlp.maxSpans', kind: 'number' },
   { name: 'OAK_TELEMETRY_OTLP_TRACE_IDLE_MS', field: 'otlp.traceIdleMs', kind: 'number' },
+  { name: 'OAK_TELEMETRY_OTLP_MAX_REQUESTS_IN_FLIGHT', field: 'otlp.maxRequestsInFlight', kind: 'number' },
+  { name: 'OAK_TELEMETRY_OTLP_MAX_LAG_BYTES', field: 'otlp.maxLagBytes', kind: 'number' },
 ] as const satisfies ReadonlyArray<{ name: string; field: string; kind: 'path' | 'number' | 'string' }>;
 
 // ---- schema ---------------------------------------------------------------------------------
@@ -141,7 +150,14 @@ function buildSchemas() {
     .min(1, { error: 'must not be empty' })
     .regex(SETTING_PATTERNS.token, { error: 'must not start or end with whitespace (HTTP drops it from the header)' })
     .nullable();
-  const otlpShape = { token, maxSpans: intAtLeast1, traceIdleMs: intAtLeast1 };
+  const otlpShape = {
+    listen: z.string({ error: 'must be HOST or HOST:PORT, or null' }).regex(SETTING_PATTERNS.otlpAddress, { error: 'must be HOST or HOST:PORT (e.g. 127.0.0.1:4318)' }).nullable(),
+    token,
+    maxSpans: intAtLeast1,
+    traceIdleMs: intAtLeast1,
+    maxRequestsInFlight: intAtLeast1,
+    maxLagBytes: intAtLeast1,
+  };
   const topShape = {
     dir: optionalPath,
     stateDir: optionalPath,
@@ -355,6 +371,7 @@ const NAMED_FLAGS = new Map([
   ['nats.url', '--nats'],
   ['nats.stream', '--stream'],
   ['nats.consumer', '--consumer'],
+  ['otlp.listen', '--otlp'],
 ]);
 
 /** pollIntervalMs -> --poll-interval-ms; alerts.overhead.window -> --alerts-overhead-window. */

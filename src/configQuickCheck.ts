@@ -11,6 +11,8 @@ export const SETTING_PATTERNS = {
   natsName: /^[A-Za-z0-9_-]{1,64}$/,
   natsUrl: /^(nats|tls|ws|wss):\/\/\S+$/,
   listenAddress: /^(off|\[[^\]]+\]:\d{1,5}|[^:\s]+:\d{1,5})$/,
+  /** The OTLP receiver's address: HOST or HOST:PORT (IPv6 in brackets); otlpAddress.ts parses it. */
+  otlpAddress: /^(?:\[[^\]]+\]|[^:\s[\]]+)(?::\d{1,5})?$/,
   /** No whitespace at either end: HTTP drops it from the header. */
   token: /^\S(.*\S)?$/,
 } as const;
@@ -48,7 +50,14 @@ const nats: Shape = {
   maxBytes: numberIn(-1, Infinity, true),
 };
 
-const otlp: Shape = { token: nullable(matching(SETTING_PATTERNS.token)), maxSpans: intAtLeast1, traceIdleMs: intAtLeast1 };
+const otlp: Shape = {
+  listen: nullable(matching(SETTING_PATTERNS.otlpAddress)),
+  token: nullable(matching(SETTING_PATTERNS.token)),
+  maxSpans: intAtLeast1,
+  traceIdleMs: intAtLeast1,
+  maxRequestsInFlight: intAtLeast1,
+  maxLagBytes: intAtLeast1,
+};
 
 function top(logLevels: readonly string[], complete: boolean): Shape {
   const object = (shape: Shape): Check => (v) => isObjectOf(v, shape, complete);

@@ -19,6 +19,7 @@ import { HookErrorReports } from './daemon/hookErrorReports.js';
 import { serveHttp, type ServedHttp } from './daemon/httpServer.js';
 import { liveJobs } from './daemon/liveJobs.js';
 import { LivePipeline } from './daemon/livePipeline.js';
+import { OtlpIntake } from './daemon/otlpIntake.js';
 import { RejectionReports } from './daemon/rejectionReports.js';
 import { snapshotDocument } from './daemon/snapshotDocument.js';
 import { SnapshotPublisher } from './daemon/snapshotPublisher.js';
@@ -55,6 +56,7 @@ export class Daemon {
   private readonly restored: { readonly why: string | null; readonly checkpoint: Checkpoint | null };
   private http: ServedHttp | null = null;
   private pipeline: LivePipeline | null = null;
+  private otlp: OtlpIntake | null = null;
   private readonly startedAt: string;
   private lastEventAt: string | null = null;
   /** Goes true once the start-up catch-up is done: live-only notices (estimate overruns) start there. */
@@ -133,10 +135,13 @@ export class Daemon {
     this.lock.take();
     this.began = true;
     this.resume();
-    // Serving from the start of the catch-up: /readyz says 503 with the lag until it is done.
+    // Serving from the start of the catch-up: /readyz says 503 with the lag until it is done,
+    // and the OTLP receiver answers 429 while the unfolded log is over its bound.
     try {
       await this.listen();
+      await this.receive();
     } catch (error) {
+      await this.http?.api.close();
       this.lock.release();
       throw error;
     }
@@ -178,6 +183,8 @@ export class Daemon {
     this.stopped = true;
     // Stopped before the state was even restored: nothing of ours to save.
     if (!this.began) return;
+    // First, while the pipeline still runs: what the receiver flushes at close is folded into the final state.
+    await this.otlp?.stop();
     this.pipeline?.stop();
     this.events.close();
     withdrawApi(this.settings.stateDir, this.log);
@@ -220,11 +227,19 @@ export class Daemon {
     this.log.info({ saved_at: cp.savedAt, events_applied: this.fold.eventsApplied }, 'resuming from checkpoint');
   }
 
+  /** The OTLP receiver, when configured: it appends to the dir this daemon follows. */
+  private async receive(): Promise<void> {
+    const settings = this.settings.otlp ?? null;
+    if (settings === null) return;
+    const { dir, maxLineBytes } = this.settings;
+    this.otlp = await OtlpIntake.start(settings, { dir, maxLineBytes, source: this.source, faults: this.faults, log: this.log, live: () => this.live });
+  }
+
   /** The HTTP API, when configured: it serves the state from the start of the catch-up. */
   private async listen(): Promise<void> {
     const address = this.settings.http ?? null;
     if (address === null) return;
-    const view = apiView({ ...this.parts, snapshot: () => this.snapshots.current(), live: () => this.live, clock: this.clock });
+    const view = apiView({ ...this.parts, snapshot: () => this.snapshots.current(), live: () => this.live, otlp: () => this.otlp?.counts ?? null, clock: this.clock });
     this.http = await serveHttp(address, this.settings.httpToken ?? null, view, this.events, this.log);
     this.snapshots.onWritten = (seconds) => this.http?.metrics.snapshotWritten(seconds);
   }

@@ -15,6 +15,8 @@ interface DaemonOpts {
   nats?: string;
   stream?: string;
   consumer?: string;
+  otlp?: string;
+  otlpToken?: string;
 }
 
 /** How long shutdown may take before the process exits anyway. */
@@ -38,6 +40,8 @@ export function buildDaemonCommand(): Command {
     .option('--stream <name>', 'JetStream stream, with --nats (default OAK)')
     .option('--consumer <name>', 'durable consumer name, with --nats (default: oak-telemetry-<hash of the state dir>)')
     .option('--http-token <token>', 'bearer token the API requires (required to listen beyond loopback; default: $OAK_TELEMETRY_HTTP_TOKEN)')
+    .option('--otlp <host[:port]>', 'also receive OpenTelemetry (OTLP/HTTP) here and append it to --dir, as `receive` does (port 4318 when only a host is given; port 0 picks a free one; not with --nats; default: $OAK_TELEMETRY_OTLP)')
+    .option('--otlp-token <token>', 'bearer token exporters must send (required beyond loopback; default: $OAK_TELEMETRY_OTLP_TOKEN)')
     .action(async (opts: DaemonOpts) => {
       // Loaded here, not at start-up: the query commands should not pay for the daemon's modules.
       const [{ loadDaemonConfig }, { Daemon }, { createLogger }, { settingsFrom }] = await Promise.all([
@@ -59,6 +63,7 @@ export function buildDaemonCommand(): Command {
           http: opts.http,
           httpToken: opts.httpToken,
           nats: { url: opts.nats, stream: opts.stream, consumer: opts.consumer },
+          otlp: { listen: opts.otlp, token: opts.otlpToken },
         },
       });
       const log = createLogger(config.logLevel);

@@ -53,6 +53,7 @@ export function buildReceiveCommand(): Command {
         dir: settings.dir,
         maxLineBytes: settings.maxLineBytes,
         limits: { maxSpans: settings.otlp.maxSpans, traceIdleMs: settings.otlp.traceIdleMs, maxRememberedTraces: 100_000 },
+        maxRequestsInFlight: settings.otlp.maxRequestsInFlight,
         log,
       });
       await new Promise<void>((resolve) => {

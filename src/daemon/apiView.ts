@@ -1,3 +1,4 @@
+import type { OtlpReceiverFigures } from '../http/metrics.js';
 import type { FaultRegistry } from '../io/faults.js';
 import type { Snapshot } from '../queries/snapshot.js';
 import type { Source } from '../sources/source.js';
@@ -18,6 +19,8 @@ export interface ApiParts {
   snapshot(): Snapshot;
   /** The start-up catch-up is done. */
   live(): boolean;
+  /** The OTLP receiver's counts; null without one. */
+  otlp(): OtlpReceiverFigures | null;
   readonly clock: () => number;
 }
 
@@ -31,6 +34,7 @@ export function apiView(parts: ApiParts): DaemonView {
     hosts: () => source.hosts(),
     activeAlertNames: () => alerting.names(),
     alertNotices: () => alerting.noticeCounts(),
+    otlp: () => parts.otlp(),
     faults: parts.faults,
     hookErrors: () => parts.hookErrors.health().count,
     overheadWindow: parts.settings.alerts.overhead.window,

@@ -1,5 +1,6 @@
 import type { ListenAddress } from '../http/listenAddress.js';
 import type { AlertSettings } from '../queries/alerts.js';
+import type { OtlpIntakeSettings } from './otlpIntake.js';
 
 /** Everything the daemon needs to know, already validated (see config.ts). */
 export interface DaemonSettings {
@@ -17,4 +18,6 @@ export interface DaemonSettings {
   readonly httpToken?: string | null;
   /** Follow this JetStream stream (filled by `oak-telemetry ship`) instead of the files in `dir`. */
   readonly nats?: { readonly url: string; readonly stream: string; readonly consumer: string } | null;
+  /** Receive OTLP here and append it to `dir` (file mode only); null: no receiver. */
+  readonly otlp?: OtlpIntakeSettings | null;
 }

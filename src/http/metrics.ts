@@ -20,10 +20,20 @@ export interface MetricsSource {
   alertNotices?(): ReadonlyMap<string, number>;
   /** Lines the Claude Code hook wrote to hook-errors.jsonl. */
   hookErrors?(): number;
+  /** The OTLP receiver (`daemon --otlp`), or null/absent without one. */
+  otlp?(): OtlpReceiverFigures | null;
   /** The daemon's I/O faults: active now, and every failed attempt so far. */
   readonly faults: { faults(): readonly Fault[]; errorCounts(): readonly IoErrorCount[] };
   readonly overheadWindow: number;
   readonly rollingWindow: number;
+}
+
+/** What the OTLP receiver has done (src/intake/otlp/receiverCounts.ts). */
+export interface OtlpReceiverFigures {
+  readonly inFlight: number;
+  readonly spansAccepted: number;
+  readonly spansRejected: number;
+  requestCounts(): ReadonlyArray<{ readonly route: string; readonly code: number; readonly count: number }>;
 }
 
 const ALERT_NAMES = ['coordination_overhead', 'open_workflow_too_long', 'agent_success_low'] as const;
@@ -225,6 +235,39 @@ export class DaemonMetrics {
       collect() {
         this.reset();
         for (const { op, file, code } of source.faults.faults()) this.set({ op, file, code }, 1);
+      },
+    });
+    new Counter({
+      name: 'oak_otlp_requests_total',
+      help: 'OTLP/HTTP requests answered by the receiver (daemon --otlp), per route (/v1/traces, /v1/logs, /v1/metrics, other) and status code.',
+      labelNames: ['route', 'code'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { route, code, count } of source.otlp?.()?.requestCounts() ?? []) this.inc({ route, code: String(code) }, count);
+      },
+    });
+    new Counter({
+      name: 'oak_otlp_spans_total',
+      help: 'Spans the OTLP receiver took (accepted) or counted in partialSuccess or a 503 (rejected).',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        this.reset();
+        const otlp = source.otlp?.() ?? null;
+        if (otlp === null) return;
+        this.inc({ result: 'accepted' }, otlp.spansAccepted);
+        this.inc({ result: 'rejected' }, otlp.spansRejected);
+      },
+    });
+    new Gauge({
+      name: 'oak_otlp_requests_in_flight',
+      help: 'OTLP requests being read or handled now (beyond otlp.maxRequestsInFlight: 429).',
+      registers,
+      collect() {
+        this.reset();
+        const otlp = source.otlp?.() ?? null;
+        if (otlp !== null) this.set(otlp.inFlight);
       },
     });
     this.snapshotWrites = new Counter({ name: 'oak_snapshot_writes_total', help: 'snapshot.json writes.', registers });

@@ -2,7 +2,7 @@
 export interface BenchRow {
   /** Section and what was measured, e.g. "replay: full replay (decode + every projection)". */
   readonly name: string;
-  readonly unit: 'ms' | 'MB' | 'bytes/invocation' | 'events/s' | 'bytes';
+  readonly unit: 'ms' | 'MB' | 'bytes/invocation' | 'events/s' | 'spans/s' | 'bytes';
   readonly median: number;
   readonly min: number;
   readonly max: number;

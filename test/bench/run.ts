@@ -36,6 +36,7 @@ async function sections(): Promise<Section[]> {
     load('scalingBench', 'scaling'),
     load('natsBench', 'nats'),
     load('hookBench', 'hook'),
+    load('otlpBench', 'otlp'),
   ]);
   return all.filter((s): s is Section => s !== null);
 }

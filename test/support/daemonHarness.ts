@@ -45,6 +45,8 @@ export interface DaemonOptions {
   /** --http (default "off"); e.g. "127.0.0.1:0" for a free port, logged as "http listening". */
   readonly http?: string;
   readonly httpToken?: string;
+  /** --otlp: receive OTLP here too (e.g. "127.0.0.1:0"; the port is logged as "otlp receiver listening"). */
+  readonly otlp?: string;
   /** Aggregate this NATS server's (or cluster's, comma-separated) stream instead of the files in `dir`. */
   readonly nats?: string;
   /** Run the daemon as this user (the test runs as root): for faults such as EACCES. */
@@ -226,6 +228,7 @@ export function daemonArgs(options: DaemonOptions): string[] {
   args.push('--http', options.http ?? 'off');
   if (options.httpToken !== undefined) args.push('--http-token', options.httpToken);
   if (options.nats !== undefined) args.push('--nats', options.nats);
+  if (options.otlp !== undefined) args.push('--otlp', options.otlp);
   if (options.config !== undefined) {
     const file = path.join(options.dir, 'daemon-test-config.json');
     fs.writeFileSync(file, JSON.stringify(options.config));

@@ -106,7 +106,7 @@ describe('loadDaemonConfig: paths', () => {
 
 describe('loadDaemonConfig: every env var in the documented list is read', () => {
   it.each(CONFIG_ENV_VARS.map((v) => [v.name, v.field, v.kind] as const))('%s sets %s', (name, field, kind) => {
-    const strings: Record<string, string> = { logLevel: 'debug', http: '127.0.0.1:9', httpToken: 'tok', 'otlp.token': 'tok', 'nats.url': 'nats://127.0.0.1:4222', 'nats.stream': 'TELEMETRY' };
+    const strings: Record<string, string> = { logLevel: 'debug', http: '127.0.0.1:9', httpToken: 'tok', 'otlp.token': 'tok', 'otlp.listen': '127.0.0.1:4318', 'nats.url': 'nats://127.0.0.1:4222', 'nats.stream': 'TELEMETRY' };
     const raw = kind === 'path' ? '/x/y' : kind === 'string' ? (strings[field] as string) : field.endsWith('floor') ? '0.75' : '3';
     const config = loadDaemonConfig({ cwd: tmp, env: { [name]: raw } });
     const value = field.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);

@@ -2,10 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { bearerMatches } from '../../http/bearerToken.js';
+import { IGNORE_FAULTS, type FaultSink } from '../../io/faults.js';
 import type { Logger } from '../../log.js';
 import type { OtlpAddress } from './otlpAddress.js';
 import { checkJsonObject, decodeLogsJson, decodeTracesJson } from './otlpJson.js';
 import type { Decoded, OtlpSpan } from './otlpModel.js';
+import { ReceiverCounts } from './receiverCounts.js';
 import { writeRecords } from './recordWriter.js';
 import { TraceTranslator, type TranslatorLimits } from './traceTranslator.js';
 
@@ -15,12 +17,19 @@ import { TraceTranslator, type TranslatorLimits } from './traceTranslator.js';
  * this only decodes, hands them over and writes what comes back. Requests are handled one at a
  * time once their body is in (decode, translate and append are synchronous), so the
  * translator's state needs no locking.
+ *
+ * Back-pressure: bodies are read concurrently, each up to 16 MiB, so the requests in flight are
+ * bounded (`maxRequestsInFlight`); one more, or any while `overloaded` says so (the daemon's fold
+ * is behind the log), gets 429 with Retry-After before its body is read, as the OTLP spec asks
+ * of a receiver that cannot keep up. Exporters retry a 429 after the delay.
  */
 
 /** Largest request body, raw or gunzipped (a batch of 10k spans is a few MB). Above: 413. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Seconds an exporter is told to wait when the log cannot be written (disk full...). */
 const RETRY_AFTER_SECONDS = 5;
+/** Seconds an exporter is told to wait when too much is in flight: the backlog clears in well under that. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
 const MAX_CONNECTIONS = 256;
 
 export interface OtlpReceiverOptions {
@@ -29,6 +38,12 @@ export interface OtlpReceiverOptions {
   readonly dir: string;
   readonly maxLineBytes: number;
   readonly limits: TranslatorLimits;
+  /** Requests whose body is being read or handled at once; beyond: 429. */
+  readonly maxRequestsInFlight: number;
+  /** Why the receiver cannot take more now (e.g. the daemon's fold is behind), or null: 429 while not null. */
+  readonly overloaded?: () => string | null;
+  /** Where write failures go (the daemon's fault registry); default: nowhere but the log and the 503. */
+  readonly faults?: FaultSink;
   readonly log: Logger;
   /** Epoch milliseconds (the translator's time limit). */
   readonly clock?: () => number;
@@ -36,6 +51,9 @@ export interface OtlpReceiverOptions {
 
 export interface OtlpReceiver {
   readonly address: OtlpAddress;
+  /** Requests by route and status, spans accepted and rejected, requests in flight: for /metrics. */
+  readonly counts: ReceiverCounts;
+  /** Stops listening, then writes what the per-trace state still holds. */
   close(): Promise<void>;
 }
 
@@ -57,16 +75,21 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<O
   const { log, dir, maxLineBytes } = options;
   const clock = options.clock ?? Date.now;
   const translator = new TraceTranslator(options.limits);
+  const faults = options.faults ?? IGNORE_FAULTS;
+  const counts = new ReceiverCounts();
   let protobuf: typeof import('./otlpProtobuf.js') | undefined;
   const codec = async () => (protobuf ??= await import('./otlpProtobuf.js'));
 
   const server = http.createServer((req, res) => {
+    counts.inFlight++;
     handle(req)
       .catch((err: unknown): Answer => {
         log.error({ err }, 'otlp request failed unexpectedly');
         return { status: 500, body: 'internal error' };
       })
       .then((answer) => {
+        counts.inFlight--;
+        counts.request(routeLabel(req.url), answer.status);
         if (res.headersSent || res.destroyed) return;
         res.writeHead(answer.status, answer.headers);
         res.end(answer.body);
@@ -98,6 +121,12 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<O
     }
     const contentEncoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (contentEncoding !== 'gzip' && contentEncoding !== 'identity') return refuse(415, `content encoding ${JSON.stringify(contentEncoding)} is not gzip`);
+    // Before the body is read: refusing is what keeps memory bounded when exporters outpace us.
+    if (counts.inFlight > options.maxRequestsInFlight) {
+      return refuse(429, `${counts.inFlight - 1} requests in flight, the limit is ${options.maxRequestsInFlight}: retry after the delay`, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) });
+    }
+    const busy = options.overloaded?.() ?? null;
+    if (busy !== null) return refuse(429, `${busy}: retry after the delay`, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) });
     const declared = Number(req.headers['content-length']);
     if (declared > MAX_BODY_BYTES) return refuse(413, `a body of ${declared} bytes is over the ${MAX_BODY_BYTES}-byte limit`);
     const raw = await readBody(req);
@@ -125,14 +154,16 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<O
     let refused = 0;
     let refusedReason = '';
     try {
-      ({ refused, refusedReason } = writeRecords(dir, translation.records, maxLineBytes));
+      ({ refused, refusedReason } = writeRecords(dir, translation.records, maxLineBytes, faults));
     } catch (err) {
       // Nothing counts as taken: the exporter's retry brings the same spans back.
       translation.undo();
+      counts.spans(0, decoded.items.length);
       return refuse(503, `cannot write to ${dir}: ${(err as Error).message}`, { 'retry-after': String(RETRY_AFTER_SECONDS) });
     }
     sweep();
     const rejected = translation.rejected + refused;
+    counts.spans(Math.max(0, decoded.items.length - rejected), rejected);
     const reason = [translation.rejectReason, refusedReason].filter((r) => r !== '').join('; ');
     if (rejected > 0) log.warn({ rejected, reason }, 'otlp spans rejected');
     log.debug({ spans: decoded.items.length, records: translation.records.length, rejected }, 'otlp spans taken');
@@ -159,7 +190,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<O
     const records = translator.sweep(clock());
     if (records.length === 0) return;
     try {
-      writeRecords(dir, records, maxLineBytes);
+      writeRecords(dir, records, maxLineBytes, faults);
     } catch (err) {
       log.error({ err, records: records.length }, 'otlp: cannot write the workflow events of flushed traces; they are lost');
     }
@@ -179,24 +210,32 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<O
   log.info({ host: address.host, port: address.port }, 'otlp receiver listening');
   return {
     address,
+    counts,
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(sweeper);
-        // What the state holds is written before going: a trace cut short keeps its start and hand-offs.
-        sweepAll();
+        // No request is taken after this; what the state holds is then written, so a trace cut
+        // short keeps its start and hand-offs.
         server.close(() => resolve());
         server.closeAllConnections();
+        sweepAll();
       }),
   };
 
   function sweepAll(): void {
     const records = translator.sweep(Number.POSITIVE_INFINITY);
     try {
-      writeRecords(dir, records, maxLineBytes);
+      writeRecords(dir, records, maxLineBytes, faults);
     } catch (err) {
       log.error({ err, records: records.length }, 'otlp: cannot write the workflow events of held traces at shutdown; they are lost');
     }
   }
+}
+
+/** The route as a metrics label: one of the three, or `other` (no unbounded label values). */
+function routeLabel(url: string | undefined): string {
+  const route = (url ?? '').split('?')[0] ?? '';
+  return ROUTES.has(route) ? route : 'other';
 }
 
 function encodingOf(contentType: string | undefined): Encoding | null {

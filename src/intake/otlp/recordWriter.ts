@@ -2,6 +2,7 @@ import path from 'node:path';
 import { decodeText } from '../../decode/decodeLine.js';
 import { SOURCE_FILES } from '../../domain/sources.js';
 import { appendLine } from '../../io/appendOnlyWriter.js';
+import { IGNORE_FAULTS, type FaultSink } from '../../io/faults.js';
 import { toPythonJson } from '../../logger/pythonJson.js';
 import type { OtlpRecord } from './otlpRecords.js';
 
@@ -15,9 +16,10 @@ export interface WriteResult {
 /**
  * Appends the records through the append-only writer, each as one line in the Python logger's
  * JSON. A record the readers would reject is refused here, as `oak-telemetry log` refuses it,
- * rather than written and lost to every query. An I/O error throws (the caller answers 503).
+ * rather than written and lost to every query. An I/O error throws (the caller answers 503),
+ * and is reported to `faults` as an `append` fault on that file, cleared by the next append there.
  */
-export function writeRecords(dir: string, records: readonly OtlpRecord[], maxLineBytes: number): WriteResult {
+export function writeRecords(dir: string, records: readonly OtlpRecord[], maxLineBytes: number, faults: FaultSink = IGNORE_FAULTS): WriteResult {
   let written = 0;
   let refused = 0;
   let refusedReason = '';
@@ -30,7 +32,14 @@ export function writeRecords(dir: string, records: readonly OtlpRecord[], maxLin
       refusedReason ||= outcome.reason;
       continue;
     }
-    appendLine(path.join(dir, SOURCE_FILES[kind]), line);
+    const file = SOURCE_FILES[kind];
+    try {
+      appendLine(path.join(dir, file), line);
+    } catch (err) {
+      faults.raise(file, 'append', err);
+      throw err;
+    }
+    faults.clear(file, 'append');
     written++;
   }
   return { written, refused, refusedReason };
