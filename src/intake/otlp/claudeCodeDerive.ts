@@ -152,10 +152,15 @@ function agentViews(session: CcSession, toolPrompt: (t: CcTool) => string | null
   return views;
 }
 
-/** When the subagent started: its end less its own duration, else its Agent call's start, else its first event. */
+/**
+ * When the subagent started: its Agent call's start (the hook's SubagentStart follows it within
+ * milliseconds, and subagents launched together keep their launch order), else its end less its
+ * own duration, else its first event.
+ */
 function startOf(agent: CcAgent, tool: CcTool | null): number {
+  if (tool !== null) return tool.atUs;
   if (agent.completed?.durationMs != null) return Math.round(agent.completed.atUs - agent.completed.durationMs * 1000);
-  return tool?.atUs ?? agent.firstUs;
+  return agent.firstUs;
 }
 
 function roughStart(agent: CcAgent): number {
