@@ -128,23 +128,26 @@ function answers(dir: string) {
   return { stats: ask('stats'), workflows: ask('workflows'), handoffs: ask('handoffs') };
 }
 
+/** Until the rows of `file` satisfy `done`, woken by changes in its directory (and a 100 ms check, as fs.watch may coalesce). */
 async function waitForFile(file: string, done: (rows: Record<string, unknown>[]) => boolean, receiver: DaemonProcess, what: string): Promise<void> {
   const deadline = Date.now() + 15_000;
-  const seen = new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (done(readJsonLines(file))) return resolve();
-      if (receiver.hasExited) return reject(new Error(`the receiver exited while waiting for ${what}\n${receiver.describe()}`));
-      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}\n${receiver.describe()}`));
-    };
-    const watcher = fs.watch(path.dirname(file), check);
-    const poll = setInterval(check, 100);
-    check();
-    void seen.finally(() => {
-      watcher.close();
-      clearInterval(poll);
+  let watcher: fs.FSWatcher | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (done(readJsonLines(file))) resolve();
+        else if (receiver.hasExited) reject(new Error(`the receiver exited while waiting for ${what}\n${receiver.describe()}`));
+        else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}\n${receiver.describe()}`));
+      };
+      watcher = fs.watch(path.dirname(file), check);
+      poll = setInterval(check, 100);
+      check();
     });
-  });
-  await seen;
+  } finally {
+    watcher?.close();
+    clearInterval(poll);
+  }
 }
 
 describe.skipIf(claudeMissing !== undefined)(`Claude Code seen by its hooks and by its own OTLP export${claudeMissing ? ` (skipped: ${claudeMissing})` : ''}`, () => {
