@@ -76,7 +76,7 @@ function workflowEvent(event: string, atUs: number, workflowId: string, sessionI
   return { file: 'workflow_events', record: { timestamp: formatTimestampUs(atUs), event, workflow_id: workflowId, session_id: sessionId, ...fields } };
 }
 
-export function workflowStartRecord(atUs: number, workflowId: string, sessionId: string, projectName: string): OutRecord {
+export function workflowStartRecord(atUs: number, workflowId: string, sessionId: string, projectName: string | null): OutRecord {
   return workflowEvent('workflow_start', atUs, workflowId, sessionId, { project_name: projectName, agent_plan: [], estimated_duration: null });
 }
 

@@ -5,8 +5,12 @@ import { bearerMatches } from '../../http/bearerToken.js';
 import { IGNORE_FAULTS, type FaultSink } from '../../io/faults.js';
 import type { Logger } from '../../log.js';
 import type { OtlpAddress } from './otlpAddress.js';
+import { agentCategory } from '../claudeCode/agentCategory.js';
+import { isClaudeCodeSpan } from './claudeCodeFacts.js';
+import { ClaudeCodeTranslator } from './claudeCodeTranslator.js';
 import { checkJsonObject, decodeLogsJson, decodeTracesJson } from './otlpJson.js';
-import type { Decoded, OtlpSpan } from './otlpModel.js';
+import type { Decoded, OtlpLogRecord, OtlpSpan } from './otlpModel.js';
+import type { OtlpRecord } from './otlpRecords.js';
 import { ReceiverCounts } from './receiverCounts.js';
 import { writeRecords } from './recordWriter.js';
 import { TraceTranslator, type TranslatorLimits } from './traceTranslator.js';
@@ -77,6 +81,8 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<O
   const translator = new TraceTranslator(options.limits);
   const faults = options.faults ?? IGNORE_FAULTS;
   const counts = new ReceiverCounts();
+  // Claude Code's spans and log events say what its hooks say; they go to their own translator.
+  const claudeCode = new ClaudeCodeTranslator(options.limits, (type, projectDir) => agentCategory(type, projectDir));
   let protobuf: typeof import('./otlpProtobuf.js') | undefined;
   const codec = async () => (protobuf ??= await import('./otlpProtobuf.js'));
 
@@ -141,26 +147,51 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<O
       }
     }
     if (signal === 'traces') return traces(body, encoding, refuse);
-    const decoded = signal === 'logs' ? await decodeLogs(body, encoding) : encoding === 'json' ? checkJsonObject(body.toString('utf8')) : { ok: true as const, items: [] };
+    if (signal === 'logs') return logs(body, encoding, refuse);
+    const decoded = encoding === 'json' ? checkJsonObject(body.toString('utf8')) : { ok: true as const, items: [] };
     if (!decoded.ok) return refuse(400, decoded.reason);
-    log.debug({ signal, items: decoded.items.length }, 'otlp request taken (not translated)');
+    log.debug({ signal }, 'otlp metrics taken (ignored)');
     return success(encoding, signal, 0, '');
   }
 
-  async function traces(body: Buffer, encoding: Encoding, refuse: (status: number, reason: string, headers?: Record<string, string>) => Promise<Answer>): Promise<Answer> {
-    const decoded: Decoded<OtlpSpan> = encoding === 'json' ? decodeTracesJson(body.toString('utf8')) : (await codec()).decodeTracesProtobuf(body);
-    if (!decoded.ok) return refuse(400, decoded.reason);
-    const translation = translator.accept(decoded.items, clock());
-    let refused = 0;
-    let refusedReason = '';
+  type Refuse = (status: number, reason: string, headers?: Record<string, string>) => Promise<Answer>;
+
+  /** Appends what a request gave; on an I/O error undoes it (the exporter's retry brings it back) and answers 503. */
+  function write(records: readonly OtlpRecord[], undo: () => void, refuse: Refuse): { refused: number; refusedReason: string } | Promise<Answer> {
     try {
-      ({ refused, refusedReason } = writeRecords(dir, translation.records, maxLineBytes, faults));
+      return writeRecords(dir, records, maxLineBytes, faults);
     } catch (err) {
-      // Nothing counts as taken: the exporter's retry brings the same spans back.
-      translation.undo();
-      counts.spans(0, decoded.items.length);
+      undo();
       return refuse(503, `cannot write to ${dir}: ${(err as Error).message}`, { 'retry-after': String(RETRY_AFTER_SECONDS) });
     }
+  }
+
+  async function logs(body: Buffer, encoding: Encoding, refuse: Refuse): Promise<Answer> {
+    const decoded: Decoded<OtlpLogRecord> = encoding === 'json' ? decodeLogsJson(body.toString('utf8')) : (await codec()).decodeLogsProtobuf(body);
+    if (!decoded.ok) return refuse(400, decoded.reason);
+    const translation = claudeCode.accept(decoded.items, [], clock());
+    const written = write(translation.records, translation.undo, refuse);
+    if (written instanceof Promise) return written;
+    sweep();
+    // Log records are not rejected: those that are not Claude Code's events are simply not kept.
+    if (written.refused > 0) log.warn({ refused: written.refused, reason: written.refusedReason }, 'otlp records refused');
+    log.debug({ logs: decoded.items.length, records: translation.records.length }, 'otlp logs taken');
+    return success(encoding, 'logs', 0, '');
+  }
+
+  async function traces(body: Buffer, encoding: Encoding, refuse: Refuse): Promise<Answer> {
+    const decoded: Decoded<OtlpSpan> = encoding === 'json' ? decodeTracesJson(body.toString('utf8')) : (await codec()).decodeTracesProtobuf(body);
+    if (!decoded.ok) return refuse(400, decoded.reason);
+    const ours = decoded.items.filter(isClaudeCodeSpan);
+    const translation = translator.accept(ours.length === 0 ? decoded.items : decoded.items.filter((span) => !isClaudeCodeSpan(span)), clock());
+    const cc = claudeCode.accept([], ours, clock());
+    // Nothing counts as taken when the log cannot be written: the exporter's retry brings the same spans back.
+    const written = write([...translation.records, ...cc.records], () => (cc.undo(), translation.undo()), refuse);
+    if (written instanceof Promise) {
+      counts.spans(0, decoded.items.length);
+      return written;
+    }
+    const { refused, refusedReason } = written;
     sweep();
     const rejected = translation.rejected + refused;
     counts.spans(Math.max(0, decoded.items.length - rejected), rejected);
@@ -168,10 +199,6 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<O
     if (rejected > 0) log.warn({ rejected, reason }, 'otlp spans rejected');
     log.debug({ spans: decoded.items.length, records: translation.records.length, rejected }, 'otlp spans taken');
     return success(encoding, 'traces', rejected, reason);
-  }
-
-  async function decodeLogs(body: Buffer, encoding: Encoding): Promise<Decoded<unknown>> {
-    return encoding === 'json' ? decodeLogsJson(body.toString('utf8')) : (await codec()).decodeLogsProtobuf(body);
   }
 
   async function success(encoding: Encoding, signal: Signal, rejected: number, reason: string): Promise<Answer> {
@@ -187,7 +214,8 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<O
 
   /** Traces idle past the time limit, or beyond the memory cap, write what they allow and go. */
   function sweep(): void {
-    const records = translator.sweep(clock());
+    const now = clock();
+    const records = [...translator.sweep(now), ...claudeCode.sweep(now)];
     if (records.length === 0) return;
     try {
       writeRecords(dir, records, maxLineBytes, faults);
@@ -223,7 +251,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<O
   };
 
   function sweepAll(): void {
-    const records = translator.sweep(Number.POSITIVE_INFINITY);
+    const records = [...translator.sweep(Number.POSITIVE_INFINITY), ...claudeCode.sweep(Number.POSITIVE_INFINITY)];
     try {
       writeRecords(dir, records, maxLineBytes, faults);
     } catch (err) {
