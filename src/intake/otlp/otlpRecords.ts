@@ -22,6 +22,8 @@ export interface InvocationFacts {
   readonly agentType: string;
   readonly taskDescription: string;
   readonly outcome: InvocationOutcome;
+  /** The tools the agent called, where the source says (the OpenAI Agents SDK's function spans). */
+  readonly toolsUsed?: readonly string[];
   readonly metadata: Readonly<Record<string, unknown>>;
 }
 
@@ -48,7 +50,7 @@ export function invocationRecord(facts: InvocationFacts): OtlpRecord {
       exploration: null,
       reward: null,
       learning_enabled: false,
-      tools_used: [],
+      tools_used: facts.toolsUsed ?? [],
       duration_seconds: secondsBetween(facts.startNs, facts.endNs),
       outcome: {
         status: facts.outcome.status,

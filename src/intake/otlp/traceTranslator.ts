@@ -1,4 +1,5 @@
 import { MAX_LIST_ENTRIES } from '../../decode/limits.js';
+import { agentOfSpan } from './agentSpanRule.js';
 import * as attr from './genAiAttributes.js';
 import type { OtlpSpan } from './otlpModel.js';
 import { invocationRecord, secondsBetween, workflowEvent, type OtlpRecord } from './otlpRecords.js';
@@ -164,7 +165,7 @@ export class TraceTranslator {
 
   private addSpan(trace: TraceState, span: OtlpSpan, records: OtlpRecord[], undo: Array<() => void>): void {
     const operation = attr.textAttribute(span.attributes, attr.OPERATION);
-    const agentName = operation === attr.INVOKE_AGENT || (operation === null && span.name.startsWith('invoke_agent')) ? attr.textAttribute(span.attributes, attr.AGENT_NAME) : null;
+    const agentName = agentOfSpan(span.name, span.attributes);
     const from = attr.textAttribute(span.attributes, attr.HANDOFF_FROM);
     const to = attr.textAttribute(span.attributes, attr.HANDOFF_TO);
     const facts: SpanFacts = {
