@@ -200,3 +200,95 @@ describe('OTLP JSON decoding', () => {
     expect(decodeTracesJson('{"resourceSpans": [{"scopeSpans": [{"spans": [{"startTimeUnixNano": "soon"}]}]}]}').ok).toBe(false);
   });
 });
+
+/** Span ids by a short number, so the framework traces below read as trees. */
+const id = (n: number) => n.toString(16).padStart(16, '0');
+const named = (spanId: number, parent: number, start: number, end: number, name: string, attributes: Record<string, AttributeValue> = {}, extra: Partial<OtlpSpan> = {}) =>
+  span(id(spanId), parent === 0 ? '' : id(parent), start, end, attributes, { name, ...extra });
+const handoffsOf = (records: readonly OtlpRecord[]) => summary(records).filter((line) => line.startsWith('handoff')).map((line) => line.replace(/ at .*/, ''));
+
+describe('Google ADK spans', () => {
+  const callLlm = (spanId: number, parent: number, start: number, end: number, agentName: string) =>
+    named(spanId, parent, start, end, 'call_llm', { 'gen_ai.system': 'gcp.vertex.agent', 'gen_ai.agent.name': agentName });
+  const transfer = (spanId: number, parent: number, at: number, to: string) =>
+    named(spanId, parent, at, at + 0.01, 'execute_tool transfer_to_agent', {
+      'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'transfer_to_agent', 'gcp.vertex.agent.tool_call_args': JSON.stringify({ agentName: to }),
+    });
+  const adkAgent = (spanId: number, parent: number, start: number, end: number, name: string) => named(spanId, parent, start, end, `invoke_agent ${name}`, agentAttrs(name));
+
+  it('a transfer_to_agent call under a call_llm span is a hand-off from that call_llm agent, counted once with the agent span nested under it', () => {
+    // As ADK JS exports it: the target agent runs inside the caller's call_llm span, beside the tool call.
+    const spans = [
+      transfer(5, 3, 1.1, 'researcher'),
+      callLlm(6, 4, 1.3, 1.8, 'researcher'),
+      adkAgent(4, 3, 1.2, 2, 'researcher'),
+      callLlm(3, 2, 1, 2.1, 'coordinator'),
+      adkAgent(2, 1, 0.5, 2.2, 'coordinator'),
+      named(1, 0, 0, 2.5, 'invocation'),
+    ];
+    expect(handoffsOf(new TraceTranslator().accept(spans, 0).records)).toEqual(['handoff coordinator->researcher']);
+  });
+
+  it('gives the hand-off when the target agent does not run under the caller (a transfer at the runner level)', () => {
+    const spans = [
+      transfer(4, 3, 1.1, 'writer'),
+      callLlm(3, 2, 1, 1.5, 'coordinator'),
+      adkAgent(2, 1, 0.5, 1.6, 'coordinator'),
+      adkAgent(5, 1, 2, 3, 'writer'),
+      named(1, 0, 0, 3.5, 'invocation'),
+    ];
+    const records = new TraceTranslator().accept(spans, 0).records;
+    expect(handoffsOf(records)).toEqual(['handoff coordinator->writer']);
+    expect(summary(records).filter((line) => line.startsWith('invocation')).length).toBe(2);
+  });
+
+  it('a transfer whose arguments were not captured, or that is another tool, is no hand-off of its own', () => {
+    const spans = [
+      named(4, 3, 1.1, 1.2, 'execute_tool transfer_to_agent', { 'gen_ai.tool.name': 'transfer_to_agent', 'gcp.vertex.agent.tool_call_args': '{}' }),
+      named(6, 3, 1.2, 1.3, 'execute_tool search', { 'gen_ai.tool.name': 'search', 'gcp.vertex.agent.tool_call_args': JSON.stringify({ agentName: 'writer' }) }),
+      callLlm(3, 2, 1, 1.5, 'coordinator'),
+      adkAgent(2, 1, 0.5, 1.6, 'coordinator'),
+      named(1, 0, 0, 3.5, 'invocation'),
+    ];
+    expect(handoffsOf(new TraceTranslator().accept(spans, 0).records)).toEqual([]);
+  });
+});
+
+describe('Strands swarm spans', () => {
+  const swarmSpan = (spanId: number, start: number, end: number) =>
+    named(spanId, 0, start, end, 'invoke_swarm swarm', { 'gen_ai.operation.name': 'invoke_swarm', 'gen_ai.agent.name': 'swarm', 'gen_ai.agent.id': 'swarm' });
+  const node = (spanId: number, parent: number, start: number, end: number, nodeId: string, status: string) =>
+    named(spanId, parent, start, end, `node ${nodeId}`, { 'gen_ai.operation.name': 'execute_node', 'gen_ai.agent.id': nodeId, 'gen_ai.agent.node_type': 'agentNode', 'gen_ai.agent.status': status });
+  const strandsAgent = (spanId: number, parent: number, start: number, end: number, name: string, extra: Partial<OtlpSpan> = {}) =>
+    named(spanId, parent, start, end, `invoke_agent ${name}`, { ...agentAttrs(name), 'gen_ai.agent.id': name }, extra);
+
+  it('the order of the nodes gives the hand-offs; an agent is one invocation, not one for its node span and one for its invoke_agent span', () => {
+    const spans = [
+      strandsAgent(3, 2, 0.2, 0.9, 'coordinator'),
+      node(2, 1, 0.1, 1, 'coordinator', 'COMPLETED'),
+      strandsAgent(5, 4, 1.2, 1.9, 'researcher'),
+      node(4, 1, 1.1, 2, 'researcher', 'COMPLETED'),
+      strandsAgent(7, 6, 2.2, 2.9, 'writer', { statusCode: 2, statusMessage: 'writer model unavailable' }),
+      node(6, 1, 2.1, 3, 'writer', 'FAILED'),
+      // Strands ends the swarm span OK although its result is FAILED.
+      swarmSpan(1, 0, 3.1),
+    ];
+    const records = new TraceTranslator().accept(spans, 0).records;
+    expect(summary(records).filter((line) => line.startsWith('invocation'))).toEqual([
+      'invocation coordinator success 0.7s',
+      'invocation researcher success 0.7s',
+      'invocation writer failure 0.7s',
+    ]);
+    expect(handoffsOf(records)).toEqual(['handoff coordinator->researcher', 'handoff researcher->writer']);
+    expect(summary(records).find((line) => line.startsWith('workflow_complete'))).toContain('success=false ["coordinator","researcher","writer"]');
+  });
+
+  it('names a node by its node id when no agent span came under it, and gives its hand-offs once however the spans are batched', () => {
+    const spans = [node(2, 1, 0.1, 1, 'coordinator', 'COMPLETED'), strandsAgent(5, 4, 1.2, 1.9, 'researcher'), node(4, 1, 1.1, 2, 'researcher', 'COMPLETED'), swarmSpan(1, 0, 2.1)];
+    const t = new TraceTranslator();
+    const first = t.accept(spans.slice(0, 2), 0).records;
+    const rest = t.accept(spans.slice(2), 1).records;
+    const again = t.accept(spans, 2).records;
+    expect(handoffsOf([...first, ...rest, ...again])).toEqual(['handoff coordinator->researcher']);
+  });
+});

@@ -1,5 +1,6 @@
 import { MAX_LIST_ENTRIES } from '../../decode/limits.js';
 import { agentOfSpan } from './agentSpanRule.js';
+import { adkTransferTarget, isSwarmSpan, llmAgentName, nodeFacts } from './frameworkSpans.js';
 import * as attr from './genAiAttributes.js';
 import type { OtlpSpan } from './otlpModel.js';
 import { invocationRecord, secondsBetween, workflowEvent, type OtlpRecord } from './otlpRecords.js';
@@ -46,8 +47,17 @@ interface AgentFacts {
 
 interface SpanFacts {
   readonly parent: string;
+  readonly startNs: bigint;
   readonly agent: AgentFacts | null;
   readonly handoff: { readonly from: string; readonly to: string; readonly startNs: bigint } | null;
+  /** The agent named on a span that is not an invocation (ADK's call_llm): a transfer's caller. */
+  readonly llmAgent: string | null;
+  /** ADK's transfer_to_agent tool call: the agent it hands to. */
+  readonly transferTo: string | null;
+  /** A Strands swarm span: the order of its node spans gives its hand-offs. */
+  readonly swarm: boolean;
+  /** A Strands node span: the same agent as the invoke_agent span under it, not another one. */
+  readonly node: { readonly id: string; readonly failed: boolean } | null;
   handled: boolean;
 }
 
@@ -170,8 +180,13 @@ export class TraceTranslator {
     const to = attr.textAttribute(span.attributes, attr.HANDOFF_TO);
     const facts: SpanFacts = {
       parent: span.parentSpanId,
+      startNs: span.startUnixNano,
       agent: agentName === null ? null : { name: agentName, startNs: span.startUnixNano },
       handoff: from !== null && to !== null ? { from, to, startNs: span.startUnixNano } : null,
+      llmAgent: llmAgentName(span, agentName !== null),
+      transferTo: adkTransferTarget(span),
+      swarm: isSwarmSpan(operation),
+      node: nodeFacts(span, operation),
       handled: trace.recalled,
     };
     const before = { ...trace, agentsByStart: trace.agentsByStart };
@@ -255,7 +270,7 @@ export class TraceTranslator {
       records.push(
         workflowEvent('workflow_complete', trace.root.endNs, trace.traceId, trace.sessionId, {
           duration_seconds: secondsBetween(trace.root.startNs, trace.root.endNs),
-          success: !trace.root.failed,
+          success: !trace.root.failed && !anyNodeFailed(trace),
           agents_executed: executed,
         }),
       );
@@ -287,6 +302,24 @@ export class TraceTranslator {
       trace.explicitPairs.set(key, (trace.explicitPairs.get(key) ?? 0) + 1);
     }
     for (const facts of trace.spans.values()) {
+      if (facts.handled || facts.transferTo === null) continue;
+      // ADK: the transfer's caller is the agent of the call_llm span the tool call sits under.
+      const above = trace.spans.get(facts.parent);
+      if (above === undefined && !final) continue;
+      handle(facts);
+      const from = above?.llmAgent ?? above?.agent?.name ?? null;
+      if (from === null || from === facts.transferTo) continue;
+      found.push({ from, to: facts.transferTo, startNs: facts.startNs });
+      const key = pairKey(from, facts.transferTo);
+      trace.explicitPairs.set(key, (trace.explicitPairs.get(key) ?? 0) + 1);
+    }
+    for (const [spanId, facts] of trace.spans) {
+      // A swarm span ends after all its nodes: once it is in, the order of its nodes is known.
+      if (facts.handled || !facts.swarm) continue;
+      handle(facts);
+      found.push(...swarmHandoffs(trace, spanId));
+    }
+    for (const facts of trace.spans.values()) {
       if (facts.handled || facts.agent === null) continue;
       const caller = this.callerOf(trace, facts);
       if (caller === undefined && !final) continue;
@@ -310,6 +343,8 @@ export class TraceTranslator {
       const above = trace.spans.get(parent);
       if (above === undefined) return undefined;
       if (above.agent !== null) return above.agent;
+      // An agent run as a swarm's node was handed the work by the node before it (swarmHandoffs).
+      if (above.node !== null) return null;
       parent = above.parent;
     }
     return null;
@@ -326,6 +361,36 @@ export class TraceTranslator {
       this.remembered.delete(oldest);
     }
   }
+}
+
+/**
+ * A swarm's hand-offs: its node spans in start order, each handing to the next. A node is named
+ * by the agent invoked under it (its invoke_agent span), else by its node id; one agent is one
+ * invocation, however many spans (node, invoke_agent) describe it.
+ */
+function swarmHandoffs(trace: TraceState, swarmSpanId: string): Array<{ from: string; to: string; startNs: bigint }> {
+  const nodes: Array<{ spanId: string; startNs: bigint; name: string }> = [];
+  for (const [spanId, facts] of trace.spans) {
+    if (facts.parent === swarmSpanId && facts.node !== null) nodes.push({ spanId, startNs: facts.startNs, name: facts.node.id });
+  }
+  for (const facts of trace.spans.values()) {
+    if (facts.agent === null) continue;
+    const node = nodes.find((n) => n.spanId === facts.parent);
+    if (node !== undefined) node.name = facts.agent.name;
+  }
+  nodes.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
+  const found: Array<{ from: string; to: string; startNs: bigint }> = [];
+  for (let i = 1; i < nodes.length; i++) {
+    const [before, after] = [nodes[i - 1], nodes[i]];
+    if (before !== undefined && after !== undefined && before.name !== after.name) found.push({ from: before.name, to: after.name, startNs: after.startNs });
+  }
+  return found;
+}
+
+/** Strands ends its swarm span OK after a node failed (the swarm's result is FAILED): the node says it. */
+function anyNodeFailed(trace: TraceState): boolean {
+  for (const facts of trace.spans.values()) if (facts.node?.failed === true) return true;
+  return false;
 }
 
 /** Distinct agent names, by first start; bounded as the readers bound agents_executed. */
