@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { decodeText, DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { appendLine } from '../io/appendOnlyWriter.js';
+import { invocationRecordOf, type InvocationRecord } from '../domain/loggerRecords.js';
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
 import { CommandFailed, UsageError } from '../errors.js';
 import { INVOCATIONS_FILE, METRICS_FILE, WORKFLOW_EVENTS_FILE } from './files.js';
@@ -79,7 +80,7 @@ export interface LogWorkflowCompleteOptions {
 }
 
 /** An invocation line as parsed or built; key order follows the reference logger. */
-export type InvocationRecord = Record<string, unknown> & { invocation_id: string };
+export type { InvocationRecord } from '../domain/loggerRecords.js';
 
 /**
  * Writes OaK Phase 2 telemetry (same files, keys and key order as the Python logger), but
@@ -110,37 +111,23 @@ export class TelemetryLogger {
     requireText('agentType', options.agentType);
     if (typeof options.taskDescription !== 'string') throw new UsageError('taskDescription must be a string');
     const invocationId = this.newId();
-    const record: InvocationRecord = {
+    const record = invocationRecordOf({
       timestamp: this.timestamp(),
-      session_id: this.sessionId,
-      invocation_id: invocationId,
-      agent_name: options.agentName,
-      agent_type: options.agentType,
-      task_description: options.taskDescription,
-      state_features: stateFeatures(options.stateFeatures, options.taskType),
-      parent_invocation_id: options.parentInvocationId ?? null,
-      workflow_id: options.workflowId ?? this.workflowId,
-      spec_id: options.specId ?? null,
-      spec_section: [],
-      agent_variant: null,
-      // The reference keeps the task type in state_features.task.type and leaves this null.
-      task_type: null,
-      q_value: null,
-      exploration: null,
-      reward: null,
-      learning_enabled: false,
-      tools_used: options.toolsUsed ?? [],
-      duration_seconds: null,
-      outcome: {
-        status: 'unknown',
-        error_message: null,
-        files_modified: [],
-        files_created: [],
-        tests_passed: null,
-        build_succeeded: null,
-      },
+      sessionId: this.sessionId,
+      invocationId,
+      agentName: options.agentName,
+      agentType: options.agentType,
+      taskDescription: options.taskDescription,
+      stateFeatures: stateFeatures(options.stateFeatures, options.taskType),
+      parentInvocationId: options.parentInvocationId ?? null,
+      workflowId: options.workflowId ?? this.workflowId,
+      specId: options.specId ?? null,
+      toolsUsed: options.toolsUsed ?? [],
+      durationSeconds: null,
+      status: 'unknown',
+      errorMessage: null,
       metadata: options.metadata ?? {},
-    };
+    });
     this.append(INVOCATIONS_FILE, record);
     this.invocations.set(invocationId, record);
     return invocationId;

@@ -1,8 +1,9 @@
+import { invocationRecordOf, workflowEventOf } from '../../domain/loggerRecords.js';
 import { formatTimestampUs } from '../../domain/time.js';
 
 /**
  * The records the hook writes, in the formats (keys and key order) of the Python OaK logger
- * that every reader of this product decodes: see src/logger/telemetryLogger.ts.
+ * that every reader of this product decodes: see src/domain/loggerRecords.ts.
  */
 
 export type TelemetryFileKind = 'invocations' | 'workflow_events';
@@ -39,41 +40,25 @@ export interface InvocationFields {
 export function invocationRecord(f: InvocationFields): OutRecord {
   return {
     file: 'invocations',
-    record: {
+    record: invocationRecordOf({
       timestamp: formatTimestampUs(f.atUs),
-      session_id: f.sessionId,
-      invocation_id: f.invocationId,
-      agent_name: f.agentName,
-      agent_type: f.agentType,
-      task_description: f.taskDescription,
-      state_features: {},
-      parent_invocation_id: f.parentInvocationId,
-      workflow_id: f.workflowId,
-      spec_id: null,
-      spec_section: [],
-      agent_variant: null,
-      task_type: null,
-      q_value: null,
-      exploration: null,
-      reward: null,
-      learning_enabled: false,
-      tools_used: [],
-      duration_seconds: f.durationSeconds,
-      outcome: {
-        status: f.status,
-        error_message: f.errorMessage,
-        files_modified: [],
-        files_created: [],
-        tests_passed: null,
-        build_succeeded: null,
-      },
+      sessionId: f.sessionId,
+      invocationId: f.invocationId,
+      agentName: f.agentName,
+      agentType: f.agentType,
+      taskDescription: f.taskDescription,
+      parentInvocationId: f.parentInvocationId,
+      workflowId: f.workflowId,
+      durationSeconds: f.durationSeconds,
+      status: f.status,
+      errorMessage: f.errorMessage,
       metadata: { source: 'claude-code', tool_use_id: f.toolUseId },
-    },
+    }),
   };
 }
 
 function workflowEvent(event: string, atUs: number, workflowId: string, sessionId: string, fields: Record<string, unknown>): OutRecord {
-  return { file: 'workflow_events', record: { timestamp: formatTimestampUs(atUs), event, workflow_id: workflowId, session_id: sessionId, ...fields } };
+  return { file: 'workflow_events', record: workflowEventOf(formatTimestampUs(atUs), event, workflowId, sessionId, fields) };
 }
 
 export function workflowStartRecord(atUs: number, workflowId: string, sessionId: string, projectName: string | null): OutRecord {

@@ -1,8 +1,9 @@
+import { invocationRecordOf, workflowEventOf } from '../../domain/loggerRecords.js';
 import type { SourceKind } from '../../domain/sources.js';
 
 /**
- * The records an OTLP intake writes, in the Python OaK logger's shape (same keys, same order as
- * src/logger/telemetryLogger.ts writes them), so every reader takes them as its own.
+ * The records an OTLP intake writes, in the Python OaK logger's shape (src/domain/loggerRecords.ts),
+ * so every reader takes them as its own.
  */
 
 export interface OtlpRecord {
@@ -30,43 +31,28 @@ export interface InvocationFacts {
 export function invocationRecord(facts: InvocationFacts): OtlpRecord {
   return {
     kind: 'invocations',
-    record: {
+    record: invocationRecordOf({
       timestamp: isoMicros(facts.startNs),
-      session_id: facts.sessionId,
-      invocation_id: facts.invocationId,
-      agent_name: facts.agentName,
-      agent_type: facts.agentType,
-      task_description: facts.taskDescription,
-      state_features: {},
+      sessionId: facts.sessionId,
+      invocationId: facts.invocationId,
+      agentName: facts.agentName,
+      agentType: facts.agentType,
+      taskDescription: facts.taskDescription,
       // The parent agent's span usually arrives after this one (spans are exported as they
       // end): the hand-off records carry the relation; metadata keeps the parent span id.
-      parent_invocation_id: null,
-      workflow_id: facts.workflowId,
-      spec_id: null,
-      spec_section: [],
-      agent_variant: null,
-      task_type: null,
-      q_value: null,
-      exploration: null,
-      reward: null,
-      learning_enabled: false,
-      tools_used: facts.toolsUsed ?? [],
-      duration_seconds: secondsBetween(facts.startNs, facts.endNs),
-      outcome: {
-        status: facts.outcome.status,
-        error_message: facts.outcome.errorMessage,
-        files_modified: [],
-        files_created: [],
-        tests_passed: null,
-        build_succeeded: null,
-      },
+      parentInvocationId: null,
+      workflowId: facts.workflowId,
+      toolsUsed: facts.toolsUsed ?? [],
+      durationSeconds: secondsBetween(facts.startNs, facts.endNs),
+      status: facts.outcome.status,
+      errorMessage: facts.outcome.errorMessage,
       metadata: facts.metadata,
-    },
+    }),
   };
 }
 
 export function workflowEvent(event: string, timeNs: bigint, workflowId: string, sessionId: string | null, fields: Record<string, unknown>): OtlpRecord {
-  return { kind: 'workflow_events', record: { timestamp: isoMicros(timeNs), event, workflow_id: workflowId, session_id: sessionId, ...fields } };
+  return { kind: 'workflow_events', record: workflowEventOf(isoMicros(timeNs), event, workflowId, sessionId, fields) };
 }
 
 /** Like Python's utcnow().isoformat() + "Z": microseconds, the log's resolution. */
