@@ -292,3 +292,84 @@ describe('Strands swarm spans', () => {
     expect(handoffsOf([...first, ...rest, ...again])).toEqual(['handoff coordinator->researcher']);
   });
 });
+
+describe('invoke_workflow spans', () => {
+  const workflowSpan = (spanId: number, parent: number, start: number, end: number, name: string, extra: Partial<OtlpSpan> = {}) =>
+    named(spanId, parent, start, end, `invoke_workflow ${name}`, { 'gen_ai.operation.name': 'invoke_workflow', 'gen_ai.workflow.name': name }, extra);
+  const a = (spanId: number, parent: number, start: number, end: number, name: string, extra: Partial<OtlpSpan> = {}) => named(spanId, parent, start, end, `invoke_agent ${name}`, agentAttrs(name), extra);
+  const W1 = `${TRACE}-${id(10)}`;
+  const W2 = `${TRACE}-${id(20)}`;
+  /** A run (root, no workflow) holding two workflows and one agent of its own; child first. */
+  const RUN: readonly OtlpSpan[] = [
+    a(12, 11, 1.5, 2.5, 'researcher'),
+    a(11, 10, 1.1, 3, 'planner'),
+    workflowSpan(10, 1, 1, 3.2, 'research'),
+    a(21, 20, 4.1, 5, 'writer', { statusCode: 2, statusMessage: 'model failed' }),
+    workflowSpan(20, 1, 4, 5.5, 'report', { statusCode: 2, statusMessage: 'writer failed' }),
+    a(30, 1, 6, 7, 'reviewer'),
+    named(1, 0, 0, 8, 'run'),
+  ];
+  /** What the folds keep: the last invocation per id, the last complete per workflow, every start and hand-off. */
+  const kept = (records: readonly OtlpRecord[]) => {
+    const invocations = new Map(records.filter((r) => r.kind === 'invocations').map((r) => [r.record.invocation_id, `${String(r.record.agent_name)} in ${String(r.record.workflow_id)}`]));
+    const completes = new Map(records.filter((r) => r.record.event === 'workflow_complete').map((r) => [r.record.workflow_id, `complete ${String(r.record.workflow_id)} success=${String(r.record.success)} ${JSON.stringify(r.record.agents_executed)}`]));
+    const others = records
+      .filter((r) => r.record.event === 'workflow_start' || r.record.event === 'agent_handoff')
+      .map((r) => (r.record.event === 'workflow_start' ? `start ${String(r.record.workflow_id)} ${String(r.record.project_name)} at ${String(r.record.timestamp)}` : `handoff ${String(r.record.from_agent)}->${String(r.record.to_agent)} in ${String(r.record.workflow_id)}`));
+    return [...invocations.values(), ...others, ...completes.values()].sort();
+  };
+  const EXPECTED_RUN = [
+    `planner in ${W1}`,
+    `researcher in ${W1}`,
+    `writer in ${W2}`,
+    `reviewer in ${TRACE}`,
+    `start ${W1} research at 2026-12-02T00:23:21.000000Z`,
+    `start ${W2} report at 2026-12-02T00:23:24.000000Z`,
+    `start ${TRACE} svc at 2026-12-02T00:23:20.000000Z`,
+    `handoff planner->researcher in ${W1}`,
+    `complete ${W1} success=true ["planner","researcher"]`,
+    `complete ${W2} success=false ["writer"]`,
+    `complete ${TRACE} success=true ["reviewer"]`,
+  ].sort();
+
+  it('two invoke_workflow spans in one trace are two workflows, completed as each span arrives; an agent outside both keeps the trace', () => {
+    const t = new TraceTranslator();
+    const first = t.accept(RUN.slice(0, 3), 0).records;
+    // the research workflow completes with its span, before the trace's root has come
+    expect(kept(first)).toEqual([`planner in ${W1}`, `researcher in ${W1}`, `start ${W1} research at 2026-12-02T00:23:21.000000Z`, `handoff planner->researcher in ${W1}`, `complete ${W1} success=true ["planner","researcher"]`].sort());
+    const rest = t.accept(RUN.slice(3), 1).records;
+    expect(kept([...first, ...rest])).toEqual(EXPECTED_RUN);
+    expect(rest.find((r) => r.record.event === 'workflow_complete' && r.record.workflow_id === W2)?.record).toMatchObject({ duration_seconds: 1.5, timestamp: '2026-12-02T00:23:25.500000Z' });
+  });
+
+  it('an agent that arrives before its workflow span ends up in that workflow, in any order and batching, retried or not (property)', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray([0, 1, 2, 3, 4, 5, 6], { minLength: 7, maxLength: 7 }), fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 6 }), fc.integer({ min: 0, max: 7 }), (order, retries, cut) => {
+        const t = new TraceTranslator();
+        const spans = order.map((i) => RUN[i]!);
+        const records = [...t.accept(spans.slice(0, cut), 0).records, ...t.accept(retries.map((i) => RUN[i]!), 1).records, ...t.accept(spans.slice(cut), 2).records];
+        expect(kept(records)).toEqual(EXPECTED_RUN);
+        // each workflow event once; an invocation at most twice (a guess, then its workflow span)
+        const events = records.filter((r) => r.record.event !== undefined && r.record.event !== 'workflow_complete').map((r) => JSON.stringify(r.record));
+        expect(new Set(events).size).toBe(events.length);
+        const ids = records.filter((r) => r.kind === 'invocations').map((r) => `${String(r.record.invocation_id)} ${String(r.record.workflow_id)}`);
+        expect(new Set(ids).size).toBe(ids.length);
+      }),
+    );
+  });
+
+  it('a retry writes nothing again, and a late retry of an agent alone, after its trace was forgotten, still names its workflow span', () => {
+    const t = new TraceTranslator({ ...DEFAULT_TRANSLATOR_LIMITS, traceIdleMs: 1000 });
+    t.accept(RUN, 0);
+    expect(t.accept(RUN, 1).records).toEqual([]);
+    expect(t.sweep(5000)).toEqual([]);
+    const late = t.accept([RUN[0]!], 6000).records;
+    expect(late.map((r) => `${String(r.record.agent_name ?? r.record.event)} ${String(r.record.workflow_id)}`)).toEqual([`researcher ${W1}`]);
+  });
+
+  it('a trace flushed before its workflow span came gives its agents to the trace', () => {
+    const t = new TraceTranslator({ ...DEFAULT_TRANSLATOR_LIMITS, traceIdleMs: 1000 });
+    const records = [...t.accept(RUN.slice(0, 2), 0).records, ...t.sweep(1000)];
+    expect(kept(records)).toEqual([`planner in ${TRACE}`, `researcher in ${TRACE}`, `start ${TRACE} svc at 2026-12-02T00:23:21.100000Z`, `handoff planner->researcher in ${TRACE}`].sort());
+  });
+});

@@ -3,7 +3,7 @@ import { agentOfSpan } from './agentSpanRule.js';
 import { adkTransferTarget, isSwarmSpan, llmAgentName, nodeFacts } from './frameworkSpans.js';
 import * as attr from './genAiAttributes.js';
 import type { OtlpSpan } from './otlpModel.js';
-import { invocationRecord, secondsBetween, workflowEvent, type OtlpRecord } from './otlpRecords.js';
+import { invocationRecord, secondsBetween, workflowEvent, type InvocationFacts, type OtlpRecord } from './otlpRecords.js';
 import { spanOutcome } from './spanOutcome.js';
 
 /**
@@ -45,11 +45,36 @@ interface AgentFacts {
   readonly startNs: bigint;
 }
 
+/** The trace's own workflow; any other key is the span id of an invoke_workflow span. */
+const TRACE_WORKFLOW = '';
+
+interface WorkflowSpan {
+  readonly startNs: bigint;
+  readonly endNs: bigint;
+  readonly failed: boolean;
+  readonly projectName: string;
+  readonly sessionId: string | null;
+}
+
+interface Handoff {
+  readonly from: string;
+  readonly to: string;
+  readonly startNs: bigint;
+}
+
 interface SpanFacts {
   readonly parent: string;
   readonly startNs: bigint;
   readonly agent: AgentFacts | null;
-  readonly handoff: { readonly from: string; readonly to: string; readonly startNs: bigint } | null;
+  /** The invocation as written, kept to write it again when its workflow turns out to be a span's. */
+  readonly invocation: Omit<InvocationFacts, 'workflowId'> | null;
+  /** The workflow key the last invocation record written for this span names. */
+  writtenOwner: string | null;
+  /** Counted in its workflow's agents (its ancestry up to a workflow span or the root is known). */
+  member: boolean;
+  /** An invoke_workflow span: a workflow of its own, the agents under it its members. */
+  readonly workflow: WorkflowSpan | null;
+  readonly handoff: Handoff | null;
   /** The agent named on a span that is not an invocation (ADK's call_llm): a transfer's caller. */
   readonly llmAgent: string | null;
   /** ADK's transfer_to_agent tool call: the agent it hands to. */
@@ -61,32 +86,38 @@ interface SpanFacts {
   handled: boolean;
 }
 
+interface WorkflowState {
+  startWritten: boolean;
+  completeWritten: boolean;
+  /** How many agents the last workflow_complete written named. */
+  completeAgents: number;
+  /** Its agents held, by start. */
+  agents: readonly AgentFacts[];
+  /** Its agents before the trace was forgotten, for agents_executed. */
+  readonly priorAgents: readonly string[];
+}
+
 interface TraceState {
   readonly traceId: string;
   readonly spans: Map<string, SpanFacts>;
   lastSeenMs: number;
   firstStartNs: bigint;
   sessionId: string | null;
-  workflowName: string | null;
   serviceName: string | null;
   root: { readonly startNs: bigint; readonly endNs: bigint; readonly failed: boolean } | null;
-  agentsByStart: AgentFacts[];
+  /** By workflow key (TRACE_WORKFLOW or an invoke_workflow span id). */
+  workflows: Map<string, WorkflowState>;
   /** Explicit hand-off pairs seen, each able to stand for one parent-chain hand-off of the same pair. */
   readonly explicitPairs: Map<string, number>;
-  startWritten: boolean;
-  completeWritten: boolean;
   /** Re-created for a trace already completed and forgotten: its spans add no hand-off again. */
   readonly recalled: boolean;
-  /** Agents of the trace before it was forgotten, for agents_executed. */
-  readonly priorAgents: readonly string[];
-  /** How many agents the last workflow_complete written named. */
-  completeAgents: number;
+  /** Agent span id -> the invoke_workflow span its invocation was written under, from before the trace was forgotten. */
+  readonly priorOwners: ReadonlyMap<string, string>;
 }
 
 interface Remembered {
-  readonly startWritten: boolean;
-  readonly completeWritten: boolean;
-  readonly agents: readonly string[];
+  readonly workflows: ReadonlyMap<string, { readonly startWritten: boolean; readonly completeWritten: boolean; readonly agents: readonly string[] }>;
+  readonly owners: ReadonlyMap<string, string>;
 }
 
 export class TraceTranslator {
@@ -144,22 +175,22 @@ export class TraceTranslator {
     let trace = this.traces.get(traceId);
     if (trace === undefined) {
       const known = this.remembered.get(traceId);
+      const workflows = new Map<string, WorkflowState>();
+      for (const [key, w] of known?.workflows ?? []) {
+        workflows.set(key, { startWritten: w.startWritten, completeWritten: w.completeWritten, completeAgents: w.agents.length, agents: [], priorAgents: w.agents });
+      }
       trace = {
         traceId,
         spans: new Map(),
         lastSeenMs: nowMs,
         firstStartNs: -1n,
         sessionId: null,
-        workflowName: null,
         serviceName: null,
         root: null,
-        agentsByStart: [],
+        workflows,
         explicitPairs: new Map(),
-        startWritten: known?.startWritten ?? false,
-        completeWritten: known?.completeWritten ?? false,
-        recalled: known?.completeWritten === true,
-        priorAgents: known?.agents ?? [],
-        completeAgents: known?.agents.length ?? 0,
+        recalled: [...workflows.values()].some((w) => w.completeWritten),
+        priorOwners: known?.owners ?? new Map(),
       };
       const created = trace;
       undo.push(() => {
@@ -178,10 +209,50 @@ export class TraceTranslator {
     const agentName = agentOfSpan(span.name, span.attributes);
     const from = attr.textAttribute(span.attributes, attr.HANDOFF_FROM);
     const to = attr.textAttribute(span.attributes, attr.HANDOFF_TO);
+    const session = attr.textAttribute(span.attributes, attr.CONVERSATION);
+    const before = { firstStartNs: trace.firstStartNs, sessionId: trace.sessionId, serviceName: trace.serviceName, root: trace.root };
+    if (trace.firstStartNs < 0n || span.startUnixNano < trace.firstStartNs) trace.firstStartNs = span.startUnixNano;
+    trace.serviceName ??= attr.textAttribute(span.resource, attr.SERVICE_NAME);
+    if (span.parentSpanId === '' && session !== null) trace.sessionId = session;
+    else trace.sessionId ??= session;
+    if (span.parentSpanId === '') trace.root = { startNs: span.startUnixNano, endNs: span.endUnixNano, failed: spanOutcome(span).status === 'failure' };
+    const invocation: Omit<InvocationFacts, 'workflowId'> | null =
+      agentName === null
+        ? null
+        : {
+            invocationId: `${span.traceId}-${span.spanId}`,
+            startNs: span.startUnixNano,
+            endNs: span.endUnixNano,
+            sessionId: session,
+            agentName,
+            agentType: attr.textAttribute(span.attributes, attr.AGENT_TYPE) ?? '',
+            taskDescription: attr.textAttribute(span.attributes, attr.AGENT_DESCRIPTION) ?? '',
+            outcome: spanOutcome(span),
+            metadata: {
+              source: 'otlp',
+              trace_id: span.traceId,
+              span_id: span.spanId,
+              parent_span_id: span.parentSpanId === '' ? null : span.parentSpanId,
+              service_name: trace.serviceName,
+            },
+          };
     const facts: SpanFacts = {
       parent: span.parentSpanId,
       startNs: span.startUnixNano,
       agent: agentName === null ? null : { name: agentName, startNs: span.startUnixNano },
+      invocation,
+      writtenOwner: null,
+      member: false,
+      workflow:
+        operation === attr.INVOKE_WORKFLOW
+          ? {
+              startNs: span.startUnixNano,
+              endNs: span.endUnixNano,
+              failed: spanOutcome(span).status === 'failure',
+              projectName: attr.textAttribute(span.attributes, attr.WORKFLOW_NAME) ?? span.name,
+              sessionId: session,
+            }
+          : null,
       handoff: from !== null && to !== null ? { from, to, startNs: span.startUnixNano } : null,
       llmAgent: llmAgentName(span, agentName !== null),
       transferTo: adkTransferTarget(span),
@@ -189,7 +260,6 @@ export class TraceTranslator {
       node: nodeFacts(span, operation),
       handled: trace.recalled,
     };
-    const before = { ...trace, agentsByStart: trace.agentsByStart };
     trace.spans.set(span.spanId, facts);
     this.spanCount++;
     undo.push(() => {
@@ -197,97 +267,119 @@ export class TraceTranslator {
       this.spanCount--;
       trace.firstStartNs = before.firstStartNs;
       trace.sessionId = before.sessionId;
-      trace.workflowName = before.workflowName;
       trace.serviceName = before.serviceName;
       trace.root = before.root;
-      trace.agentsByStart = before.agentsByStart;
     });
-    if (trace.firstStartNs < 0n || span.startUnixNano < trace.firstStartNs) trace.firstStartNs = span.startUnixNano;
-    trace.serviceName ??= attr.textAttribute(span.resource, attr.SERVICE_NAME);
-    const session = attr.textAttribute(span.attributes, attr.CONVERSATION);
-    if (span.parentSpanId === '' && session !== null) trace.sessionId = session;
-    else trace.sessionId ??= session;
-    if (operation === attr.INVOKE_WORKFLOW) trace.workflowName ??= attr.textAttribute(span.attributes, attr.WORKFLOW_NAME) ?? span.name;
-    if (span.parentSpanId === '') trace.root = { startNs: span.startUnixNano, endNs: span.endUnixNano, failed: spanOutcome(span).status === 'failure' };
-    if (facts.agent !== null) {
-      trace.agentsByStart = [...trace.agentsByStart, facts.agent].sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
-      records.push(
-        invocationRecord({
-          invocationId: `${span.traceId}-${span.spanId}`,
-          startNs: span.startUnixNano,
-          endNs: span.endUnixNano,
-          sessionId: session,
-          workflowId: span.traceId,
-          agentName: facts.agent.name,
-          agentType: attr.textAttribute(span.attributes, attr.AGENT_TYPE) ?? '',
-          taskDescription: attr.textAttribute(span.attributes, attr.AGENT_DESCRIPTION) ?? '',
-          outcome: spanOutcome(span),
-          metadata: {
-            source: 'otlp',
-            trace_id: span.traceId,
-            span_id: span.spanId,
-            parent_span_id: span.parentSpanId === '' ? null : span.parentSpanId,
-            service_name: trace.serviceName,
-          },
-        }),
-      );
+    if (invocation !== null) {
+      // Written at once, so an agent is counted while its trace runs on. Its workflow is a guess
+      // while the spans above it are still out: the trace, unless an invoke_workflow span is
+      // already known above it. settle() writes it again should the guess prove wrong.
+      const owner = trace.priorOwners.get(span.spanId) ?? this.ownerOf(trace, facts, false) ?? TRACE_WORKFLOW;
+      facts.writtenOwner = owner;
+      records.push(invocationRecord({ ...invocation, workflowId: workflowIdOf(trace, owner) }));
     }
   }
 
   /**
-   * Writes the workflow events the trace now allows: all of them once the root span is in (or
-   * when flushing), and after that the hand-offs of agent spans that arrive late.
+   * Writes what the trace now allows: an agent joins its workflow once its ancestry is known up
+   * to an invoke_workflow span or the root (its invocation written again if it named another
+   * workflow); a workflow's start, hand-offs and completion once its span (the root, for the
+   * trace) is in, or when flushing; and after that the hand-offs of agent spans that arrive late.
    */
   private settle(trace: TraceState, records: OtlpRecord[], undo: Array<() => void>, flushing: boolean): void {
-    if (trace.agentsByStart.length === 0 && !trace.startWritten) {
-      // Not a workflow (no agent in it), or not yet known to be one.
-      return;
-    }
-    if (trace.root === null && !flushing && !trace.startWritten) return;
-    const was = { startWritten: trace.startWritten, completeWritten: trace.completeWritten, completeAgents: trace.completeAgents };
+    const was = new Map([...trace.workflows].map(([key, w]) => [key, { ...w }]));
     undo.push(() => {
-      trace.startWritten = was.startWritten;
-      trace.completeWritten = was.completeWritten;
-      trace.completeAgents = was.completeAgents;
+      trace.workflows = was;
     });
-    if (!trace.startWritten) {
-      records.push(
-        workflowEvent('workflow_start', trace.root?.startNs ?? trace.firstStartNs, trace.traceId, trace.sessionId, {
-          project_name: trace.workflowName ?? trace.serviceName,
-          agent_plan: [],
-          estimated_duration: null,
-        }),
-      );
-      trace.startWritten = true;
+    for (const facts of trace.spans.values()) {
+      if (facts.member || facts.agent === null || facts.invocation === null) continue;
+      const owner = this.ownerOf(trace, facts, flushing);
+      if (owner === undefined) continue;
+      facts.member = true;
+      const workflow = this.workflow(trace, owner);
+      workflow.agents = [...workflow.agents, facts.agent].sort((a, b) => compareNs(a.startNs, b.startNs));
+      const wrote = facts.writtenOwner;
+      undo.push(() => {
+        facts.member = false;
+        facts.writtenOwner = wrote;
+      });
+      if (wrote !== owner) {
+        facts.writtenOwner = owner;
+        records.push(invocationRecord({ ...facts.invocation, workflowId: workflowIdOf(trace, owner) }));
+      }
     }
-    for (const handoff of this.handoffs(trace, undo, flushing)) {
-      records.push(workflowEvent('agent_handoff', handoff.startNs, trace.traceId, trace.sessionId, { from_agent: handoff.from, to_agent: handoff.to, artifacts: [] }));
-    }
-    const executed = agentsExecuted(trace);
-    // An agent span from another process may come after the root: the completion is written
-    // again naming it (a later workflow_complete replaces the earlier one in every projection).
-    if (trace.root !== null && (!trace.completeWritten || executed.length > trace.completeAgents)) {
-      records.push(
-        workflowEvent('workflow_complete', trace.root.endNs, trace.traceId, trace.sessionId, {
-          duration_seconds: secondsBetween(trace.root.startNs, trace.root.endNs),
-          success: !trace.root.failed && !anyNodeFailed(trace),
-          agents_executed: executed,
-        }),
-      );
-      trace.completeWritten = true;
-      trace.completeAgents = executed.length;
+    const handoffs = this.handoffs(trace, undo, flushing);
+    for (const [key, workflow] of trace.workflows) {
+      if (workflow.agents.length === 0 && !workflow.startWritten) continue; // no agent in it (yet)
+      const span = key === TRACE_WORKFLOW ? null : (trace.spans.get(key)?.workflow ?? null);
+      const ends = key === TRACE_WORKFLOW ? trace.root : span;
+      if (ends === null && !flushing && !workflow.startWritten) continue;
+      const workflowId = workflowIdOf(trace, key);
+      const sessionId = span?.sessionId ?? trace.sessionId;
+      if (!workflow.startWritten) {
+        records.push(
+          workflowEvent('workflow_start', ends?.startNs ?? trace.firstStartNs, workflowId, sessionId, {
+            project_name: span?.projectName ?? trace.serviceName,
+            agent_plan: [],
+            estimated_duration: null,
+          }),
+        );
+        workflow.startWritten = true;
+      }
+      for (const handoff of handoffs.filter((h) => h.owner === key)) {
+        records.push(workflowEvent('agent_handoff', handoff.startNs, workflowId, sessionId, { from_agent: handoff.from, to_agent: handoff.to, artifacts: [] }));
+      }
+      const executed = agentsExecuted(workflow);
+      // An agent span from another process may come after the workflow's own span: the
+      // completion is written again naming it (a later workflow_complete replaces the earlier one).
+      if (ends !== null && (!workflow.completeWritten || executed.length > workflow.completeAgents)) {
+        records.push(
+          workflowEvent('workflow_complete', ends.endNs, workflowId, sessionId, {
+            duration_seconds: secondsBetween(ends.startNs, ends.endNs),
+            success: !ends.failed && !this.anyNodeFailed(trace, key),
+            agents_executed: executed,
+          }),
+        );
+        workflow.completeWritten = true;
+        workflow.completeAgents = executed.length;
+      }
     }
   }
 
+  private workflow(trace: TraceState, key: string): WorkflowState {
+    let workflow = trace.workflows.get(key);
+    if (workflow === undefined) {
+      workflow = { startWritten: false, completeWritten: false, completeAgents: 0, agents: [], priorAgents: [] };
+      trace.workflows.set(key, workflow);
+    }
+    return workflow;
+  }
+
   /**
-   * Hand-offs not yet written, in start order: explicit hand-off spans, and an agent span whose
-   * nearest agent ancestor is another agent (that agent handed it the work). When the chain up
-   * is not all in yet, the agent waits, unless `final` (a flush). An explicit hand-off and the parent chain
+   * The workflow a span belongs to: the nearest invoke_workflow span above it, else the trace;
+   * undefined while a span on the way is missing, unless `final` (a flush: the trace).
+   */
+  private ownerOf(trace: TraceState, facts: SpanFacts, final: boolean): string | undefined {
+    let parent = facts.parent;
+    for (let hops = 0; parent !== '' && hops < trace.spans.size; hops++) {
+      const above = trace.spans.get(parent);
+      if (above === undefined) return final ? TRACE_WORKFLOW : undefined;
+      if (above.workflow !== null) return parent;
+      parent = above.parent;
+    }
+    return TRACE_WORKFLOW;
+  }
+
+  /**
+   * Hand-offs not yet written, in start order, each with its workflow (the receiving side's):
+   * explicit hand-off spans, and an agent span whose nearest agent ancestor is another agent (that
+   * agent handed it the work). When the chain up (to the caller, and to the workflow) is not all
+   * in yet, it waits, unless `final` (a flush). An explicit hand-off and the parent chain
    * describing the same pair count once. Not final at the root span either: spans from other
    * processes may still bring a missing link; only a flush gives up on it.
    */
-  private handoffs(trace: TraceState, undo: Array<() => void>, final: boolean): Array<{ from: string; to: string; startNs: bigint }> {
-    const found: Array<{ from: string; to: string; startNs: bigint }> = [];
+  private handoffs(trace: TraceState, undo: Array<() => void>, final: boolean): Array<Handoff & { readonly owner: string }> {
+    const found: Array<Handoff & { readonly owner: string }> = [];
     const handle = (facts: SpanFacts) => {
       facts.handled = true;
       undo.push(() => {
@@ -296,8 +388,10 @@ export class TraceTranslator {
     };
     for (const facts of trace.spans.values()) {
       if (facts.handled || facts.handoff === null) continue;
+      const owner = this.ownerOf(trace, facts, final);
+      if (owner === undefined) continue;
       handle(facts);
-      found.push(facts.handoff);
+      found.push({ ...facts.handoff, owner });
       const key = pairKey(facts.handoff.from, facts.handoff.to);
       trace.explicitPairs.set(key, (trace.explicitPairs.get(key) ?? 0) + 1);
     }
@@ -305,24 +399,28 @@ export class TraceTranslator {
       if (facts.handled || facts.transferTo === null) continue;
       // ADK: the transfer's caller is the agent of the call_llm span the tool call sits under.
       const above = trace.spans.get(facts.parent);
-      if (above === undefined && !final) continue;
+      const owner = this.ownerOf(trace, facts, final);
+      if ((above === undefined || owner === undefined) && !final) continue;
       handle(facts);
       const from = above?.llmAgent ?? above?.agent?.name ?? null;
       if (from === null || from === facts.transferTo) continue;
-      found.push({ from, to: facts.transferTo, startNs: facts.startNs });
+      found.push({ from, to: facts.transferTo, startNs: facts.startNs, owner: owner ?? TRACE_WORKFLOW });
       const key = pairKey(from, facts.transferTo);
       trace.explicitPairs.set(key, (trace.explicitPairs.get(key) ?? 0) + 1);
     }
     for (const [spanId, facts] of trace.spans) {
       // A swarm span ends after all its nodes: once it is in, the order of its nodes is known.
       if (facts.handled || !facts.swarm) continue;
+      const owner = this.ownerOf(trace, facts, final);
+      if (owner === undefined) continue;
       handle(facts);
-      found.push(...swarmHandoffs(trace, spanId));
+      found.push(...swarmHandoffs(trace, spanId).map((h) => ({ ...h, owner })));
     }
     for (const facts of trace.spans.values()) {
       if (facts.handled || facts.agent === null) continue;
       const caller = this.callerOf(trace, facts);
-      if (caller === undefined && !final) continue;
+      const owner = this.ownerOf(trace, facts, final);
+      if ((caller === undefined || owner === undefined) && !final) continue;
       handle(facts);
       if (caller === undefined || caller === null || caller.name === facts.agent.name) continue;
       const key = pairKey(caller.name, facts.agent.name);
@@ -331,9 +429,9 @@ export class TraceTranslator {
         trace.explicitPairs.set(key, explicit - 1);
         continue;
       }
-      found.push({ from: caller.name, to: facts.agent.name, startNs: facts.agent.startNs });
+      found.push({ from: caller.name, to: facts.agent.name, startNs: facts.agent.startNs, owner: owner ?? TRACE_WORKFLOW });
     }
-    return found.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
+    return found.sort((a, b) => compareNs(a.startNs, b.startNs));
   }
 
   /** The nearest agent above, null when there is none, undefined while a span on the way is missing. */
@@ -350,12 +448,27 @@ export class TraceTranslator {
     return null;
   }
 
+  /** Strands ends its swarm span OK after a node failed (the swarm's result is FAILED): the node says it. */
+  private anyNodeFailed(trace: TraceState, key: string): boolean {
+    for (const facts of trace.spans.values()) if (facts.node?.failed === true && this.ownerOf(trace, facts, true) === key) return true;
+    return false;
+  }
+
   private forget(trace: TraceState): void {
     this.traces.delete(trace.traceId);
     this.spanCount -= trace.spans.size;
-    if (!trace.startWritten && !trace.completeWritten) return;
+    const workflows = new Map<string, { startWritten: boolean; completeWritten: boolean; agents: readonly string[] }>();
+    for (const [key, w] of trace.workflows) {
+      if (w.startWritten || w.completeWritten) workflows.set(key, { startWritten: w.startWritten, completeWritten: w.completeWritten, agents: agentsExecuted(w) });
+    }
+    if (workflows.size === 0) return;
+    // Which agents were written under an invoke_workflow span, so a late retry of one alone names it again.
+    const owners = new Map(trace.priorOwners);
+    for (const [spanId, facts] of trace.spans) {
+      if (facts.writtenOwner !== null && facts.writtenOwner !== TRACE_WORKFLOW && owners.size < MAX_REMEMBERED_OWNERS) owners.set(spanId, facts.writtenOwner);
+    }
     this.remembered.delete(trace.traceId);
-    this.remembered.set(trace.traceId, { startWritten: trace.startWritten, completeWritten: trace.completeWritten, agents: agentsExecuted(trace) });
+    this.remembered.set(trace.traceId, { workflows, owners });
     for (const oldest of this.remembered.keys()) {
       if (this.remembered.size <= this.limits.maxRememberedTraces) break;
       this.remembered.delete(oldest);
@@ -368,7 +481,7 @@ export class TraceTranslator {
  * by the agent invoked under it (its invoke_agent span), else by its node id; one agent is one
  * invocation, however many spans (node, invoke_agent) describe it.
  */
-function swarmHandoffs(trace: TraceState, swarmSpanId: string): Array<{ from: string; to: string; startNs: bigint }> {
+function swarmHandoffs(trace: TraceState, swarmSpanId: string): Handoff[] {
   const nodes: Array<{ spanId: string; startNs: bigint; name: string }> = [];
   for (const [spanId, facts] of trace.spans) {
     if (facts.parent === swarmSpanId && facts.node !== null) nodes.push({ spanId, startNs: facts.startNs, name: facts.node.id });
@@ -378,8 +491,8 @@ function swarmHandoffs(trace: TraceState, swarmSpanId: string): Array<{ from: st
     const node = nodes.find((n) => n.spanId === facts.parent);
     if (node !== undefined) node.name = facts.agent.name;
   }
-  nodes.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
-  const found: Array<{ from: string; to: string; startNs: bigint }> = [];
+  nodes.sort((a, b) => compareNs(a.startNs, b.startNs));
+  const found: Handoff[] = [];
   for (let i = 1; i < nodes.length; i++) {
     const [before, after] = [nodes[i - 1], nodes[i]];
     if (before !== undefined && after !== undefined && before.name !== after.name) found.push({ from: before.name, to: after.name, startNs: after.startNs });
@@ -387,16 +500,22 @@ function swarmHandoffs(trace: TraceState, swarmSpanId: string): Array<{ from: st
   return found;
 }
 
-/** Strands ends its swarm span OK after a node failed (the swarm's result is FAILED): the node says it. */
-function anyNodeFailed(trace: TraceState): boolean {
-  for (const facts of trace.spans.values()) if (facts.node?.failed === true) return true;
-  return false;
+/** Distinct agent names, by first start; bounded as the readers bound agents_executed. */
+function agentsExecuted(workflow: WorkflowState): string[] {
+  return [...new Set([...workflow.priorAgents, ...workflow.agents.map((a) => a.name)])].slice(0, MAX_LIST_ENTRIES);
 }
 
-/** Distinct agent names, by first start; bounded as the readers bound agents_executed. */
-function agentsExecuted(trace: TraceState): string[] {
-  return [...new Set([...trace.priorAgents, ...trace.agentsByStart.map((a) => a.name)])].slice(0, MAX_LIST_ENTRIES);
+/** The trace id for the trace's own workflow, `<trace id>-<span id>` for an invoke_workflow span's. */
+function workflowIdOf(trace: TraceState, key: string): string {
+  return key === TRACE_WORKFLOW ? trace.traceId : `${trace.traceId}-${key}`;
 }
+
+function compareNs(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Agents remembered per forgotten trace with the workflow span they were written under. */
+const MAX_REMEMBERED_OWNERS = MAX_LIST_ENTRIES;
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
