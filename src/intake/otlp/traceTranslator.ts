@@ -18,6 +18,12 @@ import { spanOutcome } from './spanOutcome.js';
  * limit) or pushed out by the memory cap is flushed early: its start and the hand-offs known so
  * far are written then, and it is remembered as flushed so a later root span adds only the
  * completion. Nothing is written twice for a trace the state still holds or remembers.
+ *
+ * A trace is one workflow, unless it holds `invoke_workflow` spans: each of those is a workflow
+ * of its own (id `<trace>-<span>`), completed when that span arrives, and an agent belongs to the
+ * nearest one above it. An agent written before its workflow span arrived named the trace; it is
+ * written once more, under the same invocation id, naming its workflow (a later record with the
+ * same id replaces the earlier one in every fold).
  */
 
 export interface TranslatorLimits {
