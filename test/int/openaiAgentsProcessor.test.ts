@@ -3,18 +3,20 @@
  * extension point, no network), traced through `oak-telemetry/openai-agents` into a dir; the
  * built CLI's stats, workflows and hand-offs on that dir equal what a person works out from the
  * scenario. Only `Date` is faked, so that every span's time is known: each model call takes 1 s,
- * each search 2 s, nothing else any time.
+ * each search 2 s, nothing else any time. A daemon (its own process, on the real clock) follows
+ * the dir from before the first record, and comes to a replay's answers.
  */
 import path from 'node:path';
 import { Agent, Runner, setTraceProcessors, setTracingDisabled, tool, Usage, type Model, type ModelRequest, type ModelResponse } from '@openai/agents';
 import { OakTracingProcessor } from 'oak-telemetry/openai-agents';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { readJsonLines } from '../support/daemonHarness.js';
+import { killAllDaemons, readJsonLines } from '../support/daemonHarness.js';
+import { expectDaemonEqualsReplay, startFollowingDaemon } from '../support/followingDaemon.js';
 import { runCliJson } from '../support/cliRunner.js';
 import { tempDirsPerTest } from '../support/tempDirs.js';
 
-const dirs = tempDirsPerTest();
+const dirs = tempDirsPerTest(killAllDaemons);
 const T0 = Date.UTC(2026, 11, 1, 0, 0, 0);
 const passSeconds = (s: number) => vi.setSystemTime(Date.now() + s * 1000);
 
@@ -46,9 +48,13 @@ class ScriptedModel implements Model {
   }
 }
 
-beforeEach(() => {
+/** From here on `Date` is the scenario's clock, at T0 (the daemon harness's waits need the real one). */
+function fakeClock(): void {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(T0);
+}
+
+beforeEach(() => {
   // The SDK turns its tracing off when NODE_ENV is test (vitest sets it).
   setTracingDisabled(false);
 });
@@ -61,6 +67,8 @@ afterEach(() => {
 describe('oak-telemetry/openai-agents with the real OpenAI Agents SDK', () => {
   it('a coordinator handing off to two specialists, a failing model and a failing tool give the hand-computed answers', async () => {
     const dir = dirs.make('oak-openai-agents-');
+    const following = await startFollowingDaemon(dir);
+    fakeClock();
     const processor = new OakTracingProcessor({ dir });
     setTraceProcessors([processor]);
 
@@ -96,6 +104,7 @@ describe('oak-telemetry/openai-agents with the real OpenAI Agents SDK', () => {
     const c = await new Runner({ groupId: 'conv-c', workflowName: 'report' }).run(coordinator, 'look it up');
     expect(c.finalOutput).toBe('nothing found');
     expect(processor.counts).toEqual({ written: 9 + 5 + 5, refused: 0, failed: 0 });
+    vi.useRealTimers();
 
     // A: coordinator 0-1, researcher 1-5 (model 1, search 2, model 1), coordinator 5-6, writer 6-7.
     // B: coordinator 100-101, writer 101-102 (failed). C: coordinator 200-201, researcher 201-205.
@@ -147,5 +156,8 @@ describe('oak-telemetry/openai-agents with the real OpenAI Agents SDK', () => {
       { from_agent: 'coordinator', to_agent: 'writer', handoffs: 2, workflows: 2, artifacts: 0, completed: 2, success_rate: 0.5 },
       { from_agent: 'researcher', to_agent: 'coordinator', handoffs: 1, workflows: 1, artifacts: 0, completed: 1, success_rate: 1 },
     ]);
+
+    // The daemon that followed the dir while the processor wrote agrees with a replay of it.
+    expect((await expectDaemonEqualsReplay(following)).stats.total_invocations).toBe(8);
   });
 });

@@ -3,7 +3,8 @@
  * `oak-telemetry receive --otlp` process: a coordinator LlmAgent with two specialist sub-agents,
  * models scripted through ADK's own extension point (a BaseLlm subclass), no network. ADK
  * delegates by the model calling `transfer_to_agent`; its spans go through ADK's own provider
- * set-up (maybeSetOtelProviders) to the real OTLP/protobuf exporter.
+ * set-up (maybeSetOtelProviders) to the real OTLP/protobuf exporter. A daemon follows the dir
+ * the receiver writes, from before the first span, and comes to a replay's answers.
  */
 import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
@@ -13,7 +14,8 @@ import { BaseLlm, FunctionTool, InMemoryRunner, LlmAgent, maybeSetOtelProviders,
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, DaemonProcess, ROOT } from '../support/daemonHarness.js';
+import { CLI, DaemonProcess, killAllDaemons, ROOT } from '../support/daemonHarness.js';
+import { expectDaemonEqualsReplay, startFollowingDaemon } from '../support/followingDaemon.js';
 import { TempDirs } from '../support/tempDirs.js';
 
 const run = promisify(execFile);
@@ -34,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await spans.shutdown();
   await receiver.kill9();
+  await killAllDaemons();
   dirs.removeAll();
 });
 
@@ -97,6 +100,7 @@ async function cliJson(command: string): Promise<unknown> {
 
 describe('Google ADK JS, its native OpenTelemetry spans into receive --otlp', () => {
   it('a coordinator transferring to two specialists, with a failing model and a failing tool, gives the hand-computed answers', async () => {
+    const following = await startFollowingDaemon(dir);
     await runScenario('none');
     await runScenario('model');
     await runScenario('tool');
@@ -127,5 +131,8 @@ describe('Google ADK JS, its native OpenTelemetry spans into receive --otlp', ()
     const pair = (from: string, to: string) => ({ from_agent: from, to_agent: to, handoffs: 3, workflows: 3, artifacts: 0, completed: 3, success_rate: 1 });
     expect(handoffs.pairs.items).toEqual([pair('coordinator', 'researcher'), pair('coordinator', 'writer'), pair('researcher', 'coordinator')]);
     expect(receiver.hasExited).toBe(false);
+
+    // The daemon that followed the dir while the spans came in agrees with a replay of it.
+    expect((await expectDaemonEqualsReplay(following)).stats.total_invocations).toBe(12);
   });
 });

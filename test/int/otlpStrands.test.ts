@@ -3,7 +3,8 @@
  * real `oak-telemetry receive --otlp` process: a swarm of a coordinator and two specialists,
  * models scripted through Strands' own extension point (a Model subclass), no network. The
  * spans leave through Strands' own set-up (setupTracer with the OTLP exporter, which reads
- * OTEL_EXPORTER_OTLP_ENDPOINT), the real OTLP/HTTP JSON exporter in its peer range.
+ * OTEL_EXPORTER_OTLP_ENDPOINT), the real OTLP/HTTP JSON exporter in its peer range. A daemon
+ * follows the dir the receiver writes, from before the first span, and comes to a replay's answers.
  */
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -12,7 +13,8 @@ import { Agent, Model, Swarm, tool, type BaseModelConfig, type Message, type Mod
 import { setupTracer } from '@strands-agents/sdk/telemetry';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, DaemonProcess, ROOT } from '../support/daemonHarness.js';
+import { CLI, DaemonProcess, killAllDaemons, ROOT } from '../support/daemonHarness.js';
+import { expectDaemonEqualsReplay, startFollowingDaemon } from '../support/followingDaemon.js';
 import { TempDirs } from '../support/tempDirs.js';
 
 const run = promisify(execFile);
@@ -34,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await provider.shutdown();
   await receiver.kill9();
+  await killAllDaemons();
   dirs.removeAll();
 });
 
@@ -100,6 +103,7 @@ async function cliJson(command: string): Promise<unknown> {
 
 describe('Strands Agents TS, its native OpenTelemetry spans into receive --otlp', () => {
   it('a swarm of a coordinator and two specialists, with a failing model and a failing tool, gives the hand-computed answers', async () => {
+    const following = await startFollowingDaemon(dir);
     // The swarm's own results: the writer's model failing fails the swarm; a failing tool is
     // answered to the model, which goes on.
     expect(await runScenario('none')).toBe('COMPLETED');
@@ -133,5 +137,8 @@ describe('Strands Agents TS, its native OpenTelemetry spans into receive --otlp'
       { from_agent: 'researcher', to_agent: 'writer', handoffs: 3, workflows: 3, artifacts: 0, completed: 3, success_rate: 2 / 3 },
     ]);
     expect(receiver.hasExited).toBe(false);
+
+    // The daemon that followed the dir while the spans came in agrees with a replay of it.
+    expect((await expectDaemonEqualsReplay(following)).stats.total_invocations).toBe(9);
   });
 });

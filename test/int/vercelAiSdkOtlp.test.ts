@@ -4,7 +4,8 @@
  * `oak-telemetry receive --otlp` process: a coordinator agent whose tools call two specialist
  * agents (a hand-off each), a run where a specialist's model fails, one where a tool fails. The
  * CLI's answers on the dir equal the hand-computed ones. Span times come from the OTel SDK's own
- * clock, so durations are checked for their order, not their value.
+ * clock, so durations are checked for their order, not their value. A daemon follows the dir
+ * from before the first span, and comes to a replay's answers.
  */
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -16,16 +17,18 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { stepCountIs, tool, ToolLoopAgent } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CLI, DaemonProcess, ROOT, readJsonLines } from '../support/daemonHarness.js';
+import { CLI, DaemonProcess, killAllDaemons, ROOT, readJsonLines } from '../support/daemonHarness.js';
+import { expectDaemonEqualsReplay, startFollowingDaemon } from '../support/followingDaemon.js';
 import { tempDirsPerTest } from '../support/tempDirs.js';
 
 const run = promisify(execFile);
-const dirs = tempDirsPerTest();
 const running: DaemonProcess[] = [];
-afterEach(async () => {
+// The processes are stopped before their dirs are removed.
+const dirs = tempDirsPerTest(async () => {
   for (const p of running.splice(0)) await p.kill9();
+  await killAllDaemons();
 });
 // The AI SDK nests its spans through the active context: without a context manager every span would be a root.
 const contextManager = new AsyncLocalStorageContextManager();
@@ -96,6 +99,7 @@ describe('receive --otlp with the real Vercel AI SDK', () => {
   it('a coordinator calling two specialist agents in its tools, a failing model and a failing tool give the hand-computed answers', async () => {
     const dir = dirs.make('oak-ai-sdk-');
     const url = await startReceiver(dir);
+    const following = await startFollowingDaemon(dir);
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'ai-sdk-app' }),
       spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${url}/v1/traces` }))],
@@ -158,5 +162,8 @@ describe('receive --otlp with the real Vercel AI SDK', () => {
       { from_agent: 'coordinator', to_agent: 'writer', handoffs: 2, workflows: 2, artifacts: 0, completed: 2, success_rate: 1 },
     ]);
     await provider.shutdown();
+
+    // The daemon that followed the dir while the spans came in agrees with a replay of it.
+    expect((await expectDaemonEqualsReplay(following)).stats.total_invocations).toBe(7);
   });
 });
