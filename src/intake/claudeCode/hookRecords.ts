@@ -83,3 +83,68 @@ export function workflowCompleteRecord(
     agents_executed: [...agentsExecuted],
   });
 }
+
+/** Task texts are cut to this many characters (an Agent prompt can be pages long). */
+export const MAX_TASK_CHARS = 2000;
+
+/** How a subagent run ended, as far as the facts say. */
+export interface SubagentOutcome {
+  readonly ended: boolean;
+  readonly endUs: number | null;
+  readonly durationSeconds: number | null;
+  readonly error: string | null;
+}
+
+/** The Agent tool call that started a subagent, as much of it as the record needs. */
+export interface DelegatingCall {
+  readonly description: string | null;
+  readonly prompt: string | null;
+  readonly delegatorId: string | null;
+}
+
+export function keyed(record: OutRecord, key: KeyedRecord['key']): KeyedRecord {
+  return { ...record, key };
+}
+
+/** "description: prompt" of the Agent call, cut to MAX_TASK_CHARS. */
+export function taskDescriptionOf(call: DelegatingCall | undefined): string {
+  if (call === undefined) return '';
+  const text = [call.description, call.prompt].filter((s): s is string => s !== null).join(': ');
+  return text.length > MAX_TASK_CHARS ? text.slice(0, MAX_TASK_CHARS - 1) + '\u2026' : text;
+}
+
+export interface SubagentRun {
+  readonly atUs: number;
+  readonly sessionId: string;
+  readonly id: string;
+  readonly type: string;
+  readonly agentType: string;
+  readonly call: DelegatingCall | undefined;
+  readonly toolUseId: string | null;
+  readonly workflowId: string;
+  readonly outcome: SubagentOutcome;
+}
+
+/**
+ * A subagent run's invocation record, keyed for the list of what was written; null when the same
+ * record was written already (`written`: the JSON last written for this id).
+ */
+export function subagentInvocation(run: SubagentRun, written: string | undefined): KeyedRecord | null {
+  const out = run.outcome;
+  const record = invocationRecord({
+    atUs: run.atUs,
+    sessionId: run.sessionId,
+    invocationId: run.id,
+    agentName: run.type,
+    agentType: run.agentType,
+    taskDescription: taskDescriptionOf(run.call),
+    parentInvocationId: run.call?.delegatorId ?? null,
+    workflowId: run.workflowId,
+    durationSeconds: out.durationSeconds,
+    status: !out.ended ? 'unknown' : out.error === null ? 'success' : 'failure',
+    errorMessage: out.error,
+    toolUseId: run.toolUseId,
+  });
+  const json = JSON.stringify(record.record);
+  return written === json ? null : keyed(record, { kind: 'invocation', id: run.id, json });
+}

@@ -1,5 +1,5 @@
 import { type HookPayload, taskNotification } from './hookPayload.js';
-import { handoffRecord, invocationRecord, type KeyedRecord, type OutRecord, workflowCompleteRecord, workflowStartRecord } from './hookRecords.js';
+import { handoffRecord, keyed, type KeyedRecord, type OutRecord, subagentInvocation, type SubagentOutcome, workflowCompleteRecord, workflowStartRecord } from './hookRecords.js';
 import type { AgentFact, Emitted, PromptFact, SessionState, ToolFact } from './sessionState.js';
 
 /** The main agent's name in hand-offs (it has no subagent type). */
@@ -7,7 +7,6 @@ export const MAIN_AGENT_NAME = 'main';
 /** agent_type of a subagent whose definition has no `category` (or no file: the built-in types). */
 export const DEFAULT_AGENT_TYPE = 'subagent';
 /** Longest task_description written: a prompt can be pages long, the record stays small. */
-export const MAX_TASK_CHARS = 2000;
 /** The error of a subagent still running when its session ended. */
 export const ENDED_WITH_SESSION = 'the session ended before the subagent did';
 
@@ -178,14 +177,7 @@ function workflowOf(state: SessionState, views: Map<string, AgentView>, promptKe
   return workflowOf(state, views, via ?? null, depth + 1);
 }
 
-interface Outcome {
-  readonly ended: boolean;
-  readonly endUs: number | null;
-  readonly durationSeconds: number | null;
-  readonly error: string | null;
-}
-
-function outcomeOf(state: SessionState, view: AgentView): Outcome {
+function outcomeOf(state: SessionState, view: AgentView): SubagentOutcome {
   const fact = state.agents.get(view.id);
   const result = view.tool?.fact.result ?? null;
   const agentEnd = fact?.end ?? null;
@@ -198,13 +190,6 @@ function outcomeOf(state: SessionState, view: AgentView): Outcome {
   const start = view.startUs ?? endUs;
   const durationSeconds = measured !== null ? measured / 1000 : Math.max(0, endUs - start) / 1e6;
   return { ended: true, endUs, durationSeconds, error };
-}
-
-function taskDescription(tool: ToolFact | undefined): string {
-  if (tool === undefined) return '';
-  const parts = [tool.description, tool.prompt].filter((s): s is string => s !== null);
-  const text = parts.join(': ');
-  return text.length > MAX_TASK_CHARS ? text.slice(0, MAX_TASK_CHARS - 1) + '\u2026' : text;
 }
 
 interface WorkflowView {
@@ -240,7 +225,7 @@ function emit(state: SessionState): Translation {
     records.push(keyed(workflowStartRecord(wf.prompt.atUs, wf.id, sid, wf.prompt.projectName), { kind: 'start', id: wf.id }));
   }
 
-  const outcomes = new Map<string, Outcome>();
+  const outcomes = new Map<string, SubagentOutcome>();
   for (const view of views.values()) outcomes.set(view.id, outcomeOf(state, view));
   // Invocations and hand-offs are written only once their workflow is known: a payload that comes
   // after its session's state was cleaned up must not replace a complete record with a poorer one.
@@ -249,22 +234,21 @@ function emit(state: SessionState): Translation {
     if (wf === undefined || view.type === null) continue;
     const out = outcomes.get(view.id)!;
     const tool = view.tool?.fact;
-    const record = invocationRecord({
-      atUs: view.startUs ?? out.endUs ?? 0,
-      sessionId: sid,
-      invocationId: view.id,
-      agentName: view.type,
-      agentType: view.category ?? DEFAULT_AGENT_TYPE,
-      taskDescription: taskDescription(tool),
-      parentInvocationId: tool?.delegatorId ?? null,
-      workflowId: wf,
-      durationSeconds: out.durationSeconds,
-      status: !out.ended ? 'unknown' : out.error === null ? 'success' : 'failure',
-      errorMessage: out.error,
-      toolUseId: view.tool?.id ?? null,
-    });
-    const json = JSON.stringify(record.record);
-    if (state.emitted.invocations.get(view.id) !== json) records.push(keyed(record, { kind: 'invocation', id: view.id, json }));
+    const invocation = subagentInvocation(
+      {
+        atUs: view.startUs ?? out.endUs ?? 0,
+        sessionId: sid,
+        id: view.id,
+        type: view.type,
+        agentType: view.category ?? DEFAULT_AGENT_TYPE,
+        call: tool,
+        toolUseId: view.tool?.id ?? null,
+        workflowId: wf,
+        outcome: out,
+      },
+      state.emitted.invocations.get(view.id),
+    );
+    if (invocation !== null) records.push(invocation);
     if (tool !== undefined && !state.emitted.handoffs.has(view.id)) {
       const from = tool.delegatorId === null ? MAIN_AGENT_NAME : (tool.delegatorType ?? views.get(tool.delegatorId)?.type ?? MAIN_AGENT_NAME);
       records.push(keyed(handoffRecord(view.startUs ?? tool.atUs, wf, sid, from, view.type), { kind: 'handoff', id: view.id }));
@@ -290,7 +274,7 @@ function emit(state: SessionState): Translation {
  * outlived a Stop has had its task notification (the main agent wakes up for it). SessionEnd
  * closes it with what is known.
  */
-function completion(state: SessionState, wf: WorkflowView, outcomes: Map<string, Outcome>): OutRecord | null {
+function completion(state: SessionState, wf: WorkflowView, outcomes: Map<string, SubagentOutcome>): OutRecord | null {
   const ended = state.endedAtUs !== null;
   const notified = new Set<string>();
   for (const key of wf.prompts) {
@@ -324,10 +308,6 @@ function completion(state: SessionState, wf: WorkflowView, outcomes: Map<string,
     .sort(byTime((a) => [a.startUs ?? Infinity, a.id]))
     .map((a) => a.type!);
   return workflowCompleteRecord(endUs, wf.id, state.sessionId, Math.max(0, endUs - wf.prompt.atUs) / 1e6, success, names);
-}
-
-function keyed(record: OutRecord, key: KeyedRecord['key']): KeyedRecord {
-  return { ...record, key };
 }
 
 /** Notes in the state that a record was appended, so it is not written again. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { handoffRecord, invocationRecord, type KeyedRecord, type OutRecord, workflowCompleteRecord, workflowStartRecord } from '../claudeCode/hookRecords.js';
-import { DEFAULT_AGENT_TYPE, ENDED_WITH_SESSION, MAIN_AGENT_NAME, MAX_TASK_CHARS } from '../claudeCode/translateHook.js';
+import { handoffRecord, keyed, type KeyedRecord, type OutRecord, subagentInvocation, type SubagentOutcome, workflowCompleteRecord, workflowStartRecord } from '../claudeCode/hookRecords.js';
+import { DEFAULT_AGENT_TYPE, ENDED_WITH_SESSION, MAIN_AGENT_NAME } from '../claudeCode/translateHook.js';
 import type { CcAgent, CcPrompt, CcSession, CcTool } from './claudeCodeFacts.js';
 
 /**
@@ -26,19 +26,12 @@ interface AgentView {
   readonly startUs: number;
 }
 
-interface Outcome {
-  readonly ended: boolean;
-  readonly endUs: number | null;
-  readonly durationSeconds: number | null;
-  readonly error: string | null;
-}
-
 export function deriveRecords(session: CcSession, ctx: DeriveContext): KeyedRecord[] {
   const promptByTrace = new Map<string, string>();
   for (const [id, p] of session.prompts) if (p.traceId !== '') promptByTrace.set(p.traceId, id);
   const toolPrompt = (t: CcTool): string | null => t.promptId ?? promptByTrace.get(t.traceId) ?? null;
   const views = agentViews(session, toolPrompt);
-  const outcomes = new Map<string, Outcome>();
+  const outcomes = new Map<string, SubagentOutcome>();
   for (const view of views.values()) outcomes.set(view.id, outcomeOf(session, view, ctx.flushing));
   const notifications = notificationsOf(session, views);
   const workflowOf = (promptId: string | null, depth = 0): string | null => {
@@ -84,24 +77,22 @@ export function deriveRecords(session: CcSession, ctx: DeriveContext): KeyedReco
   for (const view of [...views.values()].sort(byStart)) {
     const wf = agentWorkflow.get(view.id);
     if (wf === undefined || view.type === null) continue;
-    const out = outcomes.get(view.id)!;
     const tool = view.tool?.fact;
-    const record = invocationRecord({
-      atUs: view.startUs,
-      sessionId: sid,
-      invocationId: view.id,
-      agentName: view.type,
-      agentType: ctx.categoryOf(view.type, session.projectDir) ?? DEFAULT_AGENT_TYPE,
-      taskDescription: taskDescription(tool),
-      parentInvocationId: tool?.delegatorId ?? null,
-      workflowId: wf,
-      durationSeconds: out.durationSeconds,
-      status: !out.ended ? 'unknown' : out.error === null ? 'success' : 'failure',
-      errorMessage: out.error,
-      toolUseId: view.tool?.id ?? null,
-    });
-    const json = JSON.stringify(record.record);
-    if (session.emitted.invocations.get(view.id) !== json) records.push(keyed(record, { kind: 'invocation', id: view.id, json }));
+    const invocation = subagentInvocation(
+      {
+        atUs: view.startUs,
+        sessionId: sid,
+        id: view.id,
+        type: view.type,
+        agentType: ctx.categoryOf(view.type, session.projectDir) ?? DEFAULT_AGENT_TYPE,
+        call: tool,
+        toolUseId: view.tool?.id ?? null,
+        workflowId: wf,
+        outcome: outcomes.get(view.id)!,
+      },
+      session.emitted.invocations.get(view.id),
+    );
+    if (invocation !== null) records.push(invocation);
     if (tool === undefined || session.emitted.handoffs.has(view.id)) continue;
     const from = tool.delegatorId === null ? MAIN_AGENT_NAME : (session.agents.get(tool.delegatorId)?.type ?? (ctx.flushing ? MAIN_AGENT_NAME : null));
     // A delegating subagent whose type is not in yet: its own events bring it.
@@ -175,7 +166,7 @@ function launchedInBackground(tool: CcTool | null, agent: CcAgent): boolean {
   return endSeq === undefined || result.seq < endSeq || agent.completed?.isAsync === true;
 }
 
-function outcomeOf(session: CcSession, view: AgentView, flushing: boolean): Outcome {
+function outcomeOf(session: CcSession, view: AgentView, flushing: boolean): SubagentOutcome {
   const { fact: agent } = view;
   const tool = view.tool?.fact ?? null;
   const toolError = tool?.result?.error ?? tool?.spanError ?? null;
@@ -230,7 +221,7 @@ function notificationsOf(session: CcSession, views: Map<string, AgentView>): Map
 function completion(
   session: CcSession,
   wf: { id: string; prompt: CcPrompt; prompts: readonly CcPrompt[]; agents: readonly AgentView[] },
-  outcomes: Map<string, Outcome>,
+  outcomes: Map<string, SubagentOutcome>,
   flushing: boolean,
 ): OutRecord | null {
   let turnsEndUs = -Infinity;
@@ -260,12 +251,6 @@ function completion(
   return workflowCompleteRecord(endUs, wf.id, session.sessionId, Math.max(0, endUs - wf.prompt.atUs) / 1e6, success, names);
 }
 
-function taskDescription(tool: CcTool | undefined): string {
-  if (tool === undefined) return '';
-  const text = [tool.description, tool.prompt].filter((s): s is string => s !== null).join(': ');
-  return text.length > MAX_TASK_CHARS ? text.slice(0, MAX_TASK_CHARS - 1) + '\u2026' : text;
-}
-
 function byStart(a: AgentView, b: AgentView): number {
   return a.startUs - b.startUs || cmp(a.id, b.id);
 }
@@ -274,6 +259,3 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function keyed(record: OutRecord, key: KeyedRecord['key']): KeyedRecord {
-  return { ...record, key };
-}
