@@ -16,6 +16,7 @@ import {
   makeClaudeProject,
   readDumpedPayloads,
   replaceOwnHookCommands,
+  agentCall,
   runClaude,
   type ClaudeProject,
 } from '../support/claudeCode.js';
@@ -52,10 +53,6 @@ const CAPTURED_KEYS: Record<string, string[]> = {
   SessionEnd: ['session_id', 'cwd', 'hook_event_name', 'reason'],
 };
 
-const agentCall = (description: string, subagentType: string, background = true) => ({
-  name: 'Agent',
-  input: { description, prompt: `${description}, then report back.`, subagent_type: subagentType, ...(background ? {} : { run_in_background: false }) },
-});
 
 /** Sets up the project with init's hooks, swapped for the payload dump; returns where payloads land. */
 function project(): { project: ClaudeProject; dump: string } {

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectBuilt, runCliJson } from '../support/cliRunner.js';
-import { claudeMissing, initHooks, makeClaudeProject, runClaude, type AgentDefinition, type ClaudeProject } from '../support/claudeCode.js';
+import { agentCall, answered, claudeMissing, initHooks, makeClaudeProject, runClaude, type AgentDefinition, type ClaudeProject } from '../support/claudeCode.js';
 import { CLI, DaemonProcess, ROOT, readJsonLines } from '../support/daemonHarness.js';
 import { startFakeAnthropic, type FakeAnthropic, type ModelCall, type Reply } from '../support/fakeAnthropic.js';
 import { tempDirsPerTest } from '../support/tempDirs.js';
@@ -33,15 +33,7 @@ beforeAll(() => {
   if (claudeMissing === undefined) expectBuilt();
 });
 
-const agentCall = (description: string, subagentType: string, background: boolean) => ({
-  name: 'Agent',
-  input: { description, prompt: `${description}, then report back.`, subagent_type: subagentType, ...(background ? {} : { run_in_background: false }) },
-});
 
-function answered(call: ModelCall): boolean {
-  const last = call.body.messages?.at(-1);
-  return last !== undefined && Array.isArray(last.content) && last.content.some((b) => b.type === 'tool_result');
-}
 
 const SCENARIOS: Record<string, (call: ModelCall) => Reply> = {
   'a subagent that delegates to another': (call) => {

@@ -21,6 +21,8 @@ import {
   writeProjectSettings,
   dumpCommand,
   readDumpedPayloads,
+  agentCall,
+  answered,
   type AgentDefinition,
   type ClaudeProject,
 } from '../support/claudeCode.js';
@@ -48,16 +50,7 @@ beforeAll(() => {
   if (skipReason === undefined) expectBuilt();
 });
 
-const agentCall = (description: string, subagentType: string, background: boolean) => ({
-  name: 'Agent',
-  input: { description, prompt: `${description}, then report back.`, subagent_type: subagentType, ...(background ? {} : { run_in_background: false }) },
-});
 
-/** True once this agent's conversation got the result of the tool call it made last. */
-function answered(call: ModelCall): boolean {
-  const last = call.body.messages?.at(-1);
-  return last !== undefined && Array.isArray(last.content) && last.content.some((b) => b.type === 'tool_result');
-}
 
 interface Session {
   readonly project: ClaudeProject;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { CLAUDE_BIN, createClaudeProject, shellQuote, type AgentDefinition, type ClaudeProject } from '../../scripts/support/claudeCode.js';
 import { runCli } from './cliRunner.js';
 import type { TempDirs } from './tempDirs.js';
+import type { ModelCall } from './fakeAnthropic.js';
 
 export * from '../../scripts/support/claudeCode.js';
 
@@ -62,4 +63,16 @@ export function replaceOwnHookCommands(project: ClaudeProject, command: string):
     }
   }
   fs.writeFileSync(file, JSON.stringify(settings, null, 2) + '\n');
+}
+
+/** The model's call of the Agent tool; `background: false` runs the subagent in the foreground. */
+export const agentCall = (description: string, subagentType: string, background = true) => ({
+  name: 'Agent',
+  input: { description, prompt: `${description}, then report back.`, subagent_type: subagentType, ...(background ? {} : { run_in_background: false }) },
+});
+
+/** True once this agent's conversation got the result of the tool call it made last. */
+export function answered(call: ModelCall): boolean {
+  const last = call.body.messages?.at(-1);
+  return last !== undefined && Array.isArray(last.content) && last.content.some((b) => b.type === 'tool_result');
 }
