@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { buildDaemonCommand } from './daemonCommand.js';
 import { buildGenerateCommand } from './generateCommand.js';
+import { buildHistoryCommands } from './historyCommand.js';
 import { buildInitCommand } from './initCommand.js';
 import { buildLogCommand } from './logCommand.js';
 import { buildQueryCommands } from './queryCommands.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     );
   for (const cmd of buildQueryCommands()) program.addCommand(cmd);
   for (const cmd of buildWorkflowViewCommands()) program.addCommand(cmd);
+  for (const cmd of buildHistoryCommands()) program.addCommand(cmd);
   program.addCommand(buildReportCommand());
   program.addCommand(buildValidateCommand());
   program.addCommand(buildLogCommand());

@@ -11,7 +11,7 @@ import type { EventStream } from './eventStream.js';
 import { HeavyAnswers, Overloaded } from './heavyAnswers.js';
 import * as limits from './limits.js';
 import type { DaemonMetrics } from './metrics.js';
-import { BadParameter, QUERY_SCHEMAS, timeParam, type WorkflowViewQuery } from './queryParams.js';
+import { BadParameter, type HistoryQuery, QUERY_SCHEMAS, timeParam, type WorkflowViewQuery } from './queryParams.js';
 
 /** What the API reads from the running daemon. */
 export interface ApiSource {
@@ -174,6 +174,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     q.bottlenecks(source.state(), { ...viewArgs(query), thresholdPct: query.threshold }),
     PER_VERSION,
   );
+  route<HistoryQuery>('/api/v1/history', QUERY_SCHEMAS.history, (query) => {
+    nowOf(query.now);
+    const optionalTime = (name: string, raw: string | undefined) => (raw === undefined ? undefined : timeParam(name, raw, () => 0));
+    return q.history(source.state(), { bucket: query.bucket ?? 'auto', project: query.project, sinceUs: optionalTime('since', query.since), untilUs: optionalTime('until', query.until) });
+  }, PER_VERSION);
+  // null for an unknown workflow, as `timeline --json` prints it.
+  route<{ now?: string }>('/api/v1/workflows/:id/timeline', QUERY_SCHEMAS.none, (query, params) => (nowOf(query.now), q.timeline(source.state(), params.id as string)), PER_VERSION);
 
   const metrics = options.metrics;
   if (metrics !== undefined) {

@@ -5,6 +5,7 @@ import { FirstSeenCounts } from '../projections/store/firstSeenCounts.js';
 import { type LedgerData, ledgerFromData, ledgerToData } from '../projections/folds/ledger.js';
 import * as openWorkflows from '../projections/folds/openWorkflows.js';
 import * as rollingSuccess from '../projections/folds/rollingSuccess.js';
+import * as runHistory from '../projections/folds/runHistory.js';
 import * as statistics from '../projections/folds/statistics.js';
 import { StringExtremes } from '../projections/store/stringExtremes.js';
 import type { EventCounts, TelemetryState } from '../projections/folds/telemetryState.js';
@@ -52,6 +53,7 @@ const SCHEMAS: Readonly<Record<string, number>> = {
   open: openWorkflows.schemaVersion,
   rolling: rollingSuccess.schemaVersion,
   details: workflowDetails.schemaVersion,
+  history: runHistory.schemaVersion,
   // What decode lets through (src/decode/limits.ts): a state folded under older rules may hold
   // lines these reject (a 1 MB agent name, a negative duration), which a replay would not.
   decode: 2,
@@ -67,6 +69,7 @@ export function encodeState(state: TelemetryState): Buffer {
     open: openWorkflows.toData(state.open),
     rolling: state.rolling,
     details: workflowDetails.toData(state.details),
+    history: state.history,
     counts: state.counts,
   };
   const payload = serialize(data);
@@ -128,6 +131,7 @@ interface StateData {
   readonly open: openWorkflows.OpenWorkflowsData;
   readonly rolling: rollingSuccess.RollingSuccessState;
   readonly details: workflowDetails.WorkflowDetailsData;
+  readonly history: runHistory.RunHistoryState;
   readonly counts: EventCounts;
 }
 
@@ -143,6 +147,7 @@ function fromData(data: StateData): TelemetryState {
     open: openWorkflows.fromData(data.open),
     rolling: data.rolling,
     details: workflowDetails.fromData(data.details),
+    history: data.history,
     counts: data.counts,
   };
 }

@@ -5,6 +5,8 @@ import * as coordinationGaps from '../projections/views/coordinationGaps.js';
 import * as estimateAccuracy from '../projections/views/estimateAccuracy.js';
 import * as handoffsView from '../projections/views/handoffs.js';
 import * as overheadView from '../projections/views/overhead.js';
+import * as runHistory from '../projections/views/runHistory.js';
+import * as workflowTimeline from '../projections/views/workflowTimeline.js';
 import * as openWorkflows from '../projections/folds/openWorkflows.js';
 import { rankAgents, type RankedAgent } from '../projections/views/ranking.js';
 import * as rollingSuccess from '../projections/folds/rollingSuccess.js';
@@ -118,4 +120,14 @@ export function bottlenecks(
     limit: args.limit ?? Infinity,
     thresholdPct: args.thresholdPct ?? DEFAULT_OVERHEAD_THRESHOLD_PCT,
   });
+}
+
+/** Runs, success rate and overhead per hour or day of the data's own time (see docs/history.md). */
+export function history(state: TelemetryState, args: runHistory.HistoryArgs = {}): runHistory.HistoryView {
+  return runHistory.query(state.history, state.overhead, state.timings, state.details, state.ledger, args);
+}
+
+/** One workflow's agents on its time axis, with the gaps and idle time between them; null when unknown. */
+export function timeline(state: TelemetryState, workflowId: string): workflowTimeline.TimelineView | null {
+  return workflowTimeline.query(state.ledger, state.timings, state.details, workflowId);
 }

@@ -3,6 +3,7 @@ import * as coordinationOverhead from './coordinationOverhead.js';
 import { initialLedger, type LedgerState, resolveChange } from './ledger.js';
 import * as openWorkflows from './openWorkflows.js';
 import * as rollingSuccess from './rollingSuccess.js';
+import * as runHistory from './runHistory.js';
 import * as statistics from './statistics.js';
 import * as workflowDetails from './workflowDetails.js';
 import * as workflowStats from './workflowStats.js';
@@ -23,6 +24,8 @@ export interface TelemetryState {
   readonly open: openWorkflows.OpenWorkflowsState;
   readonly rolling: rollingSuccess.RollingSuccessState;
   readonly details: workflowDetails.WorkflowDetailsState;
+  /** Runs per agent per hour of the data's own time: `history` and the dashboard's charts. */
+  readonly history: runHistory.RunHistoryState;
   readonly counts: EventCounts;
 }
 
@@ -44,6 +47,7 @@ export function initialState(): TelemetryState {
     open: openWorkflows.initial(),
     rolling: rollingSuccess.initial(),
     details: workflowDetails.initial(),
+    history: runHistory.initial(),
     counts: { invocations: 0, metrics: 0, workflowEvents: 0, unknownEventKinds: 0 },
   };
 }
@@ -69,5 +73,6 @@ export function applyEvent(state: TelemetryState, event: TelemetryEvent): Teleme
   openWorkflows.apply(state.open, change);
   rollingSuccess.apply(state.rolling, change);
   workflowDetails.apply(state.details, change);
+  runHistory.apply(state.history, change);
   return state;
 }
