@@ -8,7 +8,7 @@ import { oneLine } from './terminalText.js';
 /** The busiest agents of a bucket shown in its row; the JSON has every agent. */
 const AGENTS_PER_ROW = 2;
 /** Widest an agent name may be in a row before it is cut (with an ellipsis). */
-const AGENT_NAME_WIDTH = 14;
+const AGENT_NAME_WIDTH = 12;
 
 function cut(text: string, width: number): string {
   const chars = [...oneLine(text)];
@@ -41,9 +41,11 @@ export function renderHistory(view: HistoryView): string {
   });
   const undated = view.undated_runs > 0 ? ` (${view.undated_runs} undated, left out)` : '';
   return [
-    `${view.runs} runs per ${view.bucket} (UTC) from ${view.from} to ${view.to}${undated}`,
+    `${view.runs} runs per ${view.bucket} (UTC) from ${bucketLabel(view.from ?? '', hourly)} to ${bucketLabel(view.to ?? '', hourly)}${undated}`,
     '',
-    renderTable([hourly ? 'Hour' : 'Day', 'Runs', 'Success', 'Overhead', 'Workflows', 'Busiest agents'], rows),
+    renderTable([hourly ? 'Hour' : 'Day', 'Runs', 'Success', 'Overhead', 'Done', 'Busiest agents'], rows),
+    '',
+    'Overhead: of the workflows completed in the bucket (Done), as in `overhead`.',
   ].join('\n');
 }
 
@@ -51,8 +53,9 @@ export function renderTimeline(view: TimelineView | null, workflowId: string): s
   if (view === null) return `No workflow ${JSON.stringify(oneLine(workflowId))} in the telemetry.`;
   const secs = (value: number | null) => (value === null ? '-' : duration(value));
   const head = [
-    `Workflow ${oneLine(view.workflow_id)}${view.project === null ? '' : ` (${oneLine(view.project)})`}: ${view.invocations} invocations`,
-    `  span ${secs(view.span_seconds)}, no agent running ${secs(view.coordination_seconds)}: idle before ${secs(view.idle_before_seconds)}, gaps ${secs(view.total_gap_seconds)}, idle after ${secs(view.idle_after_seconds)}`,
+    `Workflow ${cut(view.workflow_id, 32)}${view.project === null ? '' : ` (${cut(view.project, 14)})`}: ${view.invocations} invocations`,
+    `  span ${secs(view.span_seconds)}, no agent running ${secs(view.coordination_seconds)}:`,
+    `  idle before ${secs(view.idle_before_seconds)}, gaps ${secs(view.total_gap_seconds)}, idle after ${secs(view.idle_after_seconds)}`,
     '',
   ];
   const rows = view.bars.map((bar) => [

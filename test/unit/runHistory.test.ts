@@ -4,6 +4,7 @@
  * `stats`, `overhead` and `gaps` are the same numbers.
  */
 import { describe, expect, it } from 'vitest';
+import { renderHistory, renderTimeline } from '../../src/cli/renderHistory.js';
 import * as q from '../../src/queries/telemetryQueries.js';
 import { complete, fold, invocation, update, us, workflowStart } from '../support/events.js';
 
@@ -116,5 +117,20 @@ describe('timeline', () => {
 
   it('null for a workflow nothing names', () => {
     expect(q.timeline(fold(w1), 'w9')).toBeNull();
+  });
+});
+
+describe('history and timeline tables', () => {
+  it('fit 80 columns with long agent names and busy hours', () => {
+    const long = 'an-agent-with-a-really-long-descriptive-name';
+    const W_LONG = `workflow-${'x'.repeat(200)}`;
+    const events = Array.from({ length: 400 }, (_, i) =>
+      invocation({ agentName: `${long}-${i % 3}`, workflowId: W_LONG, timestamp: day(10 + (i % 2), `${String(Math.floor(i / 6) % 24).padStart(2, '0')}:00:00`), durationSeconds: 10 }),
+    );
+    const state = fold([workflowStart({ workflowId: W_LONG, projectName: 'a project with a long name', timestamp: day(10, '00:00:00') }), ...events]);
+    for (const text of [renderHistory(q.history(state, { bucket: 'day' })), renderHistory(q.history(state, { bucket: 'hour' })), renderTimeline(q.timeline(state, W_LONG), W_LONG)]) {
+      const widest = Math.max(...text.split('\n').map((line) => [...line].length));
+      expect(widest, text).toBeLessThanOrEqual(80);
+    }
   });
 });
