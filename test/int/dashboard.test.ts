@@ -150,6 +150,15 @@ describe('dashboard', () => {
     expect(await page.getAttribute('#overhead-chart', 'data-points')).toBe(String(project.buckets.length));
     await page.selectOption('#project', '');
     await page.waitForFunction((runs) => document.getElementById('history-summary')?.textContent?.startsWith(`${runs} runs`), history.runs);
+    // more telemetry: the charts follow without a reload, to what the API says then
+    new Workload(dir, 'later').workflows(3);
+    await expect
+      .poll(async () => {
+        const runs = (await api<History>('/api/v1/history')).runs;
+        const shown = Number((await page.textContent('#history-summary'))?.match(/^(\d+) runs/)?.[1]);
+        return runs > history.runs && shown === runs;
+      }, { timeout: 15_000 })
+      .toBe(true);
 
     const shoot = async (name: string) => {
       await page.evaluate(() => {

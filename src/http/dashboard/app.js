@@ -40,6 +40,9 @@ const filters = { project: '', rangeDays: '' };
 let picks = [];
 let viewsFor = null;
 let viewsBusy = false;
+/** Asked again while the views were being fetched: fetch again once they are. */
+let viewsStale = false;
+let viewsTimer = null;
 const VIEW_REFRESH_MS = 3000;
 let viewsAt = 0;
 
@@ -53,7 +56,20 @@ function sinceOf(history) {
 
 async function refreshViews(snapshot, force = false) {
   const key = `${snapshot.health?.events_applied}|${filters.project}|${filters.rangeDays}`;
-  if (viewsBusy || (!force && (key === viewsFor || Date.now() - viewsAt < VIEW_REFRESH_MS))) return;
+  if (!force && key === viewsFor) return;
+  if (viewsBusy) {
+    viewsStale = true;
+    return;
+  }
+  // At most one fetch per VIEW_REFRESH_MS while events pour in; the last snapshot is never left out.
+  const wait = VIEW_REFRESH_MS - (Date.now() - viewsAt);
+  if (!force && wait > 0) {
+    viewsTimer ??= setTimeout(() => {
+      viewsTimer = null;
+      if (lastSnapshot !== null) void refreshViews(lastSnapshot);
+    }, wait);
+    return;
+  }
   viewsBusy = true;
   viewsAt = Date.now();
   try {
@@ -72,6 +88,10 @@ async function refreshViews(snapshot, force = false) {
     renderPicks(gaps, estimates);
   } finally {
     viewsBusy = false;
+  }
+  if (viewsStale && lastSnapshot !== null) {
+    viewsStale = false;
+    void refreshViews(lastSnapshot);
   }
 }
 
