@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { buildDaemonCommand } from './daemonCommand.js';
+import { buildExportCommand } from './exportCommand.js';
 import { buildGenerateCommand } from './generateCommand.js';
 import { buildInitCommand } from './initCommand.js';
 import { buildLogCommand } from './logCommand.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   for (const cmd of buildWorkflowViewCommands()) program.addCommand(cmd);
   program.addCommand(buildReportCommand());
   program.addCommand(buildValidateCommand());
+  program.addCommand(buildExportCommand());
   program.addCommand(buildLogCommand());
   program.addCommand(buildInitCommand());
   program.addCommand(buildDaemonCommand());
