@@ -69,7 +69,8 @@ export function buildDaemonCommand(): Command {
           otlp: { listen: opts.otlp, token: opts.otlpToken },
         },
       });
-      if (config.nats.url === null) telemetryDirFor(config.dir, opts.createDir === true);
+      // With --otlp the daemon also writes the dir (as `receive` and `log` do, which create it).
+      if (config.nats.url === null) telemetryDirFor(config.dir, opts.createDir === true || config.otlp.listen !== null);
       const log = createLogger(config.logLevel);
       const daemon = new Daemon(settingsFrom(config), log);
       // Listening from the start: a signal during the start-up catch-up also ends cleanly.

@@ -94,9 +94,12 @@ describe('the long-running readers on a directory that does not exist', () => {
     expect(fs.existsSync(dir)).toBe(false);
   });
 
-  it('daemon --create-dir creates it and follows it', async () => {
-    const dir = path.join(work, 'created', 'telemetry');
-    const child = spawn(process.execPath, [CLI, 'daemon', '--dir', dir, '--create-dir', '--http', 'off'], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  it.each([
+    ['--create-dir', ['--create-dir']],
+    ['--otlp (the daemon then writes the dir, as receive does)', ['--otlp', '127.0.0.1:0']],
+  ])('daemon %s creates it and follows it', async (name, flags) => {
+    const dir = path.join(work, `created-${flags[0]}`, 'telemetry');
+    const child = spawn(process.execPath, [CLI, 'daemon', '--dir', dir, ...flags, '--http', 'off'], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     let out = '';
     await new Promise<void>((resolve, reject) => {
