@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { CLI, cliEnv, expectBuilt, ROOT } from '../support/cliRunner.js';
 import { tempDirsPerTest } from '../support/tempDirs.js';
 
@@ -37,6 +37,8 @@ describe.skipIf(noScript !== null)(`the daemon on a terminal${noScript === null 
         check();
         void exited.then((code) => reject(new Error(`exited (${code}) before "${text}": ${out}`)));
       });
+    // A failed wait must not leave the daemon running: script ends its session (and the daemon) on SIGTERM.
+    onTestFailed(() => void child.kill('SIGTERM'));
     await waitFor('Ctrl-C stops it');
     const start = out.split(/\r?\n/).filter((l) => l !== '');
     expect(start.length, out).toBeLessThanOrEqual(12);
