@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { buildDaemonCommand } from './daemonCommand.js';
+import { buildExportCommand } from './exportCommand.js';
 import { buildGenerateCommand } from './generateCommand.js';
 import { buildHistoryCommands } from './historyCommand.js';
 import { buildInitCommand } from './initCommand.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   for (const cmd of buildHistoryCommands()) program.addCommand(cmd);
   program.addCommand(buildReportCommand());
   program.addCommand(buildValidateCommand());
+  program.addCommand(buildExportCommand());
   program.addCommand(buildLogCommand());
   program.addCommand(buildInitCommand());
   program.addCommand(buildDaemonCommand());
