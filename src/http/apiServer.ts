@@ -156,6 +156,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   route<{ now?: string; days?: number }>('/api/v1/trends/:agent', QUERY_SCHEMAS.trends, (query, params) =>
     q.trends(source.state(), params.agent as string, query.days ?? q.DEFAULT_TREND_DAYS, nowOf(query.now)),
   );
+  // The trend with the runs each window holds: what the CLI's table needs to say a window is empty.
+  route<{ now?: string; days?: number }>('/api/v1/trends/:agent/windows', QUERY_SCHEMAS.trends, (query, params) => {
+    const [agent, days, nowUs] = [params.agent as string, query.days ?? q.DEFAULT_TREND_DAYS, nowOf(query.now)];
+    return { trend: q.trends(source.state(), agent, days, nowUs), windows: q.trendWindows(source.state(), agent, days, nowUs) };
+  });
   route<{ now?: string; task_type?: string }>('/api/v1/ranking', QUERY_SCHEMAS.ranking, (query) => (nowOf(query.now), q.ranking(source.state(), query.task_type)));
   route<{ now?: string; task: string; domain?: string; min_confidence?: number; all?: string }>('/api/v1/best-agent', QUERY_SCHEMAS.bestAgent, (query) => {
     const matches = q.bestAgents(source.state(), { task: query.task, domain: query.domain, minConfidence: query.min_confidence, nowUs: nowOf(query.now) });

@@ -48,6 +48,11 @@ export function trends(state: TelemetryState, agent: string, days: number, nowUs
   return agentTrends.query(state.ledger, agent, days, nowUs);
 }
 
+/** The runs each trend window holds: the table says "no runs" where the rate would read 0%. */
+export function trendWindows(state: TelemetryState, agent: string, days: number, nowUs: number): agentTrends.TrendWindows {
+  return agentTrends.windows(state.ledger, agent, days, nowUs);
+}
+
 export function ranking(state: TelemetryState, taskType?: string): RankedAgent[] {
   return rankAgents(statistics.agentStatistics(state.statistics, state.ledger), taskType);
 }
