@@ -1,3 +1,4 @@
+import { onClosedStdout } from './closedPipe.js';
 import { Command, CommanderError } from 'commander';
 import { buildDaemonCommand } from './daemonCommand.js';
 import { buildExportCommand } from './exportCommand.js';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
 
 /** Runs every command but `hook` (see src/cli.ts); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  onClosedStdout(argv[2] === 'daemon' ? 'ignore' : 'exit');
   try {
     await buildProgram().parseAsync(argv);
     return 0;
