@@ -4,6 +4,7 @@ import * as bottleneckView from '../projections/views/bottlenecks.js';
 import * as coordinationGaps from '../projections/views/coordinationGaps.js';
 import * as estimateAccuracy from '../projections/views/estimateAccuracy.js';
 import * as handoffsView from '../projections/views/handoffs.js';
+import * as liveWorkflowViews from '../projections/views/liveWorkflowViews.js';
 import * as overheadView from '../projections/views/overhead.js';
 import * as openWorkflows from '../projections/folds/openWorkflows.js';
 import { rankAgents, type RankedAgent } from '../projections/views/ranking.js';
@@ -88,7 +89,16 @@ export interface WorkflowViewArgs {
   readonly limit?: number | undefined;
 }
 
+/**
+ * Without --project or --since, the views are read from the live-views fold (no walk); a
+ * filtered question walks the workflows it asks about.
+ */
+function unfiltered(filter: WorkflowFilter | undefined): boolean {
+  return filter === undefined || (filter.project === undefined && filter.sinceUs === undefined);
+}
+
 export function handoffs(state: TelemetryState, args: WorkflowViewArgs = {}): handoffsView.HandoffsView {
+  if (unfiltered(args.filter)) return liveWorkflowViews.handoffs(state, args.limit);
   return handoffsView.query(state.ledger, state.timings, state.details, args.filter, args.limit);
 }
 
@@ -98,10 +108,12 @@ export function gapFigures(state: TelemetryState, filter?: WorkflowFilter): coor
 }
 
 export function gaps(state: TelemetryState, args: WorkflowViewArgs = {}, figures?: coordinationGaps.GapFigures): coordinationGaps.GapsView {
+  if (figures === undefined && unfiltered(args.filter)) return liveWorkflowViews.gaps(state, args.limit);
   return coordinationGaps.query(state.ledger, state.timings, state.details, args.filter, args.limit, figures);
 }
 
 export function estimates(state: TelemetryState, args: WorkflowViewArgs = {}): estimateAccuracy.EstimatesView {
+  if (unfiltered(args.filter)) return liveWorkflowViews.estimates(state, args.limit);
   return estimateAccuracy.query(state.ledger, state.timings, state.details, args.filter, args.limit);
 }
 
@@ -111,11 +123,13 @@ export const DEFAULT_OVERHEAD_THRESHOLD_PCT = 30;
 export function bottlenecks(
   state: TelemetryState,
   args: WorkflowViewArgs & { readonly thresholdPct?: number | undefined } = {},
-  figures: coordinationGaps.GapFigures = gapFigures(state, args.filter),
+  figures?: coordinationGaps.GapFigures,
 ): bottleneckView.BottlenecksView {
-  return bottleneckView.query(state.ledger, state.overhead, state.timings, state.details, figures, {
+  const thresholdPct = args.thresholdPct ?? DEFAULT_OVERHEAD_THRESHOLD_PCT;
+  if (figures === undefined && unfiltered(args.filter)) return liveWorkflowViews.bottlenecks(state, args.limit ?? Infinity, thresholdPct);
+  return bottleneckView.query(state.ledger, state.overhead, state.timings, state.details, figures ?? gapFigures(state, args.filter), {
     filter: args.filter ?? {},
     limit: args.limit ?? Infinity,
-    thresholdPct: args.thresholdPct ?? DEFAULT_OVERHEAD_THRESHOLD_PCT,
+    thresholdPct,
   });
 }

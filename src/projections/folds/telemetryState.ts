@@ -1,6 +1,7 @@
 import type { TelemetryEvent } from '../../domain/events.js';
 import * as coordinationOverhead from './coordinationOverhead.js';
 import { initialLedger, type LedgerState, resolveChange } from './ledger.js';
+import * as liveViews from './liveViews/liveViews.js';
 import * as openWorkflows from './openWorkflows.js';
 import * as rollingSuccess from './rollingSuccess.js';
 import * as statistics from './statistics.js';
@@ -23,6 +24,8 @@ export interface TelemetryState {
   readonly open: openWorkflows.OpenWorkflowsState;
   readonly rolling: rollingSuccess.RollingSuccessState;
   readonly details: workflowDetails.WorkflowDetailsState;
+  /** What the unfiltered hand-off, gap, estimate and bottleneck views read, kept current per change. */
+  readonly views: liveViews.LiveViewsState;
   readonly counts: EventCounts;
 }
 
@@ -35,8 +38,9 @@ export interface EventCounts {
 }
 
 export function initialState(): TelemetryState {
+  const ledger = initialLedger();
   return {
-    ledger: initialLedger(),
+    ledger,
     statistics: statistics.initial(),
     workflows: workflowStats.initial(),
     timings: workflowTimings.initial(),
@@ -44,6 +48,7 @@ export function initialState(): TelemetryState {
     open: openWorkflows.initial(),
     rolling: rollingSuccess.initial(),
     details: workflowDetails.initial(),
+    views: liveViews.initial({ ledger }),
     counts: { invocations: 0, metrics: 0, workflowEvents: 0, unknownEventKinds: 0 },
   };
 }
@@ -62,6 +67,8 @@ export function applyEvent(state: TelemetryState, event: TelemetryEvent): Teleme
     if (event.kind === 'unknown_workflow_event') counts.unknownEventKinds++;
   }
   const change = resolveChange(state.ledger, event);
+  // Before the folds it reads from move: the touched workflows take back their old contribution.
+  const touched = liveViews.before(state.views, state, change);
   statistics.apply(state.statistics, change);
   workflowStats.apply(state.workflows, change);
   workflowTimings.apply(state.timings, change);
@@ -69,5 +76,6 @@ export function applyEvent(state: TelemetryState, event: TelemetryEvent): Teleme
   openWorkflows.apply(state.open, change);
   rollingSuccess.apply(state.rolling, change);
   workflowDetails.apply(state.details, change);
+  liveViews.after(state.views, state, change, touched);
   return state;
 }

@@ -33,7 +33,8 @@ function agentSeconds(overhead: OverheadState, timings: WorkflowTimingsState, re
   return total.value();
 }
 
-function counted(overhead: OverheadState, timings: WorkflowTimingsState, ledger: LedgerState, ref: number): WorkflowOverhead | undefined {
+/** The workflow's figures when it counts for overhead (completed, duration > 0, agent time > 0). */
+export function counted(overhead: OverheadState, timings: WorkflowTimingsState, ledger: LedgerState, ref: number): WorkflowOverhead | undefined {
   const workflowSeconds = timings.completeDuration.get(ref);
   if (!(workflowSeconds > 0)) return undefined;
   const agents = agentSeconds(overhead, timings, ref);
