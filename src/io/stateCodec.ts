@@ -135,20 +135,17 @@ interface StateData {
 function fromData(data: StateData): TelemetryState {
   reviveStatistics(data.statistics);
   reviveRolling(data.rolling);
-  const sources = {
-    ledger: ledgerFromData(data.ledger),
-    timings: workflowTimings.fromData(data.timings),
-    overhead: coordinationOverhead.fromData(data.overhead),
-    details: workflowDetails.fromData(data.details),
-  };
   return {
-    ...sources,
+    ledger: ledgerFromData(data.ledger),
     statistics: data.statistics,
     workflows: workflowStats.fromData(data.workflows),
+    timings: workflowTimings.fromData(data.timings),
+    overhead: coordinationOverhead.fromData(data.overhead),
     open: openWorkflows.fromData(data.open),
     rolling: data.rolling,
-    // Not in the checkpoint: rebuilt in one pass over the restored columns (see liveViews.rebuild).
-    views: liveViews.rebuild(sources),
+    details: workflowDetails.fromData(data.details),
+    // Not in the checkpoint: rebuilt in one pass over the restored columns when first read.
+    views: liveViews.unbuilt(),
     counts: data.counts,
   };
 }

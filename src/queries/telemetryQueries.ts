@@ -4,6 +4,7 @@ import * as bottleneckView from '../projections/views/bottlenecks.js';
 import * as coordinationGaps from '../projections/views/coordinationGaps.js';
 import * as estimateAccuracy from '../projections/views/estimateAccuracy.js';
 import * as handoffsView from '../projections/views/handoffs.js';
+import * as liveViews from '../projections/folds/liveViews/liveViews.js';
 import * as liveWorkflowViews from '../projections/views/liveWorkflowViews.js';
 import * as overheadView from '../projections/views/overhead.js';
 import * as openWorkflows from '../projections/folds/openWorkflows.js';
@@ -97,8 +98,13 @@ function unfiltered(filter: WorkflowFilter | undefined): boolean {
   return filter === undefined || (filter.project === undefined && filter.sinceUs === undefined);
 }
 
+function live(state: TelemetryState): liveWorkflowViews.LiveSources {
+  const { ledger, timings, details, overhead } = state;
+  return { ledger, timings, details, overhead, views: liveViews.built(state.views, state) };
+}
+
 export function handoffs(state: TelemetryState, args: WorkflowViewArgs = {}): handoffsView.HandoffsView {
-  if (unfiltered(args.filter)) return liveWorkflowViews.handoffs(state, args.limit);
+  if (unfiltered(args.filter)) return liveWorkflowViews.handoffs(live(state), args.limit);
   return handoffsView.query(state.ledger, state.timings, state.details, args.filter, args.limit);
 }
 
@@ -108,12 +114,12 @@ export function gapFigures(state: TelemetryState, filter?: WorkflowFilter): coor
 }
 
 export function gaps(state: TelemetryState, args: WorkflowViewArgs = {}, figures?: coordinationGaps.GapFigures): coordinationGaps.GapsView {
-  if (figures === undefined && unfiltered(args.filter)) return liveWorkflowViews.gaps(state, args.limit);
+  if (figures === undefined && unfiltered(args.filter)) return liveWorkflowViews.gaps(live(state), args.limit);
   return coordinationGaps.query(state.ledger, state.timings, state.details, args.filter, args.limit, figures);
 }
 
 export function estimates(state: TelemetryState, args: WorkflowViewArgs = {}): estimateAccuracy.EstimatesView {
-  if (unfiltered(args.filter)) return liveWorkflowViews.estimates(state, args.limit);
+  if (unfiltered(args.filter)) return liveWorkflowViews.estimates(live(state), args.limit);
   return estimateAccuracy.query(state.ledger, state.timings, state.details, args.filter, args.limit);
 }
 
@@ -126,7 +132,7 @@ export function bottlenecks(
   figures?: coordinationGaps.GapFigures,
 ): bottleneckView.BottlenecksView {
   const thresholdPct = args.thresholdPct ?? DEFAULT_OVERHEAD_THRESHOLD_PCT;
-  if (figures === undefined && unfiltered(args.filter)) return liveWorkflowViews.bottlenecks(state, args.limit ?? Infinity, thresholdPct);
+  if (figures === undefined && unfiltered(args.filter)) return liveWorkflowViews.bottlenecks(live(state), args.limit ?? Infinity, thresholdPct);
   return bottleneckView.query(state.ledger, state.overhead, state.timings, state.details, figures ?? gapFigures(state, args.filter), {
     filter: args.filter ?? {},
     limit: args.limit ?? Infinity,

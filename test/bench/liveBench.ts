@@ -110,7 +110,7 @@ async function liveRun(ctx: BenchContext, feed: string, rate: number, seconds: n
   const daemon = new DaemonProcess(ctx.cli, dir, [...(options.http ? ['--http', '127.0.0.1:0'] : []), ...daemonArgs()]);
   try {
     await daemon.waitForLog('daemon ready', 600_000);
-    const baseUrl = options.http ? String((await daemon.waitForLog('http listening', 10_000)).line.url) : null;
+    const baseUrl = options.http ? String((await daemon.waitForLog('http listening', 10_000)).line.url).replace(/\/$/, '') : null;
 
     let lastKey = '';
     const look = () => {

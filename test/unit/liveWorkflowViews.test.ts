@@ -4,13 +4,14 @@
  * workflow, time or agent; invocations out of time order; workflows completed before their
  * invocations arrive; repeated start and complete lines; loose invocations joined by session;
  * null and "" names), then after every event the four unfiltered views are the same JSON, to
- * the byte, and so are those of a state rebuilt from the folded columns (a restored checkpoint).
+ * the byte, and so are those of a state rebuilt from the folded columns (what a restored
+ * checkpoint or a replay builds when first asked).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TelemetryEvent } from '../../src/domain/events.js';
 import { applyEvent, initialState, type TelemetryState } from '../../src/projections/folds/telemetryState.js';
-import { rebuild } from '../../src/projections/folds/liveViews/liveViews.js';
+import { built, rebuild } from '../../src/projections/folds/liveViews/liveViews.js';
 import * as bottleneckView from '../../src/projections/views/bottlenecks.js';
 import * as coordinationGaps from '../../src/projections/views/coordinationGaps.js';
 import * as estimateAccuracy from '../../src/projections/views/estimateAccuracy.js';
@@ -118,14 +119,30 @@ describe('live workflow views', () => {
     fc.assert(
       fc.property(fc.array(stepArb, { minLength: 1, maxLength: 40 }), (steps) => {
         const state = initialState();
+        // Built from the start, so every event goes through the per-change path.
+        built(state.views, state);
         for (const step of steps) {
           applyEvent(state, eventOf(step));
           for (const limit of LIMITS) expect(live(state, limit)).toBe(walked(state, limit));
         }
-        const rebuilt = { ...state, views: rebuild(state) };
+        const rebuilt = { ...state, views: { built: rebuild(state) } };
         for (const limit of LIMITS) expect(live(rebuilt, limit)).toBe(walked(state, limit));
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a later start line moves a completed workflow to another project, same estimate', () => {
+    const state = initialState();
+    built(state.views, state);
+    const steps: Step[] = [
+      { kind: 'start', workflow: 'w0', session: 's0', project: 'shop', plan: ['a'], estimate: 60, step: 0 },
+      { kind: 'complete', workflow: 'w0', session: 's0', step: 6, duration: 120, success: true, executed: ['a'] },
+      { kind: 'start', workflow: 'w0', session: 's0', project: null, plan: ['a'], estimate: 60, step: 0 },
+    ];
+    for (const step of steps) {
+      applyEvent(state, eventOf(step));
+      expect(live(state, Infinity)).toBe(walked(state, Infinity));
+    }
   });
 });

@@ -24,8 +24,8 @@ export interface TelemetryState {
   readonly open: openWorkflows.OpenWorkflowsState;
   readonly rolling: rollingSuccess.RollingSuccessState;
   readonly details: workflowDetails.WorkflowDetailsState;
-  /** What the unfiltered hand-off, gap, estimate and bottleneck views read, kept current per change. */
-  readonly views: liveViews.LiveViewsState;
+  /** What the unfiltered hand-off, gap, estimate and bottleneck views read: built when first read, then kept current per change. */
+  readonly views: liveViews.LiveViewsHolder;
   readonly counts: EventCounts;
 }
 
@@ -38,9 +38,8 @@ export interface EventCounts {
 }
 
 export function initialState(): TelemetryState {
-  const ledger = initialLedger();
   return {
-    ledger,
+    ledger: initialLedger(),
     statistics: statistics.initial(),
     workflows: workflowStats.initial(),
     timings: workflowTimings.initial(),
@@ -48,7 +47,7 @@ export function initialState(): TelemetryState {
     open: openWorkflows.initial(),
     rolling: rollingSuccess.initial(),
     details: workflowDetails.initial(),
-    views: liveViews.initial({ ledger }),
+    views: liveViews.unbuilt(),
     counts: { invocations: 0, metrics: 0, workflowEvents: 0, unknownEventKinds: 0 },
   };
 }
@@ -67,8 +66,9 @@ export function applyEvent(state: TelemetryState, event: TelemetryEvent): Teleme
     if (event.kind === 'unknown_workflow_event') counts.unknownEventKinds++;
   }
   const change = resolveChange(state.ledger, event);
-  // Before the folds it reads from move: the touched workflows take back their old contribution.
-  const touched = liveViews.before(state.views, state, change);
+  // Before the folds it reads from move: what the touched workflows contribute now.
+  const views = state.views.built;
+  const touched = views === null ? null : liveViews.before(views, state, change);
   statistics.apply(state.statistics, change);
   workflowStats.apply(state.workflows, change);
   workflowTimings.apply(state.timings, change);
@@ -76,6 +76,6 @@ export function applyEvent(state: TelemetryState, event: TelemetryEvent): Teleme
   openWorkflows.apply(state.open, change);
   rollingSuccess.apply(state.rolling, change);
   workflowDetails.apply(state.details, change);
-  liveViews.after(state.views, state, change, touched);
+  if (views !== null) liveViews.after(views, state, change, touched as liveViews.Touched);
   return state;
 }

@@ -75,6 +75,25 @@ export interface LiveViewsState {
   readonly listed: RankedRefs;
 }
 
+/**
+ * The fold's state, built on first read and kept current per change from then on: a batch
+ * replay that never asks for the views pays nothing for them, and a restored checkpoint
+ * rebuilds them in one pass when first asked (what one walk costs today), not at restore.
+ */
+export interface LiveViewsHolder {
+  built: LiveViewsState | null;
+}
+
+export function unbuilt(): LiveViewsHolder {
+  return { built: null };
+}
+
+/** The views' state, built now (one pass over the folded columns) if it was not yet. */
+export function built(holder: LiveViewsHolder, sources: ViewSources): LiveViewsState {
+  holder.built ??= rebuild(sources);
+  return holder.built;
+}
+
 /** A workflow that finishes at more than this many times its estimate is an overrun (estimateAccuracy's). */
 const OVERRUN_RATIO = 2;
 const PAIR_BASE = 67_108_864;
@@ -129,7 +148,7 @@ function addRatio(group: RatioGroup, ratio: number, sign: 1 | -1): void {
   if (ratio > OVERRUN_RATIO) group.overruns += sign;
 }
 
-function addContribution(views: LiveViewsState, ref: number, c: Contribution, sign: 1 | -1): void {
+function addGaps(views: LiveViewsState, ref: number, c: Contribution, sign: 1 | -1): void {
   const g = c.gaps;
   if (g !== null) {
     views.considered += sign;
@@ -165,6 +184,9 @@ function addContribution(views: LiveViewsState, ref: number, c: Contribution, si
       s.overlap.add(sign * g.overlap);
     }
   }
+}
+
+function addEnding(views: LiveViewsState, ref: number, c: Contribution, sign: 1 | -1): void {
   if (c.failed) views.unsuccessful += sign;
   if (c.ender >= 0) count(views.enders, c.ender, sign);
   if (!Number.isNaN(c.overheadPct)) {
@@ -174,6 +196,9 @@ function addContribution(views: LiveViewsState, ref: number, c: Contribution, si
       views.byOverhead.add(ref);
     }
   }
+}
+
+function addEstimate(views: LiveViewsState, ref: number, c: Contribution, sign: 1 | -1): void {
   if (c.ratio !== undefined) {
     if (Number.isNaN(c.ratio)) views.withoutEstimate += sign;
     else {
@@ -192,6 +217,9 @@ function addContribution(views: LiveViewsState, ref: number, c: Contribution, si
       }
     }
   }
+}
+
+function addHandoffs(views: LiveViewsState, ref: number, c: Contribution, sign: 1 | -1): void {
   if (c.listed) {
     if (sign === 1) views.listed.add(ref);
     else views.listed.remove(ref);
@@ -216,6 +244,64 @@ function addContribution(views: LiveViewsState, ref: number, c: Contribution, si
       pair.completed += completed;
       pair.succeeded += succeeded;
     }
+  }
+}
+
+const sameNumbers = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+
+function sameGaps(a: Contribution, b: Contribution): boolean {
+  const x = a.gaps;
+  const y = b.gaps;
+  if (x === null || y === null) return x === y;
+  return (
+    Object.is(x.overlap, y.overlap) &&
+    Object.is(x.idleBefore, y.idleBefore) &&
+    Object.is(x.idleAfter, y.idleAfter) &&
+    Object.is(x.span, y.span) &&
+    Object.is(x.coordination, y.coordination) &&
+    x.lastRow === y.lastRow &&
+    sameNumbers(x.gaps, y.gaps) &&
+    sameNumbers(x.pairs, y.pairs)
+  );
+}
+
+function samePairs(a: Contribution['handoffPairs'], b: Contribution['handoffPairs']): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.size !== b.size) return false;
+  for (const [key, [handoffs, artifacts]] of a) {
+    const other = b.get(key);
+    if (other === undefined || other[0] !== handoffs || other[1] !== artifacts) return false;
+  }
+  return true;
+}
+
+/**
+ * Each part of the views a workflow feeds, with when its contribution is unchanged: most
+ * changes touch one part (an invocation the gaps, a hand-off the hand-offs), and a part whose
+ * contribution did not move is neither taken back nor added again.
+ */
+const PARTS: ReadonlyArray<{
+  readonly add: (views: LiveViewsState, ref: number, c: Contribution, sign: 1 | -1) => void;
+  readonly same: (a: Contribution, b: Contribution) => boolean;
+}> = [
+  { add: addGaps, same: sameGaps },
+  { add: addEnding, same: (a, b) => a.failed === b.failed && a.ender === b.ender && Object.is(a.overheadPct, b.overheadPct) },
+  { add: addEstimate, same: (a, b) => Object.is(a.ratio, b.ratio) && a.project === b.project },
+  {
+    add: addHandoffs,
+    same: (a, b) => a.listed === b.listed && a.adherence === b.adherence && a.success === b.success && samePairs(a.handoffPairs, b.handoffPairs),
+  },
+];
+
+function addContribution(views: LiveViewsState, ref: number, c: Contribution, sign: 1 | -1): void {
+  for (const part of PARTS) part.add(views, ref, c, sign);
+}
+
+function replaceContribution(views: LiveViewsState, ref: number, old: Contribution, next: Contribution): void {
+  for (const part of PARTS) {
+    if (part.same(old, next)) continue;
+    part.add(views, ref, old, -1);
+    part.add(views, ref, next, 1);
   }
 }
 
@@ -257,23 +343,21 @@ function touchedBy(views: LiveViewsState, change: Change): number[] {
   return touched;
 }
 
-/**
- * Before the other folds see `change`: the touched workflows take back what they added.
- * Returns them, for `after`.
- */
-export function before(views: LiveViewsState, sources: ViewSources, change: Change): number[] {
-  const touched = touchedBy(views, change);
+/** The workflows a change touches, with their contribution before it. */
+export type Touched = ReadonlyArray<{ readonly ref: number; readonly old: Contribution }>;
+
+/** Before the other folds see `change`: what the touched workflows contribute now (taken back in `after` where it moved). */
+export function before(views: LiveViewsState, sources: ViewSources, change: Change): Touched {
+  const refs = touchedBy(views, change);
   const prev = change.kind === 'invocation' ? change.prev : undefined;
-  if (touched.length > 0) {
-    const rows = new RowReader(sources.ledger, prev);
-    for (const ref of touched) addContribution(views, ref, contributionOf(sources, views.order, rows, ref), -1);
-  }
   if (prev !== undefined) addDuration(views, prev, -1);
-  return touched;
+  if (refs.length === 0) return [];
+  const rows = new RowReader(sources.ledger, prev);
+  return refs.map((ref) => ({ ref, old: contributionOf(sources, views.order, rows, ref) }));
 }
 
 /** After every other fold has applied `change`: the row order and session index move, and the touched workflows add their contribution. */
-export function after(views: LiveViewsState, sources: ViewSources, change: Change, touched: readonly number[]): void {
+export function after(views: LiveViewsState, sources: ViewSources, change: Change, touched: Touched): void {
   if (change.kind === 'invocation') {
     const { prev, next } = change;
     if (prev !== undefined && prev.workflowRef >= 0 && !Number.isNaN(prev.timeUs)) unlinkRow(views.order, prev.workflowRef, prev.seq);
@@ -284,7 +368,7 @@ export function after(views: LiveViewsState, sources: ViewSources, change: Chang
   }
   if (touched.length === 0) return;
   const rows = new RowReader(sources.ledger, undefined);
-  for (const ref of touched) addContribution(views, ref, contributionOf(sources, views.order, rows, ref), 1);
+  for (const { ref, old } of touched) replaceContribution(views, ref, old, contributionOf(sources, views.order, rows, ref));
 }
 
 /** Inserts `row` in its workflow's list by (timestamp, position), as groupRowsByWorkflow orders them. */
