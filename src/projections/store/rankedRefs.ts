@@ -25,7 +25,7 @@ export class RankedRefs {
 
   add(ref: number): void {
     if (this.size === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
+      const next = new Int32Array(Math.ceil(this.data.length * 1.5));
       next.set(this.data);
       this.data = next;
     }

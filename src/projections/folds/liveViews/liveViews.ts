@@ -62,7 +62,8 @@ export interface LiveViewsState {
   /** The overhead join's session of each workflow (start's, else complete's), chained per session. */
   readonly sessionOf: Int32Column;
   readonly sessionNext: Int32Column;
-  readonly sessionHead: Map<number, number>;
+  /** Per session number: its first workflow in the chain, -1 when none. */
+  readonly sessionHead: Int32Column;
   // Estimates.
   readonly overall: RatioGroup;
   readonly projects: Map<number, RatioGroup>;
@@ -122,7 +123,7 @@ export function initial(sources: Pick<ViewSources, 'ledger'>): LiveViewsState {
     byOverhead: new RankedRefs(byKey(overheadPct)),
     sessionOf: new Int32Column(-1),
     sessionNext: new Int32Column(-1),
-    sessionHead: new Map(),
+    sessionHead: new Int32Column(-1),
     overall: { ratios: new SortedFloats(), over: 0, overruns: 0 },
     projects: new Map(),
     withoutEstimate: 0,
@@ -326,7 +327,7 @@ function isLoose(inv: StoredInvocation): boolean {
 }
 
 function sessionWorkflows(views: LiveViewsState, session: number, into: number[]): void {
-  for (let ref = views.sessionHead.get(session) ?? -1; ref >= 0; ref = views.sessionNext.get(ref)) if (!into.includes(ref)) into.push(ref);
+  for (let ref = views.sessionHead.get(session); ref >= 0; ref = views.sessionNext.get(ref)) if (!into.includes(ref)) into.push(ref);
 }
 
 /** The workflows whose contribution a change may alter. */
@@ -409,20 +410,19 @@ function indexSession(views: LiveViewsState, sources: ViewSources, ref: number):
   if (session === was) return;
   if (was >= 0) {
     let prev = -1;
-    let at = views.sessionHead.get(was) ?? -1;
+    let at = views.sessionHead.get(was);
     while (at >= 0 && at !== ref) {
       prev = at;
       at = views.sessionNext.get(at);
     }
     const following = views.sessionNext.get(ref);
     if (prev >= 0) views.sessionNext.set(prev, following);
-    else if (following >= 0) views.sessionHead.set(was, following);
-    else views.sessionHead.delete(was);
+    else views.sessionHead.set(was, following);
   }
   views.sessionOf.set(ref, session);
   views.sessionNext.set(ref, -1);
   if (session >= 0) {
-    views.sessionNext.set(ref, views.sessionHead.get(session) ?? -1);
+    views.sessionNext.set(ref, views.sessionHead.get(session));
     views.sessionHead.set(session, ref);
   }
 }
