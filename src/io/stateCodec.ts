@@ -3,7 +3,7 @@ import { ExactSum } from '../domain/exactSum.js';
 import * as coordinationOverhead from '../projections/folds/coordinationOverhead.js';
 import { FirstSeenCounts } from '../projections/store/firstSeenCounts.js';
 import { type LedgerData, ledgerFromData, ledgerToData } from '../projections/folds/ledger.js';
-import * as liveViews from '../projections/folds/liveViews/liveViews.js';
+import * as liveViewsData from '../projections/folds/liveViews/liveViewsData.js';
 import * as openWorkflows from '../projections/folds/openWorkflows.js';
 import * as rollingSuccess from '../projections/folds/rollingSuccess.js';
 import * as statistics from '../projections/folds/statistics.js';
@@ -53,6 +53,7 @@ const SCHEMAS: Readonly<Record<string, number>> = {
   open: openWorkflows.schemaVersion,
   rolling: rollingSuccess.schemaVersion,
   details: workflowDetails.schemaVersion,
+  views: liveViewsData.schemaVersion,
   // What decode lets through (src/decode/limits.ts): a state folded under older rules may hold
   // lines these reject (a 1 MB agent name, a negative duration), which a replay would not.
   decode: 2,
@@ -68,6 +69,7 @@ export function encodeState(state: TelemetryState): Buffer {
     open: openWorkflows.toData(state.open),
     rolling: state.rolling,
     details: workflowDetails.toData(state.details),
+    views: liveViewsData.toData(state.views),
     counts: state.counts,
   };
   const payload = serialize(data);
@@ -129,14 +131,16 @@ interface StateData {
   readonly open: openWorkflows.OpenWorkflowsData;
   readonly rolling: rollingSuccess.RollingSuccessState;
   readonly details: workflowDetails.WorkflowDetailsData;
+  readonly views: liveViewsData.LiveViewsData | null;
   readonly counts: EventCounts;
 }
 
 function fromData(data: StateData): TelemetryState {
   reviveStatistics(data.statistics);
   reviveRolling(data.rolling);
+  const ledger = ledgerFromData(data.ledger);
   return {
-    ledger: ledgerFromData(data.ledger),
+    ledger,
     statistics: data.statistics,
     workflows: workflowStats.fromData(data.workflows),
     timings: workflowTimings.fromData(data.timings),
@@ -144,8 +148,8 @@ function fromData(data: StateData): TelemetryState {
     open: openWorkflows.fromData(data.open),
     rolling: data.rolling,
     details: workflowDetails.fromData(data.details),
-    // Not in the checkpoint: rebuilt in one pass over the restored columns when first read.
-    views: liveViews.unbuilt(),
+    // Built when first read if the checkpoint was taken before they were.
+    views: liveViewsData.fromData(data.views, { ledger }),
     counts: data.counts,
   };
 }

@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TelemetryEvent } from '../../src/domain/events.js';
+import { decodeState, encodeState } from '../../src/io/stateCodec.js';
 import { applyEvent, initialState, type TelemetryState } from '../../src/projections/folds/telemetryState.js';
 import { built, rebuild } from '../../src/projections/folds/liveViews/liveViews.js';
 import * as bottleneckView from '../../src/projections/views/bottlenecks.js';
@@ -129,6 +130,24 @@ describe('live workflow views', () => {
         for (const limit of LIMITS) expect(live(rebuilt, limit)).toBe(walked(state, limit));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('restored from a checkpoint (built or not), they go on equal to the walk', () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 30 }), fc.array(stepArb, { maxLength: 15 }), fc.boolean(), (before, after, build) => {
+        const state = initialState();
+        if (build) built(state.views, state);
+        for (const step of before) applyEvent(state, eventOf(step));
+        const restored = decodeState(encodeState(state));
+        expect(restored.views.built === null).toBe(!build);
+        for (const limit of LIMITS) expect(live(restored, limit)).toBe(walked(restored, limit));
+        for (const step of after) {
+          applyEvent(restored, eventOf(step));
+          for (const limit of LIMITS) expect(live(restored, limit)).toBe(walked(restored, limit));
+        }
+      }),
+      { numRuns: 150 },
     );
   });
 

@@ -6,10 +6,21 @@
  * add.
  */
 export class RankedRefs {
-  private data = new Int32Array(16);
+  private data: Int32Array = new Int32Array(16);
   size = 0;
 
   constructor(private readonly before: (a: number, b: number) => number) {}
+
+  /** The members in order, copied (a checkpoint). */
+  toArray(): Int32Array {
+    return this.data.slice(0, this.size);
+  }
+
+  /** Adopts members already in this order (a checkpoint's `toArray`), without a copy. */
+  restore(members: Int32Array): void {
+    this.data = members.length > 0 ? members : new Int32Array(16);
+    this.size = members.length;
+  }
 
   private lowerBound(ref: number): number {
     let lo = 0;

@@ -6,7 +6,7 @@
  * (-0 before 0), so the median and p90 are those of a sorted copy (views/quantiles.ts).
  */
 export class SortedFloats {
-  private data = new Float64Array(4);
+  private data: Float64Array = new Float64Array(4);
   size = 0;
 
   /** First index whose value is not before `value`. */
@@ -41,6 +41,19 @@ export class SortedFloats {
     this.data.copyWithin(at, at + 1, this.size);
     this.size--;
     return true;
+  }
+
+  /** The values in order, copied (a checkpoint). */
+  toArray(): Float64Array {
+    return this.data.slice(0, this.size);
+  }
+
+  /** Adopts values already in this order (a checkpoint's `toArray`), without a copy. */
+  static from(sorted: Float64Array): SortedFloats {
+    const set = new SortedFloats();
+    set.data = sorted;
+    set.size = sorted.length;
+    return set;
   }
 
   /** The values in order (a view: valid until the next change). */
