@@ -5,6 +5,7 @@ import { RankedRefs } from '../../store/rankedRefs.js';
 import { SortedFloats } from '../../store/sortedFloats.js';
 import type { StoredInvocation } from '../../store/invocationTable.js';
 import { byText } from '../../views/topBy.js';
+import { groupRowsByWorkflow } from '../../views/workflowRows.js';
 import type { Adherence } from '../../views/handoffs.js';
 import { NOT_COMPLETED, SUCCEEDED } from '../workflowDetails.js';
 import { hasStart } from '../workflowTimings.js';
@@ -435,9 +436,17 @@ export function rebuild(sources: ViewSources): LiveViewsState {
   const views = initial(sources);
   const table = sources.ledger.table;
   const rows = new RowReader(sources.ledger, undefined);
+  // Linked from the walk's own grouping (already in order): linking row by row would cost
+  // O(k^2) for a workflow of k invocations.
+  const { start, rows: grouped } = groupRowsByWorkflow(sources.ledger);
+  for (let ref = 0; ref + 1 < start.length; ref++) {
+    const from = start[ref] as number;
+    const to = start[ref + 1] as number;
+    if (from === to) continue;
+    views.order.head.set(ref, grouped[from] as number);
+    for (let i = from; i + 1 < to; i++) views.order.next.set(grouped[i] as number, grouped[i + 1] as number);
+  }
   for (let seq = 0; seq < table.size; seq++) {
-    const ref = table.workflowRefAt(seq);
-    if (ref >= 0 && !Number.isNaN(table.timeUsAt(seq))) linkRow(views.order, sources, ref, seq);
     const duration = table.durationAt(seq);
     if (duration) addDuration(views, { durationSeconds: duration, agentRef: table.agentRefAt(seq) } as StoredInvocation, 1);
   }
