@@ -9,7 +9,8 @@ import { groupRowsByWorkflow } from '../../views/workflowRows.js';
 import type { Adherence } from '../../views/handoffs.js';
 import { NOT_COMPLETED, SUCCEEDED } from '../workflowDetails.js';
 import { hasStart } from '../workflowTimings.js';
-import { type Contribution, contributionOf, RowReader, type RowOrder, type ViewSources } from './contribution.js';
+import { OVERRUN_RATIO } from '../../views/estimateAccuracy.js';
+import { type Contribution, contributionOf, PAIR_BASE, RowReader, type RowOrder, type ViewSources } from './contribution.js';
 
 /**
  * What the unfiltered hand-off, gap, estimate and bottleneck views need, kept current per
@@ -96,9 +97,6 @@ export function built(holder: LiveViewsHolder, sources: ViewSources): LiveViewsS
   return holder.built;
 }
 
-/** A workflow that finishes at more than this many times its estimate is an overrun (estimateAccuracy's). */
-const OVERRUN_RATIO = 2;
-const PAIR_BASE = 67_108_864;
 
 export function initial(sources: Pick<ViewSources, 'ledger'>): LiveViewsState {
   const ids = sources.ledger.table.workflows;

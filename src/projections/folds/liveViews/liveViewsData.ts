@@ -2,7 +2,7 @@ import { ExactSum } from '../../../domain/exactSum.js';
 import { Float64Column, Int32Column } from '../../store/columns.js';
 import { SortedFloats } from '../../store/sortedFloats.js';
 import type { Adherence } from '../../views/handoffs.js';
-import type { ViewSources } from './contribution.js';
+import { PAIR_BASE, type ViewSources } from './contribution.js';
 import { type HandoffPairTotals, initial, type LiveViewsHolder, type LiveViewsState, type RatioGroup } from './liveViews.js';
 
 /**
@@ -85,7 +85,7 @@ export function fromData(data: LiveViewsData | null | undefined, sources: Pick<V
     unsuccessful,
     withoutEstimate,
     sums: Object.fromEntries(SUMS.map((name) => [name, ExactSum.fromPartials(data.sums[name])])) as LiveViewsState['sums'],
-    pairs: new Map(data.pairs.map(([key, gaps, total]) => [key, { from: Math.floor(key / 67_108_864), to: key % 67_108_864, gaps: SortedFloats.from(gaps), total: ExactSum.fromPartials(total) }])),
+    pairs: new Map(data.pairs.map(([key, gaps, total]) => [key, { from: Math.floor(key / PAIR_BASE), to: key % PAIR_BASE, gaps: SortedFloats.from(gaps), total: ExactSum.fromPartials(total) }])),
     durations: new Map(data.durations.map(([agent, list]) => [agent, SortedFloats.from(list)])),
     enders: new Map(data.enders),
     sessionOf: Int32Column.from(data.sessionOf, -1),
