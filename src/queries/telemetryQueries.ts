@@ -33,6 +33,11 @@ export function workflows(state: TelemetryState): workflowStats.WorkflowsView {
 }
 
 export function overhead(state: TelemetryState): overheadView.OverheadView {
+  // From the live-views fold when it is built (the daemon's case): its sums are the walk's, exactly.
+  const views = state.views.built;
+  if (views !== null && state.overhead.invocationCount > 0 && state.overhead.workflowEventCount > 0) {
+    return overheadView.overheadOfSums(views.overheadCounted, views.overheadSums.workflow, views.overheadSums.coordination);
+  }
   return overheadView.query(state.overhead, state.timings, state.ledger);
 }
 

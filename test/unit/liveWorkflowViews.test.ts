@@ -1,9 +1,10 @@
 /**
- * The live-views fold (folds/liveViews) against the walk it replaces (views/*.ts with an empty
- * filter): given any sequence of events (replacements that move an invocation to another
- * workflow, time or agent; invocations out of time order; workflows completed before their
- * invocations arrive; repeated start and complete lines; loose invocations joined by session;
- * null and "" names), then after every event the four unfiltered views are the same JSON, to
+ * The live-views fold (folds/liveViews) against the walks it replaces (views/*.ts with an empty
+ * filter, and overall coordination overhead): given any sequence of events (replacements that
+ * move an invocation to another workflow, time or agent; invocations out of time order;
+ * workflows completed before their invocations arrive; repeated start and complete lines; loose
+ * invocations joined by session; null and "" names), then after every event the four
+ * unfiltered views and the overhead are the same JSON, to
  * the byte, and so are those of a state rebuilt from the folded columns (what a restored
  * checkpoint or a replay builds when first asked).
  */
@@ -17,6 +18,7 @@ import * as bottleneckView from '../../src/projections/views/bottlenecks.js';
 import * as coordinationGaps from '../../src/projections/views/coordinationGaps.js';
 import * as estimateAccuracy from '../../src/projections/views/estimateAccuracy.js';
 import * as handoffsView from '../../src/projections/views/handoffs.js';
+import * as overheadView from '../../src/projections/views/overhead.js';
 import * as q from '../../src/queries/telemetryQueries.js';
 import { complete, handoff, invocation, workflowStart } from '../support/events.js';
 
@@ -98,6 +100,7 @@ function walked(state: TelemetryState, limit: number): string {
   const { ledger, timings, details, overhead } = state;
   const figures = coordinationGaps.workflowGapFigures(ledger, timings, details, {});
   return JSON.stringify({
+    overhead: overheadView.query(overhead, timings, ledger),
     handoffs: handoffsView.query(ledger, timings, details, {}, limit),
     gaps: coordinationGaps.query(ledger, timings, details, {}, limit, figures),
     estimates: estimateAccuracy.query(ledger, timings, details, {}, limit),
@@ -108,6 +111,7 @@ function walked(state: TelemetryState, limit: number): string {
 function live(state: TelemetryState, limit: number): string {
   const args = { limit };
   return JSON.stringify({
+    overhead: q.overhead(state),
     handoffs: q.handoffs(state, args),
     gaps: q.gaps(state, args),
     estimates: q.estimates(state, args),

@@ -100,6 +100,9 @@ export interface Contribution {
   readonly success: number;
   /** Coordination overhead percent when the workflow counts for overhead; NaN otherwise. */
   readonly overheadPct: number;
+  /** The workflow's own figures as overhead counts them (complete duration, agent time); NaN when it does not count. */
+  readonly workflowSeconds: number;
+  readonly agentSeconds: number;
 }
 
 export function gapContribution(sources: ViewSources, order: RowOrder, rows: RowReader, ref: number): GapContribution | null {
@@ -170,6 +173,8 @@ export function contributionOf(sources: ViewSources, order: RowOrder, rows: RowR
 
   const wf = !hasComplete(timings, ref) ? undefined : counted(sources.overhead, timings, sources.ledger, ref);
   const overheadPct = wf === undefined ? NaN : ((wf.workflowSeconds - wf.agentSeconds) * 100) / wf.workflowSeconds;
-  return { gaps, ender, failed, ratio, project, listed, adherence, handoffPairs, success, overheadPct };
+  const workflowSeconds = wf === undefined ? NaN : wf.workflowSeconds;
+  const agentSeconds = wf === undefined ? NaN : wf.agentSeconds;
+  return { gaps, ender, failed, ratio, project, listed, adherence, handoffPairs, success, overheadPct, workflowSeconds, agentSeconds };
 }
 

@@ -60,6 +60,9 @@ export interface LiveViewsState {
   readonly enders: Map<number, number>;
   unsuccessful: number;
   readonly overheadPct: Float64Column;
+  /** calculate_coordination_overhead() over every counted workflow: their count, complete durations, and durations less agent time. */
+  overheadCounted: number;
+  readonly overheadSums: { workflow: ExactSum; coordination: ExactSum };
   readonly byOverhead: RankedRefs;
   /** The overhead join's session of each workflow (start's, else complete's), chained per session. */
   readonly sessionOf: Int32Column;
@@ -119,6 +122,8 @@ export function initial(sources: Pick<ViewSources, 'ledger'>): LiveViewsState {
     enders: new Map(),
     unsuccessful: 0,
     overheadPct,
+    overheadCounted: 0,
+    overheadSums: { workflow: new ExactSum(), coordination: new ExactSum() },
     byOverhead: new RankedRefs(byKey(overheadPct)),
     sessionOf: new Int32Column(-1),
     sessionNext: new Int32Column(-1),
@@ -190,6 +195,11 @@ function addEnding(views: LiveViewsState, ref: number, c: Contribution, sign: 1 
   if (c.failed) views.unsuccessful += sign;
   if (c.ender >= 0) count(views.enders, c.ender, sign);
   if (!Number.isNaN(c.overheadPct)) {
+    // As overheadOf adds them: the duration, and the duration less the agent time as two terms.
+    views.overheadCounted += sign;
+    views.overheadSums.workflow.add(sign * c.workflowSeconds);
+    views.overheadSums.coordination.add(sign * c.workflowSeconds);
+    views.overheadSums.coordination.add(-sign * c.agentSeconds);
     if (sign === -1) views.byOverhead.remove(ref);
     else {
       views.overheadPct.set(ref, c.overheadPct);
@@ -285,7 +295,7 @@ const PARTS: ReadonlyArray<{
   readonly same: (a: Contribution, b: Contribution) => boolean;
 }> = [
   { add: addGaps, same: sameGaps },
-  { add: addEnding, same: (a, b) => a.failed === b.failed && a.ender === b.ender && Object.is(a.overheadPct, b.overheadPct) },
+  { add: addEnding, same: (a, b) => a.failed === b.failed && a.ender === b.ender && Object.is(a.overheadPct, b.overheadPct) && Object.is(a.agentSeconds, b.agentSeconds) },
   { add: addEstimate, same: (a, b) => Object.is(a.ratio, b.ratio) && a.project === b.project },
   {
     add: addHandoffs,

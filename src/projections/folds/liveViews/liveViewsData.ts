@@ -10,7 +10,7 @@ import { type HandoffPairTotals, initial, type LiveViewsHolder, type LiveViewsSt
  * snapshot without the one pass a rebuild costs (~0.2 s at 30k workflows). Sorted sets and
  * ranked lists are stored in their order and adopted as they are.
  */
-export const schemaVersion = 1;
+export const schemaVersion = 2;
 
 type SumName = keyof LiveViewsState['sums'];
 const SUMS: readonly SumName[] = ['coordination', 'span', 'gaps', 'before', 'after', 'overlap'];
@@ -24,7 +24,8 @@ interface RatioGroupData {
 export interface LiveViewsData {
   readonly head: Int32Array;
   readonly next: Int32Array;
-  readonly counts: readonly [considered: number, transitions: number, counted: number, unsuccessful: number, withoutEstimate: number];
+  readonly counts: readonly [considered: number, transitions: number, counted: number, unsuccessful: number, withoutEstimate: number, overheadCounted: number];
+  readonly overheadSums: readonly [workflow: readonly number[], coordination: readonly number[]];
   readonly sums: Readonly<Record<SumName, readonly number[]>>;
   /** Pair key, its gaps in order, the partials of their exact total. */
   readonly pairs: ReadonlyArray<readonly [number, Float64Array, readonly number[]]>;
@@ -53,7 +54,8 @@ export function toData(holder: LiveViewsHolder): LiveViewsData | null {
   return {
     head: v.order.head.toArray(),
     next: v.order.next.toArray(),
-    counts: [v.considered, v.transitions, v.counted, v.unsuccessful, v.withoutEstimate],
+    counts: [v.considered, v.transitions, v.counted, v.unsuccessful, v.withoutEstimate, v.overheadCounted],
+    overheadSums: [v.overheadSums.workflow.toJSON(), v.overheadSums.coordination.toJSON()],
     sums: Object.fromEntries(SUMS.map((name) => [name, v.sums[name].toJSON()])) as Record<SumName, number[]>,
     pairs: [...v.pairs].map(([key, pair]) => [key, pair.gaps.toArray(), pair.total.toJSON()] as const),
     durations: [...v.durations].map(([agent, list]) => [agent, list.toArray()] as const),
@@ -75,7 +77,7 @@ export function toData(holder: LiveViewsHolder): LiveViewsData | null {
 export function fromData(data: LiveViewsData | null | undefined, sources: Pick<ViewSources, 'ledger'>): LiveViewsHolder {
   if (data === null || data === undefined) return { built: null };
   const fresh = initial(sources);
-  const [considered, transitions, counted, unsuccessful, withoutEstimate] = data.counts;
+  const [considered, transitions, counted, unsuccessful, withoutEstimate, overheadCounted] = data.counts;
   const views: LiveViewsState = {
     ...fresh,
     order: { head: Int32Column.from(data.head, -1), next: Int32Column.from(data.next, -1) },
@@ -84,6 +86,8 @@ export function fromData(data: LiveViewsData | null | undefined, sources: Pick<V
     counted,
     unsuccessful,
     withoutEstimate,
+    overheadCounted,
+    overheadSums: { workflow: ExactSum.fromPartials(data.overheadSums[0]), coordination: ExactSum.fromPartials(data.overheadSums[1]) },
     sums: Object.fromEntries(SUMS.map((name) => [name, ExactSum.fromPartials(data.sums[name])])) as LiveViewsState['sums'],
     pairs: new Map(data.pairs.map(([key, gaps, total]) => [key, { from: Math.floor(key / PAIR_BASE), to: key % PAIR_BASE, gaps: SortedFloats.from(gaps), total: ExactSum.fromPartials(total) }])),
     durations: new Map(data.durations.map(([agent, list]) => [agent, SortedFloats.from(list)])),
