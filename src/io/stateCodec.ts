@@ -3,6 +3,7 @@ import { ExactSum } from '../domain/exactSum.js';
 import * as coordinationOverhead from '../projections/folds/coordinationOverhead.js';
 import { FirstSeenCounts } from '../projections/store/firstSeenCounts.js';
 import { type LedgerData, ledgerFromData, ledgerToData } from '../projections/folds/ledger.js';
+import * as liveViewsData from '../projections/folds/liveViews/liveViewsData.js';
 import * as openWorkflows from '../projections/folds/openWorkflows.js';
 import * as rollingSuccess from '../projections/folds/rollingSuccess.js';
 import * as runHistory from '../projections/folds/runHistory.js';
@@ -54,6 +55,7 @@ const SCHEMAS: Readonly<Record<string, number>> = {
   rolling: rollingSuccess.schemaVersion,
   details: workflowDetails.schemaVersion,
   history: runHistory.schemaVersion,
+  views: liveViewsData.schemaVersion,
   // What decode lets through (src/decode/limits.ts): a state folded under older rules may hold
   // lines these reject (a 1 MB agent name, a negative duration), which a replay would not.
   decode: 2,
@@ -70,6 +72,7 @@ export function encodeState(state: TelemetryState): Buffer {
     rolling: state.rolling,
     details: workflowDetails.toData(state.details),
     history: state.history,
+    views: liveViewsData.toData(state.views),
     counts: state.counts,
   };
   const payload = serialize(data);
@@ -132,14 +135,16 @@ interface StateData {
   readonly rolling: rollingSuccess.RollingSuccessState;
   readonly details: workflowDetails.WorkflowDetailsData;
   readonly history: runHistory.RunHistoryState;
+  readonly views: liveViewsData.LiveViewsData | null;
   readonly counts: EventCounts;
 }
 
 function fromData(data: StateData): TelemetryState {
   reviveStatistics(data.statistics);
   reviveRolling(data.rolling);
+  const ledger = ledgerFromData(data.ledger);
   return {
-    ledger: ledgerFromData(data.ledger),
+    ledger,
     statistics: data.statistics,
     workflows: workflowStats.fromData(data.workflows),
     timings: workflowTimings.fromData(data.timings),
@@ -148,6 +153,8 @@ function fromData(data: StateData): TelemetryState {
     rolling: data.rolling,
     details: workflowDetails.fromData(data.details),
     history: data.history,
+    // Built when first read if the checkpoint was taken before they were.
+    views: liveViewsData.fromData(data.views, { ledger }),
     counts: data.counts,
   };
 }

@@ -1,6 +1,7 @@
 import type { TelemetryEvent } from '../../domain/events.js';
 import * as coordinationOverhead from './coordinationOverhead.js';
 import { initialLedger, type LedgerState, resolveChange } from './ledger.js';
+import * as liveViews from './liveViews/liveViews.js';
 import * as openWorkflows from './openWorkflows.js';
 import * as rollingSuccess from './rollingSuccess.js';
 import * as runHistory from './runHistory.js';
@@ -26,6 +27,8 @@ export interface TelemetryState {
   readonly details: workflowDetails.WorkflowDetailsState;
   /** Runs per agent per hour of the data's own time: `history` and the dashboard's charts. */
   readonly history: runHistory.RunHistoryState;
+  /** What the unfiltered hand-off, gap, estimate and bottleneck views read: built when first read, then kept current per change. */
+  readonly views: liveViews.LiveViewsHolder;
   readonly counts: EventCounts;
 }
 
@@ -48,6 +51,7 @@ export function initialState(): TelemetryState {
     rolling: rollingSuccess.initial(),
     details: workflowDetails.initial(),
     history: runHistory.initial(),
+    views: liveViews.unbuilt(),
     counts: { invocations: 0, metrics: 0, workflowEvents: 0, unknownEventKinds: 0 },
   };
 }
@@ -66,6 +70,9 @@ export function applyEvent(state: TelemetryState, event: TelemetryEvent): Teleme
     if (event.kind === 'unknown_workflow_event') counts.unknownEventKinds++;
   }
   const change = resolveChange(state.ledger, event);
+  // Before the folds it reads from move: what the touched workflows contribute now.
+  const views = state.views.built;
+  const touched = views === null ? null : liveViews.before(views, state, change);
   statistics.apply(state.statistics, change);
   workflowStats.apply(state.workflows, change);
   workflowTimings.apply(state.timings, change);
@@ -74,5 +81,6 @@ export function applyEvent(state: TelemetryState, event: TelemetryEvent): Teleme
   rollingSuccess.apply(state.rolling, change);
   workflowDetails.apply(state.details, change);
   runHistory.apply(state.history, change);
+  if (views !== null) liveViews.after(views, state, change, touched as liveViews.Touched);
   return state;
 }
