@@ -48,6 +48,11 @@ export class SourceSet {
     this.tails = { invocations: tail('invocations'), metrics: tail('metrics'), workflow_events: tail('workflow_events') };
   }
 
+  /** A tail that read the file again from its start (a rewrite applied as changes) takes the old one's place. */
+  replaceTail(kind: SourceKind, tail: FileTail): void {
+    this.tails[kind] = tail;
+  }
+
   pathOf(kind: SourceKind): string {
     return this.tails[kind].path;
   }

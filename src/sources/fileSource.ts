@@ -2,6 +2,9 @@ import path from 'node:path';
 import { filter, interval, map, merge, type Observable, scan, Subject, switchMap, take } from 'rxjs';
 import { SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
 import { DirWatcher } from './dirWatcher.js';
+import { InvocationLines, NO_ROW } from './invocationLines.js';
+import { RewriteDiff } from './rewriteDiff.js';
+import { FileTail } from '../io/fileTail.js';
 import type { FaultSink } from '../io/faults.js';
 import { type SourcePositions, SourceSet } from '../io/sourceSet.js';
 import type { Logger } from '../log.js';
@@ -57,6 +60,8 @@ export class FileSource implements Source {
   private watcher: DirWatcher | null = null;
   /** Files with more to read than one live step: read on at the next turn. */
   private readonly readAgain$ = new Subject<SourceKind>();
+  /** What the served state holds of each invocations line: how a rewrite is told apart cheaply. */
+  private lines: InvocationLines;
   private rebuild: { again: boolean; done: Promise<void>; readonly changed: Set<SourceKind> } | null = null;
   private closed = false;
 
@@ -69,17 +74,20 @@ export class FileSource implements Source {
   ) {
     this.origin = dir;
     this.sources = new SourceSet(dir, maxLineBytes, positions, 'full', faults);
+    // Lines read by an earlier process are not known here: a rewrite decodes them to compare.
+    this.lines = new InvocationLines(positions?.invocations.line ?? 1);
   }
 
   async catchUp(fold: Fold, proceed: () => boolean): Promise<boolean> {
     let lastLog = Date.now();
     for (;;) {
-      const outcome = this.sources.readAll((kind, line) => fold.apply(kind, line), CATCH_UP_STEP_BYTES);
+      const outcome = this.sources.readAll((kind, line) => this.applyLine(fold, kind, line), CATCH_UP_STEP_BYTES);
       const redo = outcome.kind === 'rewritten' ? { file: outcome.file, why: outcome.why } : fold.takeRebuildRequest();
       if (redo !== null || outcome.kind === 'rewritten') {
         // Nothing is served yet: start over in place.
         if (redo !== null) fold.rebuildStarted(redo.file, redo.why);
         this.sources = this.freshSet();
+        this.lines = new InvocationLines();
         fold.adopt(fold.fresh());
         continue;
       }
@@ -103,8 +111,8 @@ export class FileSource implements Source {
     // scan folds each batch with the same apply the batch replay uses; it emits whether the batch changed anything.
     const applied$ = merge(...perFile).pipe(
       scan((_changed: boolean, batch: LineBatch) => {
-        if (batch.rewritten !== null) this.rebuildAside(fold, batch.rewritten.file, batch.rewritten.why);
-        for (const [kind, line] of batch.lines) fold.apply(kind, line);
+        if (batch.rewritten !== null) this.rewriteOrRebuild(fold, batch.rewritten.file, batch.rewritten.why);
+        for (const [kind, line] of batch.lines) this.applyLine(fold, kind, line);
         const wanted = fold.takeRebuildRequest();
         if (wanted !== null) this.rebuildAside(fold, wanted.file, wanted.why);
         return batch.lines.length > 0;
@@ -145,6 +153,71 @@ export class FileSource implements Source {
     await this.watcher?.close();
     this.watcher = null;
     await this.rebuild?.done;
+  }
+
+  /** Folds a line into the served state; an invocation line is noted (see InvocationLines). */
+  private applyLine(fold: Fold, kind: SourceKind, line: RawLine, into?: Ingest, lines: InvocationLines = this.lines): void {
+    const outcome = fold.apply(kind, line, into);
+    if (kind !== 'invocations') return;
+    const row = outcome?.type === 'event' && outcome.event.kind === 'invocation' ? (into ?? fold.ingestNow()).state.ledger.invocationIds.find(outcome.event.invocationId) : NO_ROW;
+    lines.note(line, row);
+  }
+
+  /**
+   * A rewritten invocations file (the reference logger's update_invocation) is read again and
+   * told apart from the served state record by record (RewriteDiff); only what changed is
+   * applied. Any other change, or one that cannot be told apart, is rebuilt.
+   */
+  private rewriteOrRebuild(fold: Fold, file: SourceKind, why: string): void {
+    if (file !== 'invocations' || this.rebuild !== null || !fold.rewritable(file)) {
+      this.rebuildAside(fold, file, why);
+      return;
+    }
+    const task = { again: false, done: Promise.resolve(), changed: new Set([file]) };
+    this.rebuild = task;
+    fold.rebuilding = true;
+    task.done = this.runRewrite(fold, file, why)
+      .catch((error: unknown) => {
+        this.log.error({ err: error }, 'telling a rewrite apart failed: rebuilding');
+        return 'failed';
+      })
+      .then((mismatch) => {
+        this.rebuild = null;
+        fold.rebuilding = false;
+        if (mismatch !== null && !this.closed) this.rebuildAside(fold, file, `${why}; not applied as changes: ${mismatch}`);
+        else if (!this.closed) for (const kind of SOURCE_KINDS) this.readAgain$.next(kind);
+      });
+  }
+
+  /** Reads the rewritten file whole, in steps, until it is quiet; null once applied, else why not. */
+  private async runRewrite(fold: Fold, file: SourceKind, why: string): Promise<string | null> {
+    const tail = new FileTail(file, this.sources.pathOf(file), this.maxLineBytes);
+    const diff = new RewriteDiff(fold.ingestNow().state, this.lines, this.maxLineBytes);
+    let settled = false;
+    for (;;) {
+      if (this.closed) return 'closed';
+      let read = 0;
+      const outcome = tail.read((line) => {
+        read++;
+        diff.line(line);
+      }, LIVE_READ_BUDGET);
+      if (outcome.kind !== 'ok') return outcome.kind === 'rewritten' ? `rewritten again (${outcome.why})` : `file ${outcome.kind}`;
+      if (diff.mismatch !== null) return diff.mismatch;
+      if (outcome.more === true) {
+        settled = false;
+        await nextTurn();
+        continue;
+      }
+      if (read === 0 && settled) break;
+      await pause(REBUILD_QUIET_MS);
+      settled = true;
+    }
+    const mismatch = diff.finish();
+    if (mismatch !== null) return mismatch;
+    fold.applyRewrite(file, why, diff.changes(), diff.tally, diff.decoded);
+    this.sources.replaceTail(file, tail);
+    this.lines = diff.lines;
+    return null;
   }
 
   private freshSet(): SourceSet {
@@ -188,10 +261,12 @@ export class FileSource implements Source {
       task.again = false;
       const fresh = this.freshSet();
       const ingest = fold.fresh();
-      if (await this.readAside(fresh, ingest, fold, task)) {
+      const lines = new InvocationLines();
+      if (await this.readAside(fresh, ingest, fold, task, lines)) {
         // The old set's faults are over unless the fresh one still has them.
         this.sources.handOverFaults(fresh);
         this.sources = fresh;
+        this.lines = lines;
         fold.adopt(ingest);
         this.log.info({ events_applied: fold.eventsApplied, lines_rejected: ingest.rejectedCount }, 'rebuilt from the files');
         return;
@@ -207,14 +282,14 @@ export class FileSource implements Source {
    * one that changed has lost them already). False to start over (another rewrite, a failed
    * apply) or when closed.
    */
-  private async readAside(fresh: SourceSet, ingest: Ingest, fold: Fold, task: { again: boolean; readonly changed: ReadonlySet<SourceKind> }): Promise<boolean> {
+  private async readAside(fresh: SourceSet, ingest: Ingest, fold: Fold, task: { again: boolean; readonly changed: ReadonlySet<SourceKind> }, lines: InvocationLines): Promise<boolean> {
     let settled = false;
     for (;;) {
       if (this.closed || task.again) return false;
       let read = 0;
       const outcome = fresh.readAll((kind, line) => {
         read++;
-        fold.apply(kind, line, ingest);
+        this.applyLine(fold, kind, line, ingest, lines);
       }, LIVE_READ_BUDGET);
       if (outcome.kind === 'rewritten' || fold.takeRebuildRequest() !== null) return false;
       if (outcome.more) {
