@@ -214,9 +214,13 @@ export class FileSource implements Source {
     }
     const mismatch = diff.finish();
     if (mismatch !== null) return mismatch;
-    fold.applyRewrite(file, why, diff.changes(), diff.tally, diff.decoded);
+    // The new tail first: applyRewrite announces the new state, and the daemon may write the
+    // snapshot and checkpoint from it at once, with this source's position. Swapped after, they
+    // paired the new state with the old file's offset, and the read after (already at the end)
+    // changed nothing, so nothing published them again.
     this.sources.replaceTail(file, tail);
     this.lines = diff.lines;
+    fold.applyRewrite(file, why, diff.changes(), diff.tally, diff.decoded);
     return null;
   }
 
