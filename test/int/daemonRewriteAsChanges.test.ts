@@ -55,6 +55,8 @@ describe('daemon: a rewrite of the invocations file applied as changes', () => {
     expect(third.health.rebuilds).toBe(0);
     updateInvocation(dir, 61, 'reference');
     await waitForReplayParity(daemon, { extra: (s) => (s.health.rewrites_as_changes ?? 0) >= 4 });
+    // The log comes through a pipe, the snapshot through a file: the fourth line may trail it.
+    await daemon.waitForLog((l) => /applied as changes/.test(String(l.msg)) && l.rewrites_as_changes === 4);
     const logs = daemon.logsWith(/applied as changes, no rebuild/);
     expect(logs.map((l) => l.records_changed)).toEqual([1, 1, 1, 1]);
     // The last one decoded the changed line and the few that a later line of the same id overrides, not the file.
@@ -66,6 +68,7 @@ describe('daemon: a rewrite of the invocations file applied as changes', () => {
     updateInvocation(dir, -3, 'reference');
     const { snapshot: removed } = await waitForReplayParity(daemon, { extra: (s) => s.health.rebuilds >= 1 });
     expect(removed.health.rewrites_as_changes).toBe(4);
+    await daemon.waitForLog((l) => /rebuilding from the files/.test(String(l.msg)));
     expect(daemon.logsWith(/rebuilding from the files/).at(-1)?.why).toMatch(/not applied as changes: invocations in another order/);
     await daemon.stop();
   });
