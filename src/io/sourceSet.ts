@@ -98,6 +98,25 @@ export class SourceSet {
   }
 
 
+  /** Some file's bytes before a resumed checkpoint are still to be proven unchanged (a 'deferred' resume). */
+  prefixesUnchecked(): boolean {
+    return SOURCE_KINDS.some((kind) => this.tails[kind].prefixUnchecked);
+  }
+
+  /**
+   * A step of that proof, about `budget` bytes hashed, for the first file still unproven: 'ok'
+   * (more: whether any is left), or 'rewritten' for a file whose bytes differ. A fault waits for
+   * the next step (the faulted file's reads report it).
+   */
+  checkPrefixes(budget: number): ReadOutcome | { readonly kind: 'fault' } {
+    const kind = SOURCE_KINDS.find((k) => this.tails[k].prefixUnchecked);
+    if (kind === undefined) return { kind: 'ok', more: false };
+    const result = this.tails[kind].checkPrefix(budget);
+    if (result.kind === 'rewritten') return { kind: 'rewritten', file: kind, why: result.why };
+    if (result.kind === 'fault') return { kind: 'fault' };
+    return { kind: 'ok', more: this.prefixesUnchecked() };
+  }
+
   /** Reads every file to its end; stops at the first file that was rewritten. */
   readAll(onLine: (kind: SourceKind, line: RawLine) => void, budget?: number): ReadOutcome {
     let more = false;

@@ -34,6 +34,13 @@ const FOLLOW_READ_MS = 5;
  * is read whole, not swapped in empty.
  */
 const REBUILD_QUIET_MS = 50;
+/**
+ * Bytes hashed per step of a resume's check of the bytes before the checkpoint (sha1 at ~0.5-1
+ * GB/s: a few ms of event loop per step), done after the daemon serves.
+ */
+const PREFIX_CHECK_STEP = 4 * 1024 * 1024;
+/** A step of that check that met a fault is tried again after this long. */
+const PREFIX_RETRY_MS = 100;
 
 /** Ticks every FOLLOW_READ_MS for TRAILING_READ_MS after each event; a new event restarts them. */
 function followUps(events$: Observable<unknown>): Observable<unknown> {
@@ -64,6 +71,8 @@ export class FileSource implements Source {
   private lines: InvocationLines;
   private rebuild: { again: boolean; done: Promise<void>; readonly changed: Set<SourceKind> } | null = null;
   private closed = false;
+  /** The resume's check of the bytes before the checkpoint, running after serving starts. */
+  private prefixCheck: Promise<void> | null = null;
 
   constructor(
     private readonly dir: string,
@@ -73,7 +82,9 @@ export class FileSource implements Source {
     private readonly log: Logger,
   ) {
     this.origin = dir;
-    this.sources = new SourceSet(dir, maxLineBytes, positions, 'full', faults);
+    // The bytes before the checkpoint are proven unchanged after serving starts (checkPrefixes):
+    // hashing them first was most of a restart.
+    this.sources = new SourceSet(dir, maxLineBytes, positions, 'deferred', faults);
     // Lines read by an earlier process are not known here: a rewrite decodes them to compare.
     this.lines = new InvocationLines(positions?.invocations.line ?? 1);
   }
@@ -122,7 +133,42 @@ export class FileSource implements Source {
     const watched = new Map(SOURCE_KINDS.map((kind) => [path.resolve(this.sources.pathOf(kind)), kind] as const));
     this.watcher = new DirWatcher(this.dir, watched, (kind) => changes$.next(kind as SourceKind), this.faults);
     this.watcher.start();
+    this.prefixCheck ??= this.checkPrefixes(fold).catch((error: unknown) => this.log.error({ err: error }, 'checking the files against the checkpoint failed'));
     return applied$;
+  }
+
+  positionVouched(): boolean {
+    return !this.sources.prefixesUnchecked();
+  }
+
+  /**
+   * A resume's proof that the files still hold the bytes the checkpoint was built from, in steps
+   * while the daemon serves; bytes that differ (a file rewritten while the daemon was down, past
+   * the checks of the first read) rebuild the state from the files.
+   */
+  private async checkPrefixes(fold: Fold): Promise<void> {
+    if (!this.sources.prefixesUnchecked()) return;
+    // Not in the turn that starts following: the daemon finishes going live first.
+    await nextTurn();
+    const began = Date.now();
+    for (;;) {
+      if (this.closed) return;
+      // A rebuild's fresh tails hash what they read from the start: nothing to prove there.
+      if (this.rebuild !== null) {
+        await this.rebuild.done;
+        continue;
+      }
+      const outcome = this.sources.checkPrefixes(PREFIX_CHECK_STEP);
+      if (outcome.kind === 'rewritten') {
+        this.log.warn({ file: outcome.file, why: outcome.why, ms: Date.now() - began }, 'a file no longer holds what the checkpoint was built from: rebuilding');
+        this.rebuildAside(fold, outcome.file, `${outcome.why} (found after start, by the check against the checkpoint)`);
+        continue;
+      }
+      if (outcome.kind === 'fault') await pause(PREFIX_RETRY_MS);
+      else if (!outcome.more) break;
+      else await nextTurn();
+    }
+    this.log.info({ ms: Date.now() - began }, 'the files hold what the checkpoint was built from');
   }
 
   position(): SourcePosition {
@@ -153,6 +199,17 @@ export class FileSource implements Source {
     await this.watcher?.close();
     this.watcher = null;
     await this.rebuild?.done;
+    await this.prefixCheck;
+    // The check finished at once, so the final checkpoint vouches for the files; bytes that
+    // differ leave the positions without a prefix hash, and the next start reads the files again.
+    for (;;) {
+      const outcome = this.sources.checkPrefixes(Number.POSITIVE_INFINITY);
+      if (outcome.kind === 'rewritten') {
+        this.log.warn({ file: outcome.file, why: outcome.why }, 'a file no longer holds what the checkpoint was built from: the next start reads the files again');
+        continue;
+      }
+      if (outcome.kind === 'fault' || !outcome.more) break;
+    }
   }
 
   /** Folds a line into the served state; an invocation line is noted (see InvocationLines). */

@@ -73,11 +73,17 @@ export interface Source {
   /** Live: applies what comes; emits after each batch whether it applied anything. */
   follow(fold: Fold, polls$: Observable<number>): Observable<boolean>;
   position(): SourcePosition;
+  /**
+   * Whether position() can vouch for what was read now: false while a resume still checks that
+   * the files hold what the checkpoint was built from (checkpoints wait for it). Absent: always.
+   */
+  positionVouched?(): boolean;
   lag(): SourceLag;
   /** Stream mode: per shipping host, messages applied, the last one's time and what waits; none for files. */
   hosts(): readonly HostHealth[];
   health(): SourceHealth;
   /** Gives up waiting (for a server, a stream) at once. */
   cancel(): void;
+  /** Stops; a check still running on the files is finished first, so the final checkpoint can vouch for them. */
   close(): Promise<void>;
 }
