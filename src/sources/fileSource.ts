@@ -2,7 +2,7 @@ import path from 'node:path';
 import { filter, interval, map, merge, type Observable, scan, Subject, switchMap, take } from 'rxjs';
 import { SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
 import { DirWatcher } from './dirWatcher.js';
-import { InvocationLines, NO_ROW } from './invocationLines.js';
+import { InvocationLines, type LineHash, NO_ROW } from './invocationLines.js';
 import { RewriteDiff } from './rewriteDiff.js';
 import { FileTail } from '../io/fileTail.js';
 import type { FaultSink } from '../io/faults.js';
@@ -34,6 +34,12 @@ const FOLLOW_READ_MS = 5;
  * is read whole, not swapped in empty.
  */
 const REBUILD_QUIET_MS = 50;
+/**
+ * A rewrite read so far lacks records the state holds: the writer may only be paused (python
+ * writing 90 MB on a busy machine stalls for more than REBUILD_QUIET_MS), so it is taken as a
+ * removal only after the file has been quiet this long.
+ */
+const REWRITE_INCOMPLETE_QUIET_MS = 1000;
 /**
  * Bytes hashed per step of a resume's check of the bytes before the checkpoint (sha1 at ~0.5-1
  * GB/s: a few ms of event loop per step), done after the daemon serves.
@@ -69,6 +75,7 @@ export class FileSource implements Source {
   private readonly readAgain$ = new Subject<SourceKind>();
   /** What the served state holds of each invocations line: how a rewrite is told apart cheaply. */
   private lines: InvocationLines;
+  private readonly lineHash: LineHash = { lo: 0, hi: 0 };
   private rebuild: { again: boolean; done: Promise<void>; readonly changed: Set<SourceKind> } | null = null;
   private closed = false;
   /** The resume's check of the bytes before the checkpoint, running after serving starts. */
@@ -217,7 +224,7 @@ export class FileSource implements Source {
     const outcome = fold.apply(kind, line, into);
     if (kind !== 'invocations') return;
     const row = outcome?.type === 'event' && outcome.event.kind === 'invocation' ? (into ?? fold.ingestNow()).state.ledger.invocationIds.find(outcome.event.invocationId) : NO_ROW;
-    lines.note(line, row);
+    lines.note(line, row, this.lineHash);
   }
 
   /**
@@ -251,6 +258,8 @@ export class FileSource implements Source {
     const tail = new FileTail(file, this.sources.pathOf(file), this.maxLineBytes);
     const diff = new RewriteDiff(fold.ingestNow().state, this.lines, this.maxLineBytes);
     let settled = false;
+    let grewAt = Date.now();
+    let size = -1;
     for (;;) {
       if (this.closed) return 'closed';
       let read = 0;
@@ -260,12 +269,14 @@ export class FileSource implements Source {
       }, LIVE_READ_BUDGET);
       if (outcome.kind !== 'ok') return outcome.kind === 'rewritten' ? `rewritten again (${outcome.why})` : `file ${outcome.kind}`;
       if (diff.mismatch !== null) return diff.mismatch;
+      if (outcome.size !== size) grewAt = Date.now();
+      size = outcome.size;
       if (outcome.more === true) {
         settled = false;
         await nextTurn();
         continue;
       }
-      if (read === 0 && settled) break;
+      if (read === 0 && settled && (diff.holdsEveryRow() || Date.now() - grewAt >= REWRITE_INCOMPLETE_QUIET_MS)) break;
       await pause(REBUILD_QUIET_MS);
       settled = true;
     }

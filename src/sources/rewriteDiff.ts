@@ -2,7 +2,7 @@ import type { InvocationEvent } from '../domain/events.js';
 import { decodeRawLine, type SourceTally } from '../pipeline/ingest.js';
 import type { RawLine } from '../pipeline/splitLines.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
-import { hashScratch, InvocationLines, NO_ROW } from './invocationLines.js';
+import { hashLine, InvocationLines, type LineHash, NO_ROW } from './invocationLines.js';
 
 /**
  * A rewritten invocations file, read again from its start and compared with the served state
@@ -24,7 +24,7 @@ export class RewriteDiff {
   private readonly changed = new Map<number, InvocationEvent>();
   private readonly added = new Map<string, InvocationEvent>();
   private readonly addedAt = new Map<string, number>();
-  private readonly scratch = hashScratch();
+  private readonly hash: LineHash = { lo: 0, hi: 0 };
   readonly tally: SourceTally = { applied: 0, blank: 0, skipped: 0, rejected: 0 };
   /** What the new file's lines are, for the rewrite after this one. */
   readonly lines = new InvocationLines();
@@ -39,9 +39,11 @@ export class RewriteDiff {
 
   line(raw: RawLine): void {
     if (this.mismatch !== null) return;
-    const same = this.before?.sameLineAs(raw, this.scratch) ?? null;
+    // Hashed once: to compare with the line read before, and noted for the next rewrite.
+    hashLine(raw, this.hash);
+    const same = this.before?.sameLineAs(raw.line, this.hash) ?? null;
     if (same !== null) {
-      this.lines.note(raw, same);
+      this.lines.noteHashed(raw.line, this.hash, same);
       if (same === NO_ROW) {
         this.tally.blank++;
         return;
@@ -55,7 +57,7 @@ export class RewriteDiff {
     const outcome = decodeRawLine('invocations', raw, this.maxLineBytes);
     if (outcome.type === 'blank') {
       this.tally.blank++;
-      this.lines.note(raw, NO_ROW);
+      this.lines.noteHashed(raw.line, this.hash, NO_ROW);
       return;
     }
     if (outcome.type !== 'event' || outcome.event.kind !== 'invocation') {
@@ -79,14 +81,19 @@ export class RewriteDiff {
         this.addedAt.set(event.invocationId, index);
       }
       this.added.set(event.invocationId, event);
-      this.lines.note(raw, ids.size + index);
+      this.lines.noteHashed(raw.line, this.hash, ids.size + index);
       return;
     }
-    this.lines.note(raw, row);
+    this.lines.noteHashed(raw.line, this.hash, row);
     this.meet(row);
     if (this.mismatch !== null) return;
     if (storedEquals(this.state, row, event)) this.changed.delete(row);
     else this.changed.set(row, event);
+  }
+
+  /** Every invocation the state holds was met (so far): nothing is missing. */
+  holdsEveryRow(): boolean {
+    return this.rowsMet >= this.state.ledger.invocationIds.size;
   }
 
   /** After the last line: the mismatch, if any (an invocation of the state no longer there). */

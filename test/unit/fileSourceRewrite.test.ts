@@ -62,39 +62,71 @@ class PlainFold implements Fold {
   }
 }
 
+/** A FileSource caught up on a copy of the 150-workflow fixture, following; `changed` resolves at the first announce. */
+async function following() {
+  const dir = dirs.make();
+  for (const kind of ['invocations', 'metrics', 'workflow_events'] as const) fs.copyFileSync(path.join(FIXTURE_150, SOURCE_FILES[kind]), path.join(dir, SOURCE_FILES[kind]));
+  const file = path.join(dir, SOURCE_FILES.invocations);
+  let source: FileSource | null = null;
+  const seen: Array<{ offset: number; lag: number }> = [];
+  let announced: () => void = () => undefined;
+  const changed = new Promise<void>((resolve) => (announced = resolve));
+  const fold = new PlainFold(() => {
+    if (source === null) return;
+    seen.push({ offset: source.position().positions.invocations.offset, lag: source.lag().bytesPerFile.invocations });
+    announced();
+  });
+  source = new FileSource(dir, MAX, undefined, IGNORE_FAULTS, createLogger('silent'));
+  await source.catchUp(fold, () => true);
+  const polls$ = new Subject<number>();
+  const subscription = source.follow(fold, polls$).subscribe();
+  const stop = async () => {
+    subscription.unsubscribe();
+    await (source as FileSource).close();
+  };
+  return { file, fold, seen, changed, poll: () => polls$.next(0), stop };
+}
+
+/** update_invocation's new file: record 5 made longer, every line written back. */
+function updated(file: string): string {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').slice(0, -1);
+  const record = JSON.parse(lines[5] as string) as { outcome: { error_message: string | null } };
+  record.outcome.error_message = 'changed by update_invocation';
+  lines[5] = JSON.stringify(record);
+  return `${lines.join('\n')}\n`;
+}
+
 describe('FileSource: a rewrite applied as changes', () => {
   it('announces the new state with the rewritten file as its position (offset at its end, no lag)', async () => {
-    const dir = dirs.make();
-    for (const kind of ['invocations', 'metrics', 'workflow_events'] as const) fs.copyFileSync(path.join(FIXTURE_150, SOURCE_FILES[kind]), path.join(dir, SOURCE_FILES[kind]));
-    const file = path.join(dir, SOURCE_FILES.invocations);
-    let source: FileSource | null = null;
-    const seen: Array<{ offset: number; lag: number }> = [];
-    let announced: () => void = () => undefined;
-    const done = new Promise<void>((resolve) => (announced = resolve));
-    const fold = new PlainFold(() => {
-      if (source === null) return;
-      seen.push({ offset: source.position().positions.invocations.offset, lag: source.lag().bytesPerFile.invocations });
-      announced();
-    });
-    source = new FileSource(dir, MAX, undefined, IGNORE_FAULTS, createLogger('silent'));
-    await source.catchUp(fold, () => true);
-    const polls$ = new Subject<number>();
-    const subscription = source.follow(fold, polls$).subscribe();
+    const { file, fold, seen, changed, poll, stop } = await following();
     try {
-      // update_invocation: one record made longer, every line written back.
-      const lines = fs.readFileSync(file, 'utf8').split('\n').slice(0, -1);
-      const record = JSON.parse(lines[5] as string) as { outcome: { error_message: string | null } };
-      record.outcome.error_message = 'changed by update_invocation';
-      lines[5] = JSON.stringify(record);
-      fs.writeFileSync(file, `${lines.join('\n')}\n`);
+      fs.writeFileSync(file, updated(file));
       const size = fs.statSync(file).size;
-      polls$.next(0);
-      await done;
+      poll();
+      await changed;
       expect(fold.rebuilds).toBe(0);
       expect(seen[0]).toEqual({ offset: size, lag: 0 });
     } finally {
-      subscription.unsubscribe();
-      await source.close();
+      await stop();
+    }
+  });
+
+  it('a writer that stalls half-way for longer than the quiet pause is waited for: still applied as changes', async () => {
+    const { file, fold, seen, changed, poll, stop } = await following();
+    try {
+      const text = updated(file);
+      const half = Math.floor(text.length / 2);
+      fs.writeFileSync(file, text.slice(0, half));
+      poll();
+      // The writer is descheduled (python on a busy machine): well past the 50 ms quiet pause.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      fs.appendFileSync(file, text.slice(half));
+      poll();
+      await changed;
+      expect(fold.rebuilds).toBe(0);
+      expect(seen[0]).toEqual({ offset: fs.statSync(file).size, lag: 0 });
+    } finally {
+      await stop();
     }
   });
 });
