@@ -240,6 +240,7 @@ export class FileSource implements Source {
     const task = { again: false, done: Promise.resolve(), changed: new Set([file]) };
     this.rebuild = task;
     fold.rebuilding = true;
+    this.watcher?.pause();
     task.done = this.runRewrite(fold, file, why)
       .catch((error: unknown) => {
         this.log.error({ err: error }, 'telling a rewrite apart failed: rebuilding');
@@ -249,7 +250,10 @@ export class FileSource implements Source {
         this.rebuild = null;
         fold.rebuilding = false;
         if (mismatch !== null && !this.closed) this.rebuildAside(fold, file, `${why}; not applied as changes: ${mismatch}`);
-        else if (!this.closed) for (const kind of SOURCE_KINDS) this.readAgain$.next(kind);
+        else if (!this.closed) {
+          this.watcher?.resume();
+          for (const kind of SOURCE_KINDS) this.readAgain$.next(kind);
+        }
       });
   }
 
@@ -318,13 +322,17 @@ export class FileSource implements Source {
     const task = { again: false, done: Promise.resolve(), changed: new Set([file]) };
     this.rebuild = task;
     fold.rebuilding = true;
+    this.watcher?.pause();
     task.done = this.runRebuild(fold, task)
       .catch((error: unknown) => this.log.error({ err: error }, 'rebuild failed: the last good state goes on being served'))
       .finally(() => {
         this.rebuild = null;
         fold.rebuilding = false;
         // Whatever was appended meanwhile is read now.
-        if (!this.closed) for (const kind of SOURCE_KINDS) this.readAgain$.next(kind);
+        if (!this.closed) {
+          this.watcher?.resume();
+          for (const kind of SOURCE_KINDS) this.readAgain$.next(kind);
+        }
       });
   }
 
