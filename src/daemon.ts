@@ -80,7 +80,7 @@ export class Daemon {
     this.hookErrors = new HookErrorReports(settings.stateDir, this.faults, log, clock);
     this.alerting = new Alerting(settings.alerts, log, this.logs.alerts, this.events);
     const writes = new StateDirWrites(settings.stateDir, this.faults);
-    this.checkpointer = new Checkpointer(settings.stateDir, () => checkpointContents({ source: this.source, fold: this.fold, logs: this.logs, alerting: this.alerting, hookErrors: this.hookErrors }, this.isoNow()), writes, () => this.logs.pending());
+    this.checkpointer = new Checkpointer(settings.stateDir, () => checkpointContents({ source: this.source, fold: this.fold, logs: this.logs, alerting: this.alerting, hookErrors: this.hookErrors }, this.isoNow()), writes, () => this.logs.pending(), () => this.source.positionVouched?.() ?? true);
     this.lock = new StateDirLock(settings.stateDir, this.faults, log, () => this.onFatal('another daemon took the state dir'));
     const onEvent = (event: TelemetryEvent) => {
       if (this.live && !this.fold.rebuilding && event.kind === 'workflow_complete') {
@@ -153,6 +153,8 @@ export class Daemon {
     this.hookErrors.poll();
     // A state dir that takes no writes now is a fault (retried on every poll), not a failed start.
     await this.snapshots.writeNow();
+    // After a full read: a crash now does not read everything again. After a resume it waits
+    // for the check of the files against the checkpoint (the interval writes it then).
     await this.checkpointer.save();
     this.pipeline = new LivePipeline(
       liveJobs({

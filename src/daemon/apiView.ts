@@ -37,6 +37,7 @@ export function apiView(parts: ApiParts): DaemonView {
     otlp: () => parts.otlp(),
     faults: parts.faults,
     hookErrors: () => parts.hookErrors.health().count,
+    rewrites: () => ({ rebuilds: fold.rebuilds, asChanges: fold.rewritesAsChanges }),
     overheadWindow: parts.settings.alerts.overhead.window,
     rollingWindow: parts.settings.rollingWindow,
     snapshot: () => parts.snapshot(),

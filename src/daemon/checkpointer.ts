@@ -16,6 +16,11 @@ export class Checkpointer {
     private readonly writes: StateDirWrites,
     /** State logs hold records not yet written: a checkpoint after they land must follow. */
     private readonly logsPending: () => boolean = () => false,
+    /**
+     * Whether the source's positions vouch for the files now (a resume's check of them runs
+     * after serving starts): until then no checkpoint is written, the state stays marked changed.
+     */
+    private readonly vouched: () => boolean = () => true,
   ) {}
 
   /** The state moved: the next interval writes a checkpoint. */
@@ -30,6 +35,10 @@ export class Checkpointer {
 
   save(): Promise<void> {
     if (this.inFlight !== null) return this.inFlight;
+    if (!this.vouched()) {
+      this.changed = true;
+      return Promise.resolve();
+    }
     this.changed = false;
     const data = this.data();
     // Records still waiting are not in the sizes this checkpoint stores: write another once they land.

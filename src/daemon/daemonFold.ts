@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { SOURCE_FILES, type SourceKind } from '../domain/sources.js';
 import type { Rejection } from '../decode/rejection.js';
-import type { TelemetryEvent } from '../domain/events.js';
+import type { InvocationEvent, TelemetryEvent } from '../domain/events.js';
+import type { DecodeOutcome } from '../decode/decodeLine.js';
 import { errorMessage, type FaultSink } from '../io/faults.js';
 import type { StateLog } from '../io/stateLogs.js';
 import type { Logger } from '../log.js';
-import { Ingest } from '../pipeline/ingest.js';
+import { Ingest, type SourceTally } from '../pipeline/ingest.js';
 import type { RawLine } from '../pipeline/splitLines.js';
 import { initialState } from '../projections/folds/telemetryState.js';
 import type { Fold } from '../sources/source.js';
@@ -27,6 +28,8 @@ interface Rejected {
 export class DaemonFold implements Fold {
   ingest: Ingest;
   rebuilds = 0;
+  /** Rewrites of a file told apart record by record and applied as replacements (no rebuild). */
+  rewritesAsChanges = 0;
   rebuilding = false;
   /** Bumped whenever the served state is replaced: caches of answers key on it. */
   generation = 0;
@@ -58,27 +61,54 @@ export class DaemonFold implements Fold {
     return { maxLineBytes, onEvent, onRejection: (rejection: Rejection, bytes: Buffer | null, whole: boolean) => rejections.report(rejection, bytes, whole) };
   }
 
+  ingestNow(): Ingest {
+    return this.ingest;
+  }
+
   get eventsApplied(): number {
     const p = this.ingest.totals.perSource;
     return p.invocations.applied + p.metrics.applied + p.workflow_events.applied;
   }
 
-  apply(kind: SourceKind, line: RawLine, into: Ingest = this.ingest): void {
+  apply(kind: SourceKind, line: RawLine, into: Ingest = this.ingest): DecodeOutcome | null {
     const key = this.poisoned.size > 0 ? poisonKey(kind, line) : null;
     if (key !== null && this.poisoned.has(key)) {
       into.refuse(kind, line, 'internal error while applying this line (see the daemon log)');
-      return;
+      return null;
     }
     try {
-      into.line(kind, line);
+      return into.line(kind, line);
     } catch (error) {
       const file = SOURCE_FILES[kind];
       this.options.log.error({ file, line: line.line, byte_offset: line.byteOffset, err: error }, 'applying a line failed: the state is rebuilt without it');
       this.options.faults.raise(file, 'apply', Object.assign(new Error(`line ${line.line} at byte ${line.byteOffset}: ${errorMessage(error)}`), { code: 'EAPPLY' }));
-      if (!this.options.rereadable) return;
+      if (!this.options.rereadable) return null;
       this.poisoned.add(poisonKey(kind, line));
       this.rebuildWanted ??= { file: kind, why: `applying line ${line.line} failed` };
+      return null;
     }
+  }
+
+  /** Whether a rewrite of `kind` may be applied as changes: no line of it is refused in the served state. */
+  rewritable(kind: SourceKind): boolean {
+    return this.poisoned.size === 0 && this.ingest.totals.perSource[kind].rejected === 0 && this.ingest.totals.perSource[kind].skipped === 0;
+  }
+
+  applyRewrite(file: SourceKind, why: string, changes: readonly InvocationEvent[], tally: SourceTally, decoded: number): void {
+    try {
+      this.ingest.applyRewrite(changes, tally);
+    } catch (error) {
+      this.options.log.error({ file: SOURCE_FILES[file], err: error }, 'applying a rewrite as changes failed: the state is rebuilt');
+      this.rebuildWanted ??= { file, why: 'applying a rewrite as changes failed' };
+      return;
+    }
+    this.rewritesAsChanges++;
+    this.generation++;
+    this.options.log.info(
+      { file: SOURCE_FILES[file], why, records_changed: changes.length, lines_decoded: decoded, rewrites_as_changes: this.rewritesAsChanges },
+      'a file was rewritten: applied as changes, no rebuild',
+    );
+    this.options.onAdopted();
   }
 
   takeRebuildRequest(): { readonly file: SourceKind; readonly why: string } | null {
@@ -89,7 +119,7 @@ export class DaemonFold implements Fold {
 
   rebuildStarted(file: SourceKind, why: string): void {
     this.rebuilds++;
-    this.options.log.warn({ file: SOURCE_FILES[file], why, rebuilds: this.rebuilds }, 'a file changed other than by appending: rebuilding from the files');
+    this.options.log.warn({ file: SOURCE_FILES[file], why, rebuilds: this.rebuilds, rewrites_as_changes: this.rewritesAsChanges }, 'a file changed other than by appending: rebuilding from the files');
   }
 
   fresh(): Ingest {

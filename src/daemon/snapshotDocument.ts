@@ -37,6 +37,7 @@ export function snapshotDocument(parts: SnapshotParts, workflowViews: WorkflowVi
       last_event_at: parts.lastEventAt(),
       started_at: parts.startedAt,
       rebuilds: fold.rebuilds,
+      rewrites_as_changes: fold.rewritesAsChanges,
       faults: parts.faults.faults(),
       hook_errors: parts.hookErrors.health(),
     },

@@ -20,6 +20,8 @@ export interface MetricsSource {
   alertNotices?(): ReadonlyMap<string, number>;
   /** Lines the Claude Code hook wrote to hook-errors.jsonl. */
   hookErrors?(): number;
+  /** Files changed other than by appending: rebuilt from the files, or told apart and applied as changes. */
+  rewrites?(): { readonly rebuilds: number; readonly asChanges: number };
   /** The OTLP receiver (`daemon --otlp`), or null/absent without one. */
   otlp?(): OtlpReceiverFigures | null;
   /** The daemon's I/O faults: active now, and every failed attempt so far. */
@@ -118,6 +120,19 @@ export class DaemonMetrics {
         this.set({ window: 'all' }, pyRound(q.overhead(state).coordination_overhead_pct / 100, 4));
         const recent = q.recentOverhead(state, source.overheadWindow).view;
         this.set({ window: String(source.overheadWindow) }, pyRound(recent.coordination_overhead_pct / 100, 4));
+      },
+    });
+    new Counter({
+      name: 'oak_file_rewrites_total',
+      help: 'Files changed other than by appending, by how the state followed: rebuilt from the files, or the changed records applied as replacements.',
+      labelNames: ['handled_as'],
+      registers,
+      collect() {
+        this.reset();
+        const rewrites = source.rewrites?.();
+        if (rewrites === undefined) return;
+        this.inc({ handled_as: 'rebuild' }, rewrites.rebuilds);
+        this.inc({ handled_as: 'changes' }, rewrites.asChanges);
       },
     });
     new Gauge({

@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import type { SourceKind } from '../domain/sources.js';
 import { LineSplitter, type RawLine } from '../pipeline/splitLines.js';
+import { hashRange, PrefixCheck } from './prefixCheck.js';
 import { FileFault, fileFault, openRegularFile } from './regularFile.js';
 
 /**
@@ -38,8 +39,13 @@ import { FileFault, fileFault, openRegularFile } from './regularFile.js';
  * which every write moves and no call can set back) mean no byte changed, as git's index and
  * make trust; otherwise the prefix is hashed. (A full tail always hashes: it needs the running
  * hash to vouch for its own later positions.)
+ *
+ * `deferred` tails (the daemon) make a full resume's proof after the daemon serves: the first
+ * read checks inode, size and windows and reads on; the prefix is hashed in steps by
+ * `checkPrefix` (see PrefixCheck), which says 'rewritten' if the bytes differ (the caller
+ * rebuilds). Until it is done the tail's positions cannot vouch for the file (no prefix hash).
  */
-export type ResumeCheck = 'full' | 'quick' | 'once';
+export type ResumeCheck = 'full' | 'quick' | 'once' | 'deferred';
 /**
  * A file whose last change is at least this much older than the look at it is settled: a write
  * after the look moves its ctime past the recorded one, even on a coarse file-system clock.
@@ -102,22 +108,6 @@ function readAt(fd: number, offset: number, length: number): Buffer {
   return done === length ? buffer : buffer.subarray(0, done);
 }
 
-const HASH_CHUNK = 1024 * 1024;
-let hashBuffer: Buffer | undefined;
-
-/** Feeds bytes [from, to) of the file into `hash`; false if the file ends before `to`. */
-function hashRange(fd: number, from: number, to: number, into: Hash): boolean {
-  // One reused buffer: a fresh zero-filled one per piece cost more than the hashing.
-  hashBuffer ??= Buffer.allocUnsafe(HASH_CHUNK);
-  for (let at = from; at < to; ) {
-    const n = fs.readSync(fd, hashBuffer, 0, Math.min(HASH_CHUNK, to - at), at);
-    if (n === 0) return false;
-    into.update(hashBuffer.subarray(0, n));
-    at += n;
-  }
-  return true;
-}
-
 /** The file is exactly as when the fingerprint's look read it whole, and that look was not racy. */
 function unchangedSince(fp: TailFingerprint, stat: fs.Stats): boolean {
   const look = fp.settled;
@@ -151,6 +141,8 @@ export class FileTail {
   private quickSuspect = false;
   /** The last read's look at the file when it read it to its end; null when it did not. */
   private lastLook: FileLook | null = null;
+  /** A deferred resume's proof of the bytes before the checkpoint, still to be made. */
+  private prefixCheck: PrefixCheck | null = null;
 
   constructor(
     readonly kind: SourceKind,
@@ -191,6 +183,47 @@ export class FileTail {
         ...(this.lastLook !== null && this.lastLook.size === this.readOffset ? { settled: this.lastLook } : {}),
       },
     };
+  }
+
+  /** A deferred resume has not yet proven the bytes before its checkpoint unchanged. */
+  get prefixUnchecked(): boolean {
+    return this.prefixCheck !== null;
+  }
+
+  /**
+   * A step (about `budget` bytes hashed) of a deferred resume's proof. 'ok' with `more` while it
+   * goes on; 'rewritten' when the bytes differ (the tail then vouches for nothing).
+   */
+  checkPrefix(budget: number): TailResult & { more?: boolean } {
+    const check = this.prefixCheck;
+    if (check === null) return { kind: 'ok', size: -1, more: false };
+    let opened: ReturnType<typeof openRegularFile>;
+    try {
+      opened = openRegularFile(this.path);
+    } catch (error) {
+      return { kind: 'fault', fault: fileFault(this.path, 'open', error) };
+    }
+    if (opened === null) return this.failPrefix('file deleted');
+    const { fd, stat } = opened;
+    try {
+      if (stat.ino !== this.ino) return this.failPrefix('file replaced (inode changed)');
+      const step = check.step(fd, this.readOffset, budget);
+      if (step.kind === 'changed') return this.failPrefix(step.why);
+      if (step.kind === 'more') return { kind: 'ok', size: stat.size, more: true };
+      this.prefix = step.prefix;
+      this.prefixCheck = null;
+      return { kind: 'ok', size: stat.size, more: false };
+    } catch (error) {
+      return { kind: 'fault', fault: error instanceof FileFault ? error : fileFault(this.path, 'read', error) };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private failPrefix(why: string): TailResult {
+    this.prefixCheck = null;
+    this.prefix = null;
+    return { kind: 'rewritten', why };
   }
 
   /** Bytes in the file beyond the last complete line applied (the lag). */
@@ -293,6 +326,11 @@ export class FileTail {
       if (typeof fp.prefixHash !== 'string' || typeof fp.prefixLength !== 'number' || fp.prefixLength < resume.offset) {
         return 'no prefix hash in the checkpoint';
       }
+      if (this.resumeCheck === 'deferred') {
+        this.prefix = null;
+        this.prefixCheck = new PrefixCheck(resume.offset, fp.prefixLength, fp.prefixHash);
+        return null;
+      }
       const upToOffset = createHash('sha1');
       if (!hashRange(fd, 0, resume.offset, upToOffset)) return 'file shrank';
       const whole = upToOffset.copy();
@@ -320,6 +358,7 @@ export class FileTail {
     }
     const keep = 2 * WINDOW;
     this.prefix?.update(chunk);
+    this.prefixCheck?.read.update(chunk);
     this.recent =
       chunk.length >= keep ? Buffer.from(chunk.subarray(chunk.length - keep)) : Buffer.concat([this.recent, chunk]).subarray(-keep);
     this.readOffset += chunk.length;

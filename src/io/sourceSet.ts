@@ -48,6 +48,11 @@ export class SourceSet {
     this.tails = { invocations: tail('invocations'), metrics: tail('metrics'), workflow_events: tail('workflow_events') };
   }
 
+  /** A tail that read the file again from its start (a rewrite applied as changes) takes the old one's place. */
+  replaceTail(kind: SourceKind, tail: FileTail): void {
+    this.tails[kind] = tail;
+  }
+
   pathOf(kind: SourceKind): string {
     return this.tails[kind].path;
   }
@@ -92,6 +97,25 @@ export class SourceSet {
     this.faulted.clear();
   }
 
+
+  /** Some file's bytes before a resumed checkpoint are still to be proven unchanged (a 'deferred' resume). */
+  prefixesUnchecked(): boolean {
+    return SOURCE_KINDS.some((kind) => this.tails[kind].prefixUnchecked);
+  }
+
+  /**
+   * A step of that proof, about `budget` bytes hashed, for the first file still unproven: 'ok'
+   * (more: whether any is left), or 'rewritten' for a file whose bytes differ. A fault waits for
+   * the next step (the faulted file's reads report it).
+   */
+  checkPrefixes(budget: number): ReadOutcome | { readonly kind: 'fault' } {
+    const kind = SOURCE_KINDS.find((k) => this.tails[k].prefixUnchecked);
+    if (kind === undefined) return { kind: 'ok', more: false };
+    const result = this.tails[kind].checkPrefix(budget);
+    if (result.kind === 'rewritten') return { kind: 'rewritten', file: kind, why: result.why };
+    if (result.kind === 'fault') return { kind: 'fault' };
+    return { kind: 'ok', more: this.prefixesUnchecked() };
+  }
 
   /** Reads every file to its end; stops at the first file that was rewritten. */
   readAll(onLine: (kind: SourceKind, line: RawLine) => void, budget?: number): ReadOutcome {

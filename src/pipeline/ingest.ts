@@ -1,7 +1,7 @@
 import type { SourceKind } from '../domain/sources.js';
 import { decodeBytes, type DecodeOutcome, decodeText, DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { type Rejection, rejectionKind } from '../decode/rejection.js';
-import type { TelemetryEvent } from '../domain/events.js';
+import type { InvocationEvent, TelemetryEvent } from '../domain/events.js';
 import { applyEvent, type TelemetryState } from '../projections/folds/telemetryState.js';
 import type { RawLine } from './splitLines.js';
 
@@ -68,7 +68,8 @@ export class Ingest {
     this.options = { ...options, maxLineBytes: this.maxLineBytes };
   }
 
-  line(kind: SourceKind, raw: RawLine): void {
+  /** Decodes and folds one line; returns what it was (a source may note which record it held). */
+  line(kind: SourceKind, raw: RawLine): DecodeOutcome {
     const tally = this.totals.perSource[kind];
     const outcome = decodeRawLine(kind, raw, this.maxLineBytes);
     switch (outcome.type) {
@@ -76,18 +77,35 @@ export class Ingest {
         applyEvent(this.state, outcome.event);
         tally.applied++;
         this.options.onEvent?.(outcome.event);
-        return;
+        break;
       case 'blank':
         tally.blank++;
-        return;
+        break;
       case 'skipped':
         tally.skipped++;
         this.totals.skippedByReason.set(outcome.reason, (this.totals.skippedByReason.get(outcome.reason) ?? 0) + 1);
-        return;
+        break;
       case 'rejected':
         this.refuse(kind, raw, outcome.reason);
-        return;
+        break;
     }
+    return outcome;
+  }
+
+  /**
+   * A rewritten invocations file told apart from what the state holds (see RewriteDiff): the
+   * records that differ are applied as replacements, and the file's tallies become the new
+   * file's, as a replay of it would count them.
+   */
+  applyRewrite(events: readonly InvocationEvent[], tally: SourceTally): void {
+    const counts = this.state.counts;
+    const before = counts.invocations;
+    for (const event of events) {
+      applyEvent(this.state, event);
+      this.options.onEvent?.(event);
+    }
+    counts.invocations = before + tally.applied - this.totals.perSource.invocations.applied;
+    Object.assign(this.totals.perSource.invocations, tally);
   }
 
   /** Counts a line as rejected for `reason` without folding it (also for a line that once failed to apply). */

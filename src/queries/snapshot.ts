@@ -24,6 +24,8 @@ export interface Health {
   readonly last_event_at: string | null;
   readonly started_at: string;
   readonly rebuilds: number;
+  /** Times the invocations file was rewritten and only its changed records were applied (no rebuild). */
+  readonly rewrites_as_changes?: number;
   /** I/O faults now active (a file unreadable, the state dir full...): the daemon serves the last good state meanwhile. */
   readonly faults?: readonly Fault[];
   /** Lines the Claude Code hook wrote to <stateDir>/hook-errors.jsonl (it never fails the agent), and the last one. */

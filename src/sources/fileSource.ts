@@ -2,6 +2,9 @@ import path from 'node:path';
 import { filter, interval, map, merge, type Observable, scan, Subject, switchMap, take } from 'rxjs';
 import { SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
 import { DirWatcher } from './dirWatcher.js';
+import { InvocationLines, type LineHash, NO_ROW } from './invocationLines.js';
+import { RewriteDiff } from './rewriteDiff.js';
+import { FileTail } from '../io/fileTail.js';
 import type { FaultSink } from '../io/faults.js';
 import { type SourcePositions, SourceSet } from '../io/sourceSet.js';
 import type { Logger } from '../log.js';
@@ -31,6 +34,19 @@ const FOLLOW_READ_MS = 5;
  * is read whole, not swapped in empty.
  */
 const REBUILD_QUIET_MS = 50;
+/**
+ * A rewrite read so far lacks records the state holds: the writer may only be paused (python
+ * writing 90 MB on a busy machine stalls for more than REBUILD_QUIET_MS), so it is taken as a
+ * removal only after the file has been quiet this long.
+ */
+const REWRITE_INCOMPLETE_QUIET_MS = 1000;
+/**
+ * Bytes hashed per step of a resume's check of the bytes before the checkpoint (sha1 at ~0.5-1
+ * GB/s: a few ms of event loop per step), done after the daemon serves.
+ */
+const PREFIX_CHECK_STEP = 4 * 1024 * 1024;
+/** A step of that check that met a fault is tried again after this long. */
+const PREFIX_RETRY_MS = 100;
 
 /** Ticks every FOLLOW_READ_MS for TRAILING_READ_MS after each event; a new event restarts them. */
 function followUps(events$: Observable<unknown>): Observable<unknown> {
@@ -57,8 +73,13 @@ export class FileSource implements Source {
   private watcher: DirWatcher | null = null;
   /** Files with more to read than one live step: read on at the next turn. */
   private readonly readAgain$ = new Subject<SourceKind>();
+  /** What the served state holds of each invocations line: how a rewrite is told apart cheaply. */
+  private lines: InvocationLines;
+  private readonly lineHash: LineHash = { lo: 0, hi: 0 };
   private rebuild: { again: boolean; done: Promise<void>; readonly changed: Set<SourceKind> } | null = null;
   private closed = false;
+  /** The resume's check of the bytes before the checkpoint, running after serving starts. */
+  private prefixCheck: Promise<void> | null = null;
 
   constructor(
     private readonly dir: string,
@@ -68,18 +89,23 @@ export class FileSource implements Source {
     private readonly log: Logger,
   ) {
     this.origin = dir;
-    this.sources = new SourceSet(dir, maxLineBytes, positions, 'full', faults);
+    // The bytes before the checkpoint are proven unchanged after serving starts (checkPrefixes):
+    // hashing them first was most of a restart.
+    this.sources = new SourceSet(dir, maxLineBytes, positions, 'deferred', faults);
+    // Lines read by an earlier process are not known here: a rewrite decodes them to compare.
+    this.lines = new InvocationLines(positions?.invocations.line ?? 1);
   }
 
   async catchUp(fold: Fold, proceed: () => boolean): Promise<boolean> {
     let lastLog = Date.now();
     for (;;) {
-      const outcome = this.sources.readAll((kind, line) => fold.apply(kind, line), CATCH_UP_STEP_BYTES);
+      const outcome = this.sources.readAll((kind, line) => this.applyLine(fold, kind, line), CATCH_UP_STEP_BYTES);
       const redo = outcome.kind === 'rewritten' ? { file: outcome.file, why: outcome.why } : fold.takeRebuildRequest();
       if (redo !== null || outcome.kind === 'rewritten') {
         // Nothing is served yet: start over in place.
         if (redo !== null) fold.rebuildStarted(redo.file, redo.why);
         this.sources = this.freshSet();
+        this.lines = new InvocationLines();
         fold.adopt(fold.fresh());
         continue;
       }
@@ -103,8 +129,8 @@ export class FileSource implements Source {
     // scan folds each batch with the same apply the batch replay uses; it emits whether the batch changed anything.
     const applied$ = merge(...perFile).pipe(
       scan((_changed: boolean, batch: LineBatch) => {
-        if (batch.rewritten !== null) this.rebuildAside(fold, batch.rewritten.file, batch.rewritten.why);
-        for (const [kind, line] of batch.lines) fold.apply(kind, line);
+        if (batch.rewritten !== null) this.rewriteOrRebuild(fold, batch.rewritten.file, batch.rewritten.why);
+        for (const [kind, line] of batch.lines) this.applyLine(fold, kind, line);
         const wanted = fold.takeRebuildRequest();
         if (wanted !== null) this.rebuildAside(fold, wanted.file, wanted.why);
         return batch.lines.length > 0;
@@ -114,7 +140,42 @@ export class FileSource implements Source {
     const watched = new Map(SOURCE_KINDS.map((kind) => [path.resolve(this.sources.pathOf(kind)), kind] as const));
     this.watcher = new DirWatcher(this.dir, watched, (kind) => changes$.next(kind as SourceKind), this.faults);
     this.watcher.start();
+    this.prefixCheck ??= this.checkPrefixes(fold).catch((error: unknown) => this.log.error({ err: error }, 'checking the files against the checkpoint failed'));
     return applied$;
+  }
+
+  positionVouched(): boolean {
+    return !this.sources.prefixesUnchecked();
+  }
+
+  /**
+   * A resume's proof that the files still hold the bytes the checkpoint was built from, in steps
+   * while the daemon serves; bytes that differ (a file rewritten while the daemon was down, past
+   * the checks of the first read) rebuild the state from the files.
+   */
+  private async checkPrefixes(fold: Fold): Promise<void> {
+    if (!this.sources.prefixesUnchecked()) return;
+    // Not in the turn that starts following: the daemon finishes going live first.
+    await nextTurn();
+    const began = Date.now();
+    for (;;) {
+      if (this.closed) return;
+      // A rebuild's fresh tails hash what they read from the start: nothing to prove there.
+      if (this.rebuild !== null) {
+        await this.rebuild.done;
+        continue;
+      }
+      const outcome = this.sources.checkPrefixes(PREFIX_CHECK_STEP);
+      if (outcome.kind === 'rewritten') {
+        this.log.warn({ file: outcome.file, why: outcome.why, ms: Date.now() - began }, 'a file no longer holds what the checkpoint was built from: rebuilding');
+        this.rebuildAside(fold, outcome.file, `${outcome.why} (found after start, by the check against the checkpoint)`);
+        continue;
+      }
+      if (outcome.kind === 'fault') await pause(PREFIX_RETRY_MS);
+      else if (!outcome.more) break;
+      else await nextTurn();
+    }
+    this.log.info({ ms: Date.now() - began }, 'the files hold what the checkpoint was built from');
   }
 
   position(): SourcePosition {
@@ -145,6 +206,94 @@ export class FileSource implements Source {
     await this.watcher?.close();
     this.watcher = null;
     await this.rebuild?.done;
+    await this.prefixCheck;
+    // The check finished at once, so the final checkpoint vouches for the files; bytes that
+    // differ leave the positions without a prefix hash, and the next start reads the files again.
+    for (;;) {
+      const outcome = this.sources.checkPrefixes(Number.POSITIVE_INFINITY);
+      if (outcome.kind === 'rewritten') {
+        this.log.warn({ file: outcome.file, why: outcome.why }, 'a file no longer holds what the checkpoint was built from: the next start reads the files again');
+        continue;
+      }
+      if (outcome.kind === 'fault' || !outcome.more) break;
+    }
+  }
+
+  /** Folds a line into the served state; an invocation line is noted (see InvocationLines). */
+  private applyLine(fold: Fold, kind: SourceKind, line: RawLine, into?: Ingest, lines: InvocationLines = this.lines): void {
+    const outcome = fold.apply(kind, line, into);
+    if (kind !== 'invocations') return;
+    const row = outcome?.type === 'event' && outcome.event.kind === 'invocation' ? (into ?? fold.ingestNow()).state.ledger.invocationIds.find(outcome.event.invocationId) : NO_ROW;
+    lines.note(line, row, this.lineHash);
+  }
+
+  /**
+   * A rewritten invocations file (the reference logger's update_invocation) is read again and
+   * told apart from the served state record by record (RewriteDiff); only what changed is
+   * applied. Any other change, or one that cannot be told apart, is rebuilt.
+   */
+  private rewriteOrRebuild(fold: Fold, file: SourceKind, why: string): void {
+    if (file !== 'invocations' || this.rebuild !== null || !fold.rewritable(file)) {
+      this.rebuildAside(fold, file, why);
+      return;
+    }
+    const task = { again: false, done: Promise.resolve(), changed: new Set([file]) };
+    this.rebuild = task;
+    fold.rebuilding = true;
+    this.watcher?.pause();
+    task.done = this.runRewrite(fold, file, why)
+      .catch((error: unknown) => {
+        this.log.error({ err: error }, 'telling a rewrite apart failed: rebuilding');
+        return 'failed';
+      })
+      .then((mismatch) => {
+        this.rebuild = null;
+        fold.rebuilding = false;
+        if (mismatch !== null && !this.closed) this.rebuildAside(fold, file, `${why}; not applied as changes: ${mismatch}`);
+        else if (!this.closed) {
+          this.watcher?.resume();
+          for (const kind of SOURCE_KINDS) this.readAgain$.next(kind);
+        }
+      });
+  }
+
+  /** Reads the rewritten file whole, in steps, until it is quiet; null once applied, else why not. */
+  private async runRewrite(fold: Fold, file: SourceKind, why: string): Promise<string | null> {
+    const tail = new FileTail(file, this.sources.pathOf(file), this.maxLineBytes);
+    const diff = new RewriteDiff(fold.ingestNow().state, this.lines, this.maxLineBytes);
+    let settled = false;
+    let grewAt = Date.now();
+    let size = -1;
+    for (;;) {
+      if (this.closed) return 'closed';
+      let read = 0;
+      const outcome = tail.read((line) => {
+        read++;
+        diff.line(line);
+      }, LIVE_READ_BUDGET);
+      if (outcome.kind !== 'ok') return outcome.kind === 'rewritten' ? `rewritten again (${outcome.why})` : `file ${outcome.kind}`;
+      if (diff.mismatch !== null) return diff.mismatch;
+      if (outcome.size !== size) grewAt = Date.now();
+      size = outcome.size;
+      if (outcome.more === true) {
+        settled = false;
+        await nextTurn();
+        continue;
+      }
+      if (read === 0 && settled && (diff.holdsEveryRow() || Date.now() - grewAt >= REWRITE_INCOMPLETE_QUIET_MS)) break;
+      await pause(REBUILD_QUIET_MS);
+      settled = true;
+    }
+    const mismatch = diff.finish();
+    if (mismatch !== null) return mismatch;
+    // The new tail first: applyRewrite announces the new state, and the daemon may write the
+    // snapshot and checkpoint from it at once, with this source's position. Swapped after, they
+    // paired the new state with the old file's offset, and the read after (already at the end)
+    // changed nothing, so nothing published them again.
+    this.sources.replaceTail(file, tail);
+    this.lines = diff.lines;
+    fold.applyRewrite(file, why, diff.changes(), diff.tally, diff.decoded);
+    return null;
   }
 
   private freshSet(): SourceSet {
@@ -173,13 +322,17 @@ export class FileSource implements Source {
     const task = { again: false, done: Promise.resolve(), changed: new Set([file]) };
     this.rebuild = task;
     fold.rebuilding = true;
+    this.watcher?.pause();
     task.done = this.runRebuild(fold, task)
       .catch((error: unknown) => this.log.error({ err: error }, 'rebuild failed: the last good state goes on being served'))
       .finally(() => {
         this.rebuild = null;
         fold.rebuilding = false;
         // Whatever was appended meanwhile is read now.
-        if (!this.closed) for (const kind of SOURCE_KINDS) this.readAgain$.next(kind);
+        if (!this.closed) {
+          this.watcher?.resume();
+          for (const kind of SOURCE_KINDS) this.readAgain$.next(kind);
+        }
       });
   }
 
@@ -188,10 +341,12 @@ export class FileSource implements Source {
       task.again = false;
       const fresh = this.freshSet();
       const ingest = fold.fresh();
-      if (await this.readAside(fresh, ingest, fold, task)) {
+      const lines = new InvocationLines();
+      if (await this.readAside(fresh, ingest, fold, task, lines)) {
         // The old set's faults are over unless the fresh one still has them.
         this.sources.handOverFaults(fresh);
         this.sources = fresh;
+        this.lines = lines;
         fold.adopt(ingest);
         this.log.info({ events_applied: fold.eventsApplied, lines_rejected: ingest.rejectedCount }, 'rebuilt from the files');
         return;
@@ -207,14 +362,14 @@ export class FileSource implements Source {
    * one that changed has lost them already). False to start over (another rewrite, a failed
    * apply) or when closed.
    */
-  private async readAside(fresh: SourceSet, ingest: Ingest, fold: Fold, task: { again: boolean; readonly changed: ReadonlySet<SourceKind> }): Promise<boolean> {
+  private async readAside(fresh: SourceSet, ingest: Ingest, fold: Fold, task: { again: boolean; readonly changed: ReadonlySet<SourceKind> }, lines: InvocationLines): Promise<boolean> {
     let settled = false;
     for (;;) {
       if (this.closed || task.again) return false;
       let read = 0;
       const outcome = fresh.readAll((kind, line) => {
         read++;
-        fold.apply(kind, line, ingest);
+        this.applyLine(fold, kind, line, ingest, lines);
       }, LIVE_READ_BUDGET);
       if (outcome.kind === 'rewritten' || fold.takeRebuildRequest() !== null) return false;
       if (outcome.more) {

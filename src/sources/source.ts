@@ -2,7 +2,9 @@ import type { Observable } from 'rxjs';
 import type { SourceKind } from '../domain/sources.js';
 import type { HostHealth, StreamPosition } from '../domain/streamPosition.js';
 import type { SourcePositions } from '../io/sourceSet.js';
-import type { Ingest } from '../pipeline/ingest.js';
+import type { DecodeOutcome } from '../decode/decodeLine.js';
+import type { InvocationEvent } from '../domain/events.js';
+import type { Ingest, SourceTally } from '../pipeline/ingest.js';
 import type { RawLine } from '../pipeline/splitLines.js';
 import type { SourceStatus } from '../queries/snapshot.js';
 
@@ -14,7 +16,11 @@ import type { SourceStatus } from '../queries/snapshot.js';
  */
 export interface Fold {
   /** Folds one line into the served state, or into `into` (a state being built aside). */
-  apply(kind: SourceKind, line: RawLine, into?: Ingest): void;
+  apply(kind: SourceKind, line: RawLine, into?: Ingest): DecodeOutcome | null;
+  /** Whether a rewrite of `kind` may be told apart record by record (nothing of it refused). */
+  rewritable(kind: SourceKind): boolean;
+  /** A rewrite told apart (RewriteDiff): its changed records applied as replacements, counted and logged. */
+  applyRewrite(file: SourceKind, why: string, changes: readonly InvocationEvent[], tally: SourceTally, decoded: number): void;
   /** A fold of a line threw since this was last asked (the state may be half-changed): rebuild. */
   takeRebuildRequest(): { readonly file: SourceKind; readonly why: string } | null;
   /** A rebuild starts (counted and logged). */
@@ -25,6 +31,8 @@ export interface Fold {
   adopt(ingest: Ingest): void;
   /** A rebuild is running (live reads wait; no checkpoint pairs the old state with half a new one). */
   rebuilding: boolean;
+  /** The served state's Ingest now (it changes at each adopt). */
+  ingestNow(): Ingest;
   /** Lines applied to the served state (for progress lines). */
   readonly eventsApplied: number;
 }
@@ -65,11 +73,17 @@ export interface Source {
   /** Live: applies what comes; emits after each batch whether it applied anything. */
   follow(fold: Fold, polls$: Observable<number>): Observable<boolean>;
   position(): SourcePosition;
+  /**
+   * Whether position() can vouch for what was read now: false while a resume still checks that
+   * the files hold what the checkpoint was built from (checkpoints wait for it). Absent: always.
+   */
+  positionVouched?(): boolean;
   lag(): SourceLag;
   /** Stream mode: per shipping host, messages applied, the last one's time and what waits; none for files. */
   hosts(): readonly HostHealth[];
   health(): SourceHealth;
   /** Gives up waiting (for a server, a stream) at once. */
   cancel(): void;
+  /** Stops; a check still running on the files is finished first, so the final checkpoint can vouch for them. */
   close(): Promise<void>;
 }

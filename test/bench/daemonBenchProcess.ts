@@ -30,7 +30,7 @@ export function snapshotPathOf(dir: string): string {
 export interface SnapshotView {
   readonly generated_at: string;
   readonly sources: Record<SourceKind, { readonly size: number; readonly offset: number }>;
-  readonly health: { readonly events_applied: number; readonly lag_bytes: number; readonly lines_rejected: number; readonly rebuilds: number };
+  readonly health: { readonly events_applied: number; readonly lag_bytes: number; readonly lines_rejected: number; readonly rebuilds: number; readonly rewrites_as_changes?: number };
 }
 
 /** Reads and parses snapshot.json; null when missing (or, defensively, unparsable). */

@@ -32,6 +32,7 @@ async function sections(): Promise<Section[]> {
     load('queryBench', 'query'),
     load('liveBench', 'live'),
     load('restartBench', 'restart'),
+    load('rewriteBench', 'rewrite'),
     load('memoryBench', 'memory'),
     load('scalingBench', 'scaling'),
     load('natsBench', 'nats'),

@@ -41,8 +41,14 @@ describe('Daemon in process', () => {
     appendLine(invocations, first.replace(/"invocation_id": "[^"]+"/, '"invocation_id": "in-process-1"'));
     await waitUntil(() => sameAsReplay(daemon, dir), 10_000, 'the append applied');
 
-    // A rewrite in place: rebuilt aside, then served.
+    // A rewrite in place changing a record: applied as a change, then served.
     fs.writeFileSync(invocations, fs.readFileSync(invocations, 'utf8').replace('"status": "success"', '"status": "failure"'));
+    await waitUntil(() => daemon.snapshot().health.rewrites_as_changes === 1 && sameAsReplay(daemon, dir), 10_000, 'the change served');
+    expect(daemon.snapshot().health.rebuilds).toBe(0);
+    // One that moves records: rebuilt aside, then served.
+    const moved = fs.readFileSync(invocations, 'utf8').split('\n');
+    moved.unshift(...moved.splice(moved.findLastIndex((l) => l !== ''), 1));
+    fs.writeFileSync(invocations, moved.join('\n'));
     await waitUntil(() => lines.some((l) => l.msg === 'rebuilt from the files') && sameAsReplay(daemon, dir), 10_000, 'the rebuild served');
     expect(daemon.snapshot().health.rebuilds).toBe(1);
 

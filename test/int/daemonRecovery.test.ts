@@ -165,10 +165,39 @@ describe('daemon: restarts', () => {
     expect(auto).toEqual(replay.stats);
 
     const second = await startDaemon({ dir });
-    const { snapshot } = await waitForReplayParity(second);
+    const { snapshot } = await waitForReplayParity(second, { extra: (s) => s.health.rebuilds >= 1 });
     expect(snapshot.health.rebuilds).toBe(1);
+    const rebuilt = await second.waitForLog((l) => /rebuilding from the files/.test(l.msg));
     expect(second.logsWith(/rebuilding from the files/).map((l) => l.file)).toEqual([SOURCE_FILES.invocations]);
+    // Found by the check of the bytes before the checkpoint, which runs once the daemon serves.
+    expect(rebuilt.why).toMatch(/bytes read before the checkpoint changed \(found after start/);
+    expect(second.logs.indexOf(second.logsWith(/^daemon ready/)[0]!)).toBeLessThan(second.logs.indexOf(rebuilt));
     await second.stop();
+  });
+
+  it('a restart serves before it has checked the files against the checkpoint; once checked, checkpoints vouch again', async () => {
+    const dir = track(fixtureDir());
+    const first = await startDaemon({ dir });
+    await waitForReplayParity(first);
+    await first.stop();
+    new Workload(dir, 'while down').workflows(5);
+
+    // No checkpoint is written before the check (it could not vouch for the files); the final one, after it, does.
+    const second = await startDaemon({ dir });
+    const checked = await second.waitForLog((l) => l.msg === 'the files hold what the checkpoint was built from');
+    expect(second.logs.indexOf(second.logsWith(/^daemon ready/)[0]!)).toBeLessThan(second.logs.indexOf(checked));
+    new Workload(dir, 'after the check').workflows(3);
+    const { snapshot } = await waitForReplayParity(second);
+    expect(snapshot.health.rebuilds).toBe(0);
+    await second.stop();
+    const fp = loadCheckpoint(path.join(dir, '.oak-telemetry'), dir);
+    expect(fp.ok && fp.checkpoint.positions.invocations.fingerprint?.prefixLength).toBe(fs.statSync(path.join(dir, SOURCE_FILES.invocations)).size);
+
+    const third = await startDaemon({ dir });
+    const { snapshot: again } = await waitForReplayParity(third);
+    expect(again.health.rebuilds).toBe(0);
+    expect(third.logsWith('resuming from checkpoint')).toHaveLength(1);
+    await third.stop();
   });
 
   it('a second daemon on the same state dir refuses, naming the lock; the first carries on', async () => {

@@ -2,6 +2,7 @@
  * FileTail in process, on real files in a temp dir: what each read hands over, and when it says
  * the file was not appended to but rewritten, truncated, replaced, or is not a file at all.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -22,7 +23,7 @@ function textOf(line: RawLine): string {
 }
 
 /** A tail on `<temp>/<name>` and a read that returns its result with the lines it handed over. */
-function tailOn(name = 'agent_invocations.jsonl', resumeCheck: 'full' | 'quick' = 'full') {
+function tailOn(name = 'agent_invocations.jsonl', resumeCheck: 'full' | 'quick' | 'deferred' = 'full') {
   const file = path.join(temp.make('oak-filetail-'), name);
   const tail = new FileTail('invocations', file, MAX_LINE, undefined, resumeCheck);
   const read = (budget?: number): { result: TailResult & { more?: boolean }; lines: string[]; raw: RawLine[] } => {
@@ -312,5 +313,82 @@ describe('FileTail: not a regular file', () => {
     fs.rmdirSync(file);
     fs.writeFileSync(file, 'back\n');
     expect(read().lines).toEqual(['back']);
+  });
+});
+
+describe('FileTail: a deferred resume (the daemon: the prefix proven after serving starts)', () => {
+  const sha1 = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
+  /** Flips one padding byte of line `line` at `col` (same size, same line ends). */
+  const flip = (file: string, line: number, col: number) => {
+    const at = line * 100 + 20 + col;
+    const bytes = fs.readFileSync(file);
+    bytes[at] = bytes[at] === 0x78 ? 0x79 : 0x78;
+    fs.writeFileSync(file, bytes);
+  };
+
+  it('property: reads on at once; the steps then find a byte changed before or after the checkpoint, and only then, and end with the full hash', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          before: fc.integer({ min: 90, max: 200 }),
+          partial: fc.boolean(),
+          appended: fc.integer({ min: 0, max: 30 }),
+          later: fc.integer({ min: 0, max: 30 }),
+          budget: fc.integer({ min: 1, max: 6000 }),
+          change: fc.constantFrom('none', 'while down', 'after reading'),
+          where: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+          col: fc.integer({ min: 0, max: 70 }),
+        }),
+        ({ before, partial, appended, later, budget, change, where, col }) => {
+          const { file, tail, read } = tailOn();
+          fs.writeFileSync(file, hundredByteLines(before) + (partial ? 'a partial li' : ''));
+          read();
+          const position = tail.position();
+          // The rest of the partial line, then lines appended while nobody watched.
+          fs.appendFileSync(file, (partial ? 'ne\n' : '') + hundredByteLines(appended, before));
+          if (change === 'while down') flip(file, Math.floor(where * before), col);
+          const resumed = new FileTail('invocations', file, MAX_LINE, position, 'deferred');
+          const lines: string[] = [];
+          const first = resumed.read((l) => lines.push(textOf(l)));
+          if (first.kind === 'rewritten') {
+            // Only the windows of the first read (head, the 4 KiB before the offset) see it at once.
+            expect(change).toBe('while down');
+            return;
+          }
+          expect(first.kind).toBe('ok');
+          expect(lines.length).toBe(appended + (partial ? 1 : 0));
+          expect(resumed.prefixUnchecked).toBe(true);
+          // Unproven: the positions vouch for nothing yet.
+          expect(resumed.position().fingerprint?.prefixLength).toBe(-1);
+          let outcome: TailResult & { more?: boolean } = { kind: 'ok', size: 0, more: true };
+          let steps = 0;
+          // A byte the tail read (before or after the checkpoint) changed before the check got to it.
+          if (change === 'after reading') flip(file, Math.floor(where * (before + appended)), col);
+          while (outcome.kind === 'ok' && outcome.more === true) {
+            // Appends read while the check runs: it catches up with them.
+            if (steps === 2) {
+              fs.appendFileSync(file, hundredByteLines(later, before + appended));
+              resumed.read(() => undefined);
+            }
+            outcome = resumed.checkPrefix(budget);
+            steps++;
+          }
+          if (change !== 'none') {
+            expect(outcome.kind).toBe('rewritten');
+            expect(resumed.position().fingerprint?.prefixLength).toBe(-1);
+            return;
+          }
+          expect(outcome).toMatchObject({ kind: 'ok', more: false });
+          expect(resumed.prefixUnchecked).toBe(false);
+          // Proven: the running hash is the one a tail that read everything holds.
+          resumed.read(() => undefined);
+          const whole = fs.readFileSync(file);
+          const fp = resumed.position().fingerprint;
+          expect(fp?.prefixLength).toBe(whole.length);
+          expect(fp?.prefixHash).toBe(sha1(whole));
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
