@@ -25,7 +25,7 @@ import * as workflowTimings from '../projections/folds/workflowTimings.js';
  * around them, so they are checked once, before they get here. (It lives in io/ because it
  * uses node:v8; projections stay free of node: modules.)
  */
-export const CODEC_VERSION = 5;
+export const CODEC_VERSION = 6;
 
 const MAGIC = Buffer.from('OAKS', 'latin1');
 const PREFIX_BYTES = MAGIC.length + 4;
