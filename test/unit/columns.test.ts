@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Float64Column, Int32Column, RefColumn, Uint8Column } from '../../src/projections/store/columns.js';
+import { ExactFloatColumn, Float64Column, Int32Column, RefColumn, Uint8Column } from '../../src/projections/store/columns.js';
 
 /** Writes as (row, value) pairs, applied in order; later writes to a row win. */
 type Write = readonly [number, number];
@@ -207,5 +207,33 @@ describe('RefColumn', () => {
     column.set(102, 65_535);
     expect(column.toArray()).toBeInstanceOf(Int32Array);
     expect([column.get(0), column.get(1), column.get(100), column.get(101), column.get(102)]).toEqual([-1, 200, 254, 255, 65_535]);
+  });
+});
+
+describe('ExactFloatColumn', () => {
+  const value = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom(0.5, 4.5, -0, NaN), fc.double());
+
+  it('reads back exactly every value written (32-bit ones and any other double), fills and -0 included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(row, value), { maxLength: 60 }), fc.constantFrom(0, NaN, 0.1), (writes, fill) => {
+        const column = new ExactFloatColumn(fill);
+        for (const [r, v] of writes) column.set(r, v);
+        const model = modelOf(writes);
+        const expected = Array.from({ length: model.length + 5 }, (_, r) => (model.values.has(r) ? model.values.get(r) : fill));
+        expect(readRows(column, model.length + 5)).toEqual(expected);
+        expect(readRows(ExactFloatColumn.from(column.toArray(), fill), model.length + 5)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('holds ratings in 32 bits and widens at the first value that needs 64', () => {
+    const column = new ExactFloatColumn();
+    for (let r = 0; r < 50; r++) column.set(r, (r % 5) + 1);
+    column.set(60, 4.5);
+    expect(column.toArray()).toBeInstanceOf(Float32Array);
+    column.set(61, 4.3);
+    expect(column.toArray()).toBeInstanceOf(Float64Array);
+    expect([column.get(0), column.get(55), column.get(60), column.get(61)]).toEqual([1, 0, 4.5, 4.3]);
   });
 });
