@@ -112,7 +112,8 @@ export function saveCheckpointSync(stateDir: string, checkpoint: Checkpoint): vo
 /** Why a checkpoint could not be used; the caller replays from scratch instead. */
 export type LoadResult = { readonly ok: true; readonly checkpoint: Checkpoint } | { readonly ok: false; readonly why: string };
 
-export function loadCheckpoint(stateDir: string, dir: string): LoadResult {
+/** `lazyState`: each projection is decoded when first read (see decodeState), for a one-off query. */
+export function loadCheckpoint(stateDir: string, dir: string, lazyState = false): LoadResult {
   let bytes: Buffer | null;
   try {
     // Never a FIFO or a directory in its place: those would block or fail half-way.
@@ -121,11 +122,11 @@ export function loadCheckpoint(stateDir: string, dir: string): LoadResult {
     return { ok: false, why: `checkpoint unreadable: ${(error as Error).message}` };
   }
   if (bytes === null) return { ok: false, why: 'no checkpoint' };
-  return decodeCheckpoint(bytes, dir);
+  return decodeCheckpoint(bytes, dir, lazyState);
 }
 
 /** The checkpoint in `bytes`, if they are whole, undamaged, of this format and for `dir`. */
-export function decodeCheckpoint(bytes: Buffer, dir: string): LoadResult {
+export function decodeCheckpoint(bytes: Buffer, dir: string, lazyState = false): LoadResult {
   try {
     if (bytes.length < MAGIC.length + 4 + DIGEST_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
       return { ok: false, why: 'not a checkpoint file' };
@@ -146,7 +147,7 @@ export function decodeCheckpoint(bytes: Buffer, dir: string): LoadResult {
     for (const kind of SOURCE_KINDS) Object.assign(totals.perSource[kind], header.totals.perSource[kind]);
     for (const [reason, count] of header.totals.skippedByReason) totals.skippedByReason.set(reason, count);
     for (const [key, count] of header.totals.rejectedByKind ?? []) totals.rejectedByKind.set(key, count);
-    const state = decodeState(body.subarray(headerEnd));
+    const state = decodeState(body.subarray(headerEnd), lazyState);
     const { format: _format, ...meta } = header;
     return { ok: true, checkpoint: { ...meta, totals, state } };
   } catch (error) {
