@@ -50,6 +50,11 @@ describe('TaskTexts', () => {
         const { store, model } = build(blockRows, texts, rewrites);
         const expected = model.flatMap((text, row) => (text.includes(needle) ? [row] : []));
         expect(hitsOf(store, needle)).toEqual(expected);
+        // and counting adds one per such row, as best-agent counts keyword hits
+        const counts = new Float64Array(model.length);
+        store.countContaining(needle, counts);
+        store.countContaining(needle, counts);
+        expect([...counts]).toEqual(model.map((text) => (text.includes(needle) ? 2 : 0)));
       }),
       { numRuns: 1000 },
     );

@@ -171,6 +171,11 @@ export class InvocationTable {
     this.task.forEachContaining(needle, hit);
   }
 
+  /** Adds 1 to `counts[seq]` for each invocation whose lower-cased task text contains `needle`. */
+  countTasksContaining(needle: string, counts: Float64Array): void {
+    this.task.countContaining(needle, counts);
+  }
+
   timestampAt(seq: number): string {
     return this.oddTimestamps.get(seq) ?? formatTimestampUs(this.time.get(seq));
   }

@@ -57,10 +57,11 @@ export function query(ledger: LedgerState, q: BestAgentQuery): AgentMatch[] {
   };
   const emptyAgent = words.find('');
   // Keyword hits per invocation, one native search per keyword over the task-text blocks.
-  const hits = new Float64Array(table.size);
-  for (const keyword of keywords) table.forEachTaskContaining(keyword, (seq) => (hits[seq] = (hits[seq] as number) + 1));
+  const size = table.size;
+  const hits = new Float64Array(size);
+  for (const keyword of keywords) table.countTasksContaining(keyword, hits);
   const tallies = new Map<number, AgentTally>();
-  for (let seq = 0; seq < table.size; seq++) {
+  for (let seq = 0; seq < size; seq++) {
     let relevance = hits[seq] as number;
     if (domain !== '') {
       relevance += boost(typeBoost, table.agentTypeRefAt(seq), 2.0);
