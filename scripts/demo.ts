@@ -3,13 +3,15 @@
  * simulated agents that write telemetry through the TelemetryLogger for about 20 seconds,
  * and prints the live figures from snapshot.json as they change. Midway, coordination slows
  * down (long gaps between agents), which raises the overhead alert; then it recovers and the
- * alert resolves. Exits by itself.
+ * alert resolves. Then the daemon keeps serving the dashboard until Ctrl-C, and the files stay
+ * for the queries (`--seconds N` shortens the simulation: the test runs it for 2).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { TelemetryLogger } from '../src/logger/telemetryLogger.js';
 
 const AGENTS = [
@@ -18,7 +20,12 @@ const AGENTS = [
   { agent: 'frontend-developer', type: 'development', task: 'Build checkout page in React', taskType: 'ui_development' },
   { agent: 'qa-specialist', type: 'quality', task: 'Test checkout end to end', taskType: 'testing' },
 ];
-const DEMO_SECONDS = 20;
+const { values } = parseArgs({ options: { seconds: { type: 'string' } } });
+const DEMO_SECONDS = Number(values.seconds ?? 20);
+if (!Number.isFinite(DEMO_SECONDS) || DEMO_SECONDS <= 0) {
+  process.stderr.write('usage: demo [--seconds N>0]\n');
+  process.exit(2);
+}
 const WORKFLOW_EVERY_MS = 400;
 const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
 
@@ -74,6 +81,18 @@ async function main(): Promise<void> {
   fs.writeFileSync(config, JSON.stringify({ pollIntervalMs: 500, alerts: { overhead: { window: 5 } } }));
   process.stdout.write(`oak-telemetry live demo: telemetry in ${dir}\n\n`);
   const daemon = spawn(process.execPath, [cli, 'daemon', '--dir', dir, '--config', config, '--log-level', 'info', '--http', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let url: string | undefined;
+  // Ctrl-C at any point: the daemon writes its last snapshot and checkpoint, the files stay.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      const exited = daemon.exitCode === null && daemon.signalCode === null ? new Promise((resolve) => daemon.once('exit', resolve)) : Promise.resolve();
+      daemon.kill('SIGTERM');
+      void exited.then(() => {
+        process.stdout.write(`\nDaemon stopped. The telemetry stays in ${dir}; serve it again: npx oak-telemetry daemon --dir ${dir}\n`);
+        process.exit(0);
+      });
+    });
+  }
   let buffered = '';
   daemon.stdout.on('data', (chunk: Buffer) => {
     buffered += chunk.toString('utf8');
@@ -84,6 +103,7 @@ async function main(): Promise<void> {
       try {
         const entry = JSON.parse(line) as { msg: string; alert?: string; overhead_pct?: number; resolved?: boolean; url?: string };
         // A free port, so the demo runs beside a daemon already on 7467.
+        if (entry.msg === 'http listening') url = entry.url;
         if (entry.msg === 'http listening') process.stdout.write(`  >> daemon: live dashboard at ${entry.url} (API under ${entry.url}api/v1/)\n`);
         if (entry.alert === 'coordination_overhead') {
           process.stdout.write(`  >> daemon: ${entry.msg}${entry.overhead_pct !== undefined ? ` (overhead ${entry.overhead_pct}% over the last 5 workflows)` : ''}\n`);
@@ -123,9 +143,10 @@ async function main(): Promise<void> {
   }
   await sleep(500);
   show();
-  daemon.kill('SIGTERM');
-  await new Promise((resolve) => daemon.once('exit', resolve));
-  process.stdout.write(`\nDone. Ask it anything: npx oak-telemetry report --dir ${dir}\n`);
+  process.stdout.write(
+    `\nThe agents are done; the daemon keeps serving ${url ?? 'its dashboard'} until Ctrl-C.\n` +
+      `Ask it from another shell: npx oak-telemetry report --dir ${dir}\n`,
+  );
 }
 
 await main();

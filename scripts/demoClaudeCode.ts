@@ -48,7 +48,7 @@ function demoEnv(): NodeJS.ProcessEnv {
 
 /** Starts the daemon with a free HTTP port; resolves with the dashboard URL it logs. */
 function startDaemon(dir: string): Promise<{ daemon: ChildProcess; url: string }> {
-  const daemon = spawn(process.execPath, [cli, 'daemon', '--dir', dir, '--http', '127.0.0.1:0', '--log-level', 'info'], {
+  const daemon = spawn(process.execPath, [cli, 'daemon', '--dir', dir, '--create-dir', '--http', '127.0.0.1:0', '--log-level', 'info'], {
     env: demoEnv(),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
 
   const started = await startDaemon(telemetry);
   daemon = started.daemon;
-  out(`\n$ oak-telemetry daemon --dir ${telemetry} --http 127.0.0.1:0`);
+  out(`\n$ oak-telemetry daemon --dir ${telemetry} --create-dir --http 127.0.0.1:0`);
   out(`\n  >>> Live dashboard: ${started.url}   (API under ${started.url}api/v1/) <<<\n`);
 
   api = await startFakeAnthropic(demoScript);

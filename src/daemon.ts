@@ -109,7 +109,6 @@ export class Daemon {
     this.snapshots = new SnapshotPublisher(
       {
         state: () => this.fold.ingest.state,
-        version: () => this.fold.eventsApplied + this.fold.generation * 1e12,
         build: (views, nowMs) => snapshotDocument(snapshotParts, views, nowMs),
         clock,
       },

@@ -5,12 +5,15 @@ import { askDaemon } from './askDaemon.js';
 import { printJson, printLine } from './common.js';
 import { parseSource } from './queryArgs.js';
 import { settingsFor, type SettingsOpts } from './querySettings.js';
+import { layoutFor, type Layout } from './terminalLayout.js';
+import { wrapLines } from './terminalText.js';
 
 export interface QueryOpts extends SettingsOpts {
   now?: string;
   json?: boolean;
   source?: string;
   verbose?: boolean;
+  wide?: boolean;
 }
 
 /** The API route that answers the same question, with the arguments as its query parameters. */
@@ -22,11 +25,20 @@ export interface ApiQuestion {
 /** The query functions, handed to `compute` once loaded: an answer from the daemon never loads them. */
 export type Queries = typeof import('../queries/telemetryQueries.js');
 
-export interface Question<T> {
+/** What --json prints. */
+export interface JsonQuestion<T> {
   /** null: the API has no route for it (the answer is computed here). */
   readonly api: ApiQuestion | null;
   readonly compute: (state: TelemetryState, queries: Queries) => T;
-  readonly human: (view: T) => string;
+}
+
+export interface Question<T> extends JsonQuestion<T> {
+  readonly human: (view: T, layout: Layout) => string;
+}
+
+/** A question whose table needs more than its --json document holds: the table asks `table` instead. */
+export interface QuestionWithTable<T, U> extends JsonQuestion<T> {
+  readonly table: Question<U>;
 }
 
 /**
@@ -36,7 +48,19 @@ export interface Question<T> {
  * and the projections are loaded only when the daemon did not answer: that path is the one a
  * person waits on most.
  */
-export async function answerQuery<T>(opts: QueryOpts, question: Question<T>, settings: Settings = settingsFor(opts)): Promise<void> {
+export async function answerQuery<T, U = T>(
+  opts: QueryOpts,
+  asked: Question<T> | QuestionWithTable<T, U>,
+  settings: Settings = settingsFor(opts),
+): Promise<void> {
+  if ('table' in asked) return opts.json ? answer({ ...opts, json: true }, asked, settings) : answer(opts, asked.table, settings);
+  return answer(opts, asked, settings);
+}
+
+/** `question.human` is called only without --json. */
+async function answer<T>(opts: QueryOpts, question: JsonQuestion<T> & Partial<Question<T>>, settings: Settings): Promise<void> {
+  const layout = layoutFor(opts);
+  const show = (view: T) => printLine(wrapLines(question.human?.(view, layout) ?? '', layout.width).join('\n'));
   const source = parseSource(opts.source);
   let whyNotDaemon: string | null = null;
   if (source === 'auto' && question.api !== null) {
@@ -50,7 +74,7 @@ export async function answerQuery<T>(opts: QueryOpts, question: Question<T>, set
     if (asked.ok) {
       if (opts.verbose) process.stderr.write(`oak-telemetry: answered by the daemon at ${asked.url}\n`);
       if (opts.json) process.stdout.write(asked.body);
-      else printLine(question.human(parseJson(asked.body) as T));
+      else show(parseJson(asked.body) as T);
       return;
     }
     whyNotDaemon = asked.why;
@@ -59,5 +83,5 @@ export async function answerQuery<T>(opts: QueryOpts, question: Question<T>, set
   const state = await loadQueryState(opts, settings, whyNotDaemon);
   const view = question.compute(state, queries);
   if (opts.json) printJson(view);
-  else printLine(question.human(view));
+  else show(view);
 }

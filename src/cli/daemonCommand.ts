@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { DaemonConfig } from '../config.js';
 import { parseNumber } from './common.js';
+import { telemetryDirFor } from './telemetryDir.js';
 
 interface DaemonOpts {
   dir?: string;
@@ -17,6 +18,7 @@ interface DaemonOpts {
   consumer?: string;
   otlp?: string;
   otlpToken?: string;
+  createDir?: boolean;
 }
 
 /** How long shutdown may take before the process exits anyway. */
@@ -28,7 +30,8 @@ export function buildDaemonCommand(): Command {
       'follow the telemetry files (or, with --nats, the JetStream stream shippers fill), keep every projection current, write snapshot.json and a checkpoint to the state dir, and log alerts. ' +
         'Settings: config/default.json < --config file < OAK_TELEMETRY_* env < flags',
     )
-    .option('--dir <path>', 'telemetry directory (default: $OAK_TELEMETRY_DIR, else ./telemetry)')
+    .option('--dir <path>', 'telemetry directory (default: $OAK_TELEMETRY_DIR, else ./telemetry); it must exist')
+    .option('--create-dir', 'create the telemetry directory when it is missing (else a missing one is an error: a mistyped --dir would follow nothing)')
     .option('--state-dir <path>', 'where snapshot.json, the checkpoint and logs go (default: <dir>/.oak-telemetry)')
     .option('--config <file>', 'JSON file with any of the settings of config/default.json')
     .option('--poll-interval-ms <n>', 'safety poll interval (default 2000)')
@@ -66,6 +69,8 @@ export function buildDaemonCommand(): Command {
           otlp: { listen: opts.otlp, token: opts.otlpToken },
         },
       });
+      // With --otlp the daemon also writes the dir (as `receive` and `log` do, which create it).
+      if (config.nats.url === null) telemetryDirFor(config.dir, opts.createDir === true || config.otlp.listen !== null);
       const log = createLogger(config.logLevel);
       const daemon = new Daemon(settingsFrom(config), log);
       // Listening from the start: a signal during the start-up catch-up also ends cleanly.

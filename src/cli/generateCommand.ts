@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
-import { parseTimestampUs } from '../domain/time.js';
+import { parseTimestampUs, US_PER_SECOND } from '../domain/time.js';
 import { UsageError } from '../errors.js';
 // Types only: the generator is loaded when `generate` runs, so other commands do not pay for it.
 import type { GenerateOptions } from '../generate/generateTelemetry.js';
@@ -16,7 +16,7 @@ const MAX_DAYS = 36_500;
 // The generator's defaults, repeated here for --help without loading it (a test holds them equal).
 const HELP_DEFAULT_SEED = '1';
 const HELP_DEFAULT_DAYS = '30';
-const HELP_DEFAULT_NOW = '2026-11-01T00:00:00Z';
+const EXAMPLE_NOW = '2026-11-01T00:00:00Z';
 
 export interface GenerateSummary {
   readonly lines: Readonly<Record<SourceKind, number>>;
@@ -125,7 +125,8 @@ export function buildGenerateCommand(): Command {
   return new Command('generate')
     .description(
       'write realistic, deterministic telemetry (the three JSONL files, in the reference format) for benchmarks and demos: ' +
-        'workflows of 2-5 agents of different skill, ratings, hand-offs, failures, open workflows. Same flags, same bytes',
+        'workflows of 2-5 agents of different skill, ratings, hand-offs, failures, open workflows, over the days before --now. ' +
+        'Same --seed and --now, same bytes',
     )
     .requiredOption('--out <dir>', 'directory to write agent_invocations.jsonl, success_metrics.jsonl and workflow_events.jsonl into')
     .requiredOption('--workflows <n>', 'number of workflows (about 3.5 invocations and 10 lines each; 30000 is about 150 MB)')
@@ -133,14 +134,15 @@ export function buildGenerateCommand(): Command {
     .option('--days <n>', `workflows start within this many days before --now (default: ${HELP_DEFAULT_DAYS})`)
     .option(
       '--now <iso>',
-      `end of the generated period; nothing is dated after it (default: ${HELP_DEFAULT_NOW}, fixed so output does not depend on the clock)`,
+      'end of the generated period; nothing is dated after it (default: the clock, so the data reads as recent to `open` and `trends`; ' +
+        'give it for the same bytes on every run)',
     )
     .option('--force', 'replace telemetry files that already exist in --out and are not empty')
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  oak-telemetry generate --out /tmp/telemetry --workflows 3000\n' +
-        '  oak-telemetry generate --out /tmp/telemetry --workflows 30000 --seed 7 --days 60 --now 2026-12-01T00:00:00Z --force\n',
+        `  oak-telemetry generate --out /tmp/telemetry --workflows 30000 --seed 7 --days 60 --now ${EXAMPLE_NOW} --force\n`,
     )
     .action(async (opts: GenerateOpts) => {
       if (opts.out.trim() === '') throw new UsageError('--out must not be empty');
@@ -150,9 +152,10 @@ export function buildGenerateCommand(): Command {
       if (days !== undefined && (days <= 0 || days > MAX_DAYS)) {
         throw new UsageError(`--days must be > 0 and at most ${MAX_DAYS}, got ${JSON.stringify(opts.days)}`);
       }
-      const nowUs = opts.now === undefined ? undefined : parseTimestampUs(opts.now);
-      if (nowUs !== undefined && Number.isNaN(nowUs)) {
-        throw new UsageError(`--now must be an ISO-8601 time such as ${HELP_DEFAULT_NOW}, got ${JSON.stringify(opts.now)}`);
+      // The clock only when --now is absent: the generator itself never reads it.
+      const nowUs = opts.now === undefined ? Math.floor(Date.now() / 1000) * US_PER_SECOND : parseTimestampUs(opts.now);
+      if (Number.isNaN(nowUs)) {
+        throw new UsageError(`--now must be an ISO-8601 time such as ${EXAMPLE_NOW}, got ${JSON.stringify(opts.now)}`);
       }
 
       const dir = path.resolve(opts.out);
@@ -165,6 +168,10 @@ export function buildGenerateCommand(): Command {
       const summary = await writeGeneratedTelemetry(dir, { workflows, seed, days, nowUs });
       for (const kind of SOURCE_KINDS) {
         printLine(`${path.join(dir, SOURCE_FILES[kind])}: ${summary.lines[kind]} lines, ${summary.bytes[kind]} bytes`);
+      }
+      if (opts.now === undefined) {
+        const now = new Date(nowUs / 1000).toISOString().replace('.000Z', 'Z');
+        printLine(`dated up to ${now}; --now ${now} writes the same bytes again`);
       }
     });
 }

@@ -1,14 +1,15 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
 import { CommandFailed } from '../errors.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import { followFiles } from '../state/fileState.js';
+import { requireTelemetryDir } from './telemetryDir.js';
 import type { StateSource } from '../state/followedState.js';
 import { describeSystemError, isSystemError } from './failureMessage.js';
 import { oneLine } from './terminalText.js';
 
 export type { StateSource } from '../state/followedState.js';
+export { requireTelemetryDir } from './telemetryDir.js';
 
 /**
  * The files' state for a query, read once (see state/fileState.ts: the checkpoint plus what the
@@ -33,21 +34,6 @@ export function noteSkipped(dir: string, skipped: number): void {
   process.stderr.write(
     `oak-telemetry: skipped ${skipped} bad line${skipped === 1 ? '' : 's'} in ${shown} (run \`oak-telemetry validate --dir ${shown}\` for details)\n`,
   );
-}
-
-/**
- * A query on a directory that is not there fails (exit 1) rather than answering "nothing
- * recorded": a mistyped --dir must not look like an empty log.
- */
-export function requireTelemetryDir(dir: string): void {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(dir);
-  } catch (error) {
-    if (isSystemError(error) && error.code === 'ENOENT') throw new CommandFailed(`${dir}: no such telemetry directory`);
-    throw error;
-  }
-  if (!stat.isDirectory()) throw new CommandFailed(`${dir}: not a directory (--dir names the directory holding the .jsonl files)`);
 }
 
 /** Runs a read of the telemetry in `dir`; a system error that names no path (a read on a descriptor) is given the directory. */

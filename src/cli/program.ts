@@ -1,6 +1,9 @@
+import { onClosedStdout } from './closedPipe.js';
 import { Command, CommanderError } from 'commander';
 import { buildDaemonCommand } from './daemonCommand.js';
+import { buildExportCommand } from './exportCommand.js';
 import { buildGenerateCommand } from './generateCommand.js';
+import { buildHistoryCommands } from './historyCommand.js';
 import { buildInitCommand } from './initCommand.js';
 import { buildLogCommand } from './logCommand.js';
 import { buildQueryCommands } from './queryCommands.js';
@@ -31,8 +34,10 @@ export function buildProgram(): Command {
     );
   for (const cmd of buildQueryCommands()) program.addCommand(cmd);
   for (const cmd of buildWorkflowViewCommands()) program.addCommand(cmd);
+  for (const cmd of buildHistoryCommands()) program.addCommand(cmd);
   program.addCommand(buildReportCommand());
   program.addCommand(buildValidateCommand());
+  program.addCommand(buildExportCommand());
   program.addCommand(buildLogCommand());
   program.addCommand(buildInitCommand());
   program.addCommand(buildDaemonCommand());
@@ -45,6 +50,7 @@ export function buildProgram(): Command {
 
 /** Runs every command but `hook` (see src/cli.ts); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  onClosedStdout(argv[2] === 'daemon' ? 'ignore' : 'exit');
   try {
     await buildProgram().parseAsync(argv);
     return 0;

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Command } from 'commander';
 import { parseNumber } from './common.js';
+import { telemetryDirFor } from './telemetryDir.js';
 
 interface ShipOpts {
   dir?: string;
@@ -12,6 +13,7 @@ interface ShipOpts {
   config?: string;
   pollIntervalMs: string;
   once?: boolean;
+  createDir?: boolean;
 }
 
 export function buildShipCommand(): Command {
@@ -20,7 +22,8 @@ export function buildShipCommand(): Command {
       'publish every complete line of the telemetry files to NATS JetStream (subject oak.<file kind>.<host>, de-duplicated by message id); ' +
         'offsets are kept only after JetStream acknowledged the lines before them. Settings as for the daemon: config/default.json < --config < env < flags',
     )
-    .option('--dir <path>', 'telemetry directory (default: $OAK_TELEMETRY_DIR, else ./telemetry)')
+    .option('--dir <path>', 'telemetry directory (default: $OAK_TELEMETRY_DIR, else ./telemetry); it must exist')
+    .option('--create-dir', 'create the telemetry directory when it is missing')
     .option('--nats <url>', 'NATS server URL, e.g. nats://127.0.0.1:4222 (default: $OAK_TELEMETRY_NATS; required)')
     .option('--host <name>', 'this machine in the subjects and message ids (default: the hostname)')
     .option('--stream <name>', 'JetStream stream, created over oak.> when missing (default OAK)')
@@ -49,6 +52,7 @@ export function buildShipCommand(): Command {
       if (url === null) throw new UsageError('ship needs a NATS server: --nats URL (or $OAK_TELEMETRY_NATS, or "nats": {"url": ...} in --config)');
       const streamSettings = { name: config.nats.stream, replicas: config.nats.replicas, maxAgeHours: config.nats.maxAgeHours, maxBytes: config.nats.maxBytes };
       const pollMs = parseNumber('--poll-interval-ms', opts.pollIntervalMs);
+      telemetryDirFor(config.dir, opts.createDir === true);
       const log = createLogger(config.logLevel);
       const shipper = new Shipper({
         dir: config.dir,

@@ -9,6 +9,7 @@ import { resolveNow } from './queryArgs.js';
 import { queryCommand, type QueryOpts } from './queryCommands.js';
 import { settingsFor } from './querySettings.js';
 import * as render from './renderWorkflowViews.js';
+import type { Layout } from './terminalLayout.js';
 
 /** handoffs, gaps, estimates, bottlenecks: the workflow views, with --project, --since and --limit. */
 
@@ -44,25 +45,25 @@ function run<T>(
   name: string,
   opts: ViewOpts,
   ask: (state: TelemetryState, args: ReturnType<typeof viewArgs>, queries: Queries) => T,
-  show: (view: T) => string,
+  show: (view: T, layout: Layout, args: ReturnType<typeof viewArgs>) => string,
   extra: Record<string, string> = {},
   settings = settingsFor(opts),
 ): Promise<void> {
   resolveNow(opts.now);
   const args = viewArgs(opts);
   const params = { now: opts.now, project: opts.project, since: opts.since, limit: String(args.limit === Infinity ? 0 : args.limit), ...extra };
-  return answerQuery(opts, { api: { route: `/api/v1/${name}`, params }, compute: (state, queries) => ask(state, args, queries), human: show }, settings);
+  return answerQuery(opts, { api: { route: `/api/v1/${name}`, params }, compute: (state, queries) => ask(state, args, queries), human: (view, layout) => show(view, layout, args) }, settings);
 }
 
 export function buildWorkflowViewCommands(): Command[] {
   const handoffs = viewCommand('handoffs', 'hand-offs between agents per pair, each workflow\'s chain, and plan adherence').action((opts: ViewOpts) =>
-    run('handoffs', opts, (state, args, q) => q.handoffs(state, args), render.renderHandoffs),
+    run('handoffs', opts, (state, args, q) => q.handoffs(state, args), (view, layout) => render.renderHandoffs(view, layout)),
   );
   const gaps = viewCommand('gaps', 'coordination gaps: time between one agent ending and the next starting, per transition and workflow').action(
-    (opts: ViewOpts) => run('gaps', opts, (state, args, q) => q.gaps(state, args), render.renderGaps),
+    (opts: ViewOpts) => run('gaps', opts, (state, args, q) => q.gaps(state, args), (view, layout) => render.renderGaps(view, layout)),
   );
   const estimates = viewCommand('estimates', 'workflow duration against its estimate: overall, per project, the worst').action((opts: ViewOpts) =>
-    run('estimates', opts, (state, args, q) => q.estimates(state, args), render.renderEstimates),
+    run('estimates', opts, (state, args, q) => q.estimates(state, args), (view, layout, args) => render.renderEstimates(view, layout, args.limit)),
   );
   const bottlenecks = viewCommand('bottlenecks', 'slow agents, slow hand-overs, failures that end workflows, workflows over the overhead threshold')
     .option('--threshold <pct>', 'coordination overhead threshold, percent (default: the alerts.overhead.thresholdPct setting, 30)')
@@ -70,7 +71,7 @@ export function buildWorkflowViewCommands(): Command[] {
       const settings = settingsFor(opts);
       const thresholdPct = opts.threshold === undefined ? settings.alerts.overhead.thresholdPct : parseNumber('--threshold', opts.threshold);
       if (thresholdPct < 0 || thresholdPct > 100) throw new UsageError(`--threshold must be between 0 and 100, got ${opts.threshold}`);
-      return run('bottlenecks', opts, (state, args, q) => q.bottlenecks(state, { ...args, thresholdPct }), render.renderBottlenecks, { threshold: String(thresholdPct) }, settings);
+      return run('bottlenecks', opts, (state, args, q) => q.bottlenecks(state, { ...args, thresholdPct }), (view, layout) => render.renderBottlenecks(view, layout), { threshold: String(thresholdPct) }, settings);
     });
   return [handoffs, gaps, estimates, bottlenecks];
 }

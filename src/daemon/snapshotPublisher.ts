@@ -12,18 +12,9 @@ export const SNAPSHOT_FILE = 'snapshot.json';
 export const PERFORMANCE_STATS_FILE = 'performance_stats.json';
 
 const PERFORMANCE_STATS_INTERVAL_MS = 1000;
-/**
- * The hand-off, gap, estimate and bottleneck sections walk every invocation (~0.25 s at 30k
- * workflows): the snapshot recomputes them at most this often, and never more than a tenth of
- * the time (an interval of at least 10x the last computation), and carries their `as_of`.
- */
-const WORKFLOW_VIEWS_INTERVAL_MS = 1000;
-const WORKFLOW_VIEWS_MAX_SHARE = 0.1;
 
 export interface SnapshotSource {
   readonly state: () => TelemetryState;
-  /** Changes whenever the state does (events applied, a rebuild): the views are recomputed then. */
-  readonly version: () => number;
   /** The whole document, given the workflow views to carry. */
   readonly build: (views: WorkflowViews, nowMs: number) => Snapshot;
   readonly clock: () => number;
@@ -44,12 +35,9 @@ export interface SnapshotSettings {
  * next poll tries again (retryIfStale) even when nothing changed.
  */
 export class SnapshotPublisher {
-  private views: { views: WorkflowViews; version: number; atMs: number; tookMs: number } | null = null;
-  private viewsTimer: NodeJS.Timeout | null = null;
   private readonly writer: LatestWriter;
   private stale = false;
   private lastPerformanceStatsAt = -Infinity;
-  private closing = false;
   /** Called with the seconds each write took (the /metrics histogram). */
   onWritten: (seconds: number) => void = () => undefined;
 
@@ -83,13 +71,13 @@ export class SnapshotPublisher {
   /** The document now (also what the HTTP API serves). */
   current(): Snapshot {
     const nowMs = this.source.clock();
-    return this.source.build(this.currentViews(nowMs), nowMs);
+    // The live-views fold keeps the workflow views current: every snapshot carries them as of now.
+    const views = workflowViews(this.source.state(), nowMs * 1000, this.settings.listLimit, this.settings.thresholdPct);
+    return this.source.build(views, nowMs);
   }
 
   /** At shutdown: the writes in progress, then the last snapshot and stats, blocking. False if one failed. */
   async close(): Promise<boolean> {
-    this.closing = true;
-    if (this.viewsTimer !== null) clearTimeout(this.viewsTimer);
     await this.writer.flush();
     const snapshot = this.current();
     const stats = stringifyJson({ generated_at: snapshot.generated_at, ...q.stats(this.source.state()) });
@@ -137,28 +125,5 @@ export class SnapshotPublisher {
 
   private performanceStatsPath(): string {
     return path.join(this.settings.performanceStatsDir, PERFORMANCE_STATS_FILE);
-  }
-
-  /** The workflow views, recomputed when the state moved and the last ones are old enough. */
-  private currentViews(nowMs: number): WorkflowViews {
-    const version = this.source.version();
-    const cached = this.views;
-    if (cached !== null && cached.version === version) return cached.views;
-    const interval = cached === null ? 0 : Math.max(WORKFLOW_VIEWS_INTERVAL_MS, cached.tookMs / WORKFLOW_VIEWS_MAX_SHARE);
-    const due = cached === null || this.closing || nowMs - cached.atMs >= interval;
-    if (!due) {
-      // Stale for now: come back when they may be recomputed, so the last change is not left out.
-      if (this.viewsTimer === null) {
-        this.viewsTimer = setTimeout(() => {
-          this.viewsTimer = null;
-          this.request();
-        }, interval - (nowMs - cached.atMs));
-      }
-      return cached.views;
-    }
-    const began = performance.now();
-    const views = workflowViews(this.source.state(), nowMs * 1000, this.settings.listLimit, this.settings.thresholdPct);
-    this.views = { views, version, atMs: nowMs, tookMs: performance.now() - began };
-    return views;
   }
 }

@@ -19,6 +19,7 @@ import { cumulativeWeights, Random } from './random.js';
 
 export const DEFAULT_SEED = 1;
 export const DEFAULT_DAYS = 30;
+/** `now` when a caller (a test, a benchmark) gives none: fixed, so output never depends on the clock. The CLI passes the clock. */
 export const DEFAULT_NOW = '2026-11-01T00:00:00Z';
 
 export interface GenerateOptions {

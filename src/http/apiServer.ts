@@ -11,7 +11,7 @@ import type { EventStream } from './eventStream.js';
 import { HeavyAnswers, Overloaded } from './heavyAnswers.js';
 import * as limits from './limits.js';
 import type { DaemonMetrics } from './metrics.js';
-import { BadParameter, QUERY_SCHEMAS, timeParam, type WorkflowViewQuery } from './queryParams.js';
+import { BadParameter, type HistoryQuery, QUERY_SCHEMAS, timeParam, type WorkflowViewQuery } from './queryParams.js';
 
 /** What the API reads from the running daemon. */
 export interface ApiSource {
@@ -156,6 +156,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   route<{ now?: string; days?: number }>('/api/v1/trends/:agent', QUERY_SCHEMAS.trends, (query, params) =>
     q.trends(source.state(), params.agent as string, query.days ?? q.DEFAULT_TREND_DAYS, nowOf(query.now)),
   );
+  // The trend with the runs each window holds: what the CLI's table needs to say a window is empty.
+  route<{ now?: string; days?: number }>('/api/v1/trends/:agent/windows', QUERY_SCHEMAS.trends, (query, params) => {
+    const [agent, days, nowUs] = [params.agent as string, query.days ?? q.DEFAULT_TREND_DAYS, nowOf(query.now)];
+    return { trend: q.trends(source.state(), agent, days, nowUs), windows: q.trendWindows(source.state(), agent, days, nowUs) };
+  });
   route<{ now?: string; task_type?: string }>('/api/v1/ranking', QUERY_SCHEMAS.ranking, (query) => (nowOf(query.now), q.ranking(source.state(), query.task_type)));
   route<{ now?: string; task: string; domain?: string; min_confidence?: number; all?: string }>('/api/v1/best-agent', QUERY_SCHEMAS.bestAgent, (query) => {
     const matches = q.bestAgents(source.state(), { task: query.task, domain: query.domain, minConfidence: query.min_confidence, nowUs: nowOf(query.now) });
@@ -174,6 +179,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     q.bottlenecks(source.state(), { ...viewArgs(query), thresholdPct: query.threshold }),
     PER_VERSION,
   );
+  route<HistoryQuery>('/api/v1/history', QUERY_SCHEMAS.history, (query) => {
+    nowOf(query.now);
+    const optionalTime = (name: string, raw: string | undefined) => (raw === undefined ? undefined : timeParam(name, raw, () => 0));
+    return q.history(source.state(), { bucket: query.bucket ?? 'auto', project: query.project, sinceUs: optionalTime('since', query.since), untilUs: optionalTime('until', query.until) });
+  }, PER_VERSION);
+  // null for an unknown workflow, as `timeline --json` prints it.
+  route<{ now?: string }>('/api/v1/workflows/:id/timeline', QUERY_SCHEMAS.none, (query, params) => (nowOf(query.now), q.timeline(source.state(), params.id as string)), PER_VERSION);
 
   const metrics = options.metrics;
   if (metrics !== undefined) {

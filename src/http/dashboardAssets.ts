@@ -19,6 +19,7 @@ export function dashboardAssets(): Map<string, Asset> {
   return new Map([
     ['/', read(path.join(dir, 'index.html'), 'text/html; charset=utf-8')],
     ['/assets/app.js', read(path.join(dir, 'app.js'), 'text/javascript; charset=utf-8')],
+    ['/assets/charts.js', read(path.join(dir, 'charts.js'), 'text/javascript; charset=utf-8')],
     ['/assets/style.css', read(path.join(dir, 'style.css'), 'text/css; charset=utf-8')],
     ['/assets/favicon.svg', read(path.join(dir, 'favicon.svg'), 'image/svg+xml')],
     ['/assets/uPlot.iife.min.js', read(path.join(uplot, 'uPlot.iife.min.js'), 'text/javascript; charset=utf-8')],

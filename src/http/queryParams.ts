@@ -51,7 +51,20 @@ export const QUERY_SCHEMAS = {
       threshold: { type: 'number', minimum: 0, maximum: 100 },
     },
   },
+  history: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { now: ISO, bucket: { type: 'string', enum: ['auto', 'hour', 'day'] }, project: TEXT, since: ISO, until: ISO },
+  },
 } as const;
+
+export interface HistoryQuery {
+  readonly now?: string;
+  readonly bucket?: 'auto' | 'hour' | 'day';
+  readonly project?: string;
+  readonly since?: string;
+  readonly until?: string;
+}
 
 export interface WorkflowViewQuery {
   readonly now?: string;

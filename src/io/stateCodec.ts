@@ -3,8 +3,10 @@ import { ExactSum } from '../domain/exactSum.js';
 import * as coordinationOverhead from '../projections/folds/coordinationOverhead.js';
 import { FirstSeenCounts } from '../projections/store/firstSeenCounts.js';
 import { type LedgerData, ledgerFromData, ledgerToData } from '../projections/folds/ledger.js';
+import * as liveViewsData from '../projections/folds/liveViews/liveViewsData.js';
 import * as openWorkflows from '../projections/folds/openWorkflows.js';
 import * as rollingSuccess from '../projections/folds/rollingSuccess.js';
+import * as runHistory from '../projections/folds/runHistory.js';
 import * as statistics from '../projections/folds/statistics.js';
 import { StringExtremes } from '../projections/store/stringExtremes.js';
 import type { EventCounts, TelemetryState } from '../projections/folds/telemetryState.js';
@@ -56,13 +58,18 @@ const SCHEMAS: Readonly<Record<string, number>> = {
   open: openWorkflows.schemaVersion,
   rolling: rollingSuccess.schemaVersion,
   details: workflowDetails.schemaVersion,
+  history: runHistory.schemaVersion,
+  views: liveViewsData.schemaVersion,
   // What decode lets through (src/decode/limits.ts): a state folded under older rules may hold
   // lines these reject (a 1 MB agent name, a negative duration), which a replay would not.
   decode: 2,
 };
 
-/** How each projection becomes its payload and back. */
-const SECTIONS: { readonly [K in keyof TelemetryState]: { toData(state: TelemetryState): unknown; fromData(data: never): TelemetryState[K] } } = {
+/**
+ * How each projection becomes its payload and back. fromData may read projections listed
+ * before it from `state` (the live views index the ledger's rows).
+ */
+const SECTIONS: { readonly [K in keyof TelemetryState]: { toData(state: TelemetryState): unknown; fromData(data: never, state: TelemetryState): TelemetryState[K] } } = {
   ledger: { toData: (s) => ledgerToData(s.ledger), fromData: (d: LedgerData) => ledgerFromData(d) },
   statistics: { toData: (s) => s.statistics, fromData: (d: statistics.StatisticsState) => reviveStatistics(d) },
   workflows: { toData: (s) => workflowStats.toData(s.workflows), fromData: (d: workflowStats.WorkflowStatsData) => workflowStats.fromData(d) },
@@ -71,6 +78,9 @@ const SECTIONS: { readonly [K in keyof TelemetryState]: { toData(state: Telemetr
   open: { toData: (s) => openWorkflows.toData(s.open), fromData: (d: openWorkflows.OpenWorkflowsData) => openWorkflows.fromData(d) },
   rolling: { toData: (s) => s.rolling, fromData: (d: rollingSuccess.RollingSuccessState) => reviveRolling(d) },
   details: { toData: (s) => workflowDetails.toData(s.details), fromData: (d: workflowDetails.WorkflowDetailsData) => workflowDetails.fromData(d) },
+  history: { toData: (s) => s.history, fromData: (d: runHistory.RunHistoryState) => d },
+  // Built when first read if the checkpoint was taken before they were.
+  views: { toData: (s) => liveViewsData.toData(s.views), fromData: (d: liveViewsData.LiveViewsData | null, state) => liveViewsData.fromData(d, { ledger: state.ledger }) },
   counts: { toData: (s) => s.counts, fromData: (d: EventCounts) => d },
 };
 const SECTION_NAMES = Object.keys(SECTIONS) as ReadonlyArray<keyof TelemetryState>;
@@ -118,20 +128,19 @@ export function decodeState(bytes: Buffer, lazy = false): TelemetryState {
     at += length;
   });
   if (at !== payload.length) throw new StateCodecError(`state checkpoint sections hold ${at} bytes, its payload ${payload.length}`);
+  const state: Record<string, unknown> = {};
   const decode = <K extends keyof TelemetryState>(name: K): TelemetryState[K] => {
     try {
-      return SECTIONS[name].fromData(deserialize(parts.get(name) as Buffer) as never);
+      return SECTIONS[name].fromData(deserialize(parts.get(name) as Buffer) as never, state as unknown as TelemetryState);
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new StateCodecError(`state checkpoint (written by Node ${header.node}) cannot be restored (${name}): ${reason}`, { cause });
     }
   };
   if (!lazy || header.node !== process.version) {
-    const state: Record<string, unknown> = {};
     for (const name of SECTION_NAMES) state[name] = decode(name);
     return state as unknown as TelemetryState;
   }
-  const state: Record<string, unknown> = {};
   for (const name of SECTION_NAMES) {
     Object.defineProperty(state, name, {
       configurable: true,

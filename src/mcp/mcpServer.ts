@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { stringifyJson } from '../domain/jsonText.js';
+import { parseTimestampUs } from '../domain/time.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import * as q from '../queries/telemetryQueries.js';
 import { workflowStatus } from '../queries/workflowStatus.js';
@@ -91,6 +92,25 @@ export function buildMcpServer(source: McpStateSource, version: string): McpServ
       const state = source.current();
       const recent = q.recentOverhead(state, source.overheadWindow).view;
       return answer({ ...q.overhead(state), window: { workflows: source.overheadWindow, ...recent } });
+    },
+  );
+
+  server.registerTool(
+    'history',
+    {
+      description: "Runs, success rate and coordination overhead per UTC day (or hour when the data spans 48 h or less), by the data's own timestamps, with runs per agent.",
+      inputSchema: {
+        bucket: z.enum(['auto', 'hour', 'day']).optional().describe('bucket size (default auto)'),
+        project: z.string().min(1).max(1000).optional().describe('only workflows of this project and their invocations'),
+        since: z.string().min(1).max(64).optional().describe('ISO-8601: from this hour on'),
+        until: z.string().min(1).max(64).optional().describe('ISO-8601: up to this hour, not included'),
+      },
+    },
+    async ({ bucket, project, since, until }) => {
+      const sinceUs = since === undefined ? undefined : parseTimestampUs(since);
+      const untilUs = until === undefined ? undefined : parseTimestampUs(until);
+      if (Number.isNaN(sinceUs) || Number.isNaN(untilUs)) return refusal('since and until must be ISO-8601 times');
+      return answer(q.history(source.current(), { bucket: bucket ?? 'auto', project, sinceUs, untilUs }));
     },
   );
 

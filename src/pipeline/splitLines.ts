@@ -79,11 +79,15 @@ export class LineSplitter {
 
   push(chunk: Buffer, onLine: (line: RawLine) => void): void {
     let from = 0;
-    // The whole lines of this chunk are checked for UTF-8 at once; lines inside get their text.
+    // The whole lines of this chunk are checked for UTF-8 and decoded at once; lines inside get
+    // their text as a slice of it (one decode per chunk instead of one per line: ~6% of a replay).
+    // A newline byte is never part of a multi-byte character, so the text's newlines are the bytes'.
     const firstEnd = chunk.indexOf(NEWLINE);
     const lastEnd = firstEnd === -1 ? -1 : chunk.lastIndexOf(NEWLINE);
     const wholeFrom = firstEnd + 1;
-    const wholeValid = lastEnd > wholeFrom && isUtf8(chunk.subarray(wholeFrom, lastEnd));
+    const wholeText = lastEnd > wholeFrom && isUtf8(chunk.subarray(wholeFrom, lastEnd)) ? chunk.toString('utf8', wholeFrom, lastEnd) : undefined;
+    /** Where the line starting at `from` starts in wholeText, once `from` is inside it. */
+    let textFrom = 0;
     while (from < chunk.length) {
       const nl = chunk.indexOf(NEWLINE, from);
       const end = nl === -1 ? chunk.length : nl;
@@ -100,9 +104,14 @@ export class LineSplitter {
         if (!this.overlong) this.pending.push(chunk.subarray(from, end));
         return;
       }
+      let text: string | undefined;
+      if (wholeText !== undefined && from >= wholeFrom) {
+        const textEnd = end === lastEnd ? wholeText.length : wholeText.indexOf('\n', textFrom);
+        if (!this.overlong) text = wholeText.slice(textFrom, textEnd);
+        textFrom = textEnd + 1;
+      }
       if (!this.overlong) {
         if (this.pending.length === 0) {
-          const text = wholeValid && from >= wholeFrom ? chunk.toString('utf8', from, end) : undefined;
           onLine(new ChunkLine(this.nextLine, this.lineStart, chunk, from, end, text));
         } else {
           onLine({ bytes: Buffer.concat([...this.pending, chunk.subarray(from, end)]), line: this.nextLine, byteOffset: this.lineStart });

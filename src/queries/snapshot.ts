@@ -57,13 +57,12 @@ export interface SnapshotInput {
 /** The four workflow views as the snapshot carries them, with the moment they describe. */
 export function workflowViews(state: TelemetryState, nowUs: number, listLimit: number, thresholdPct: number) {
   const args = { limit: listLimit };
-  const figures = q.gapFigures(state);
   return {
     as_of: formatTimestampUs(nowUs),
     handoffs: q.handoffs(state, args),
-    gaps: q.gaps(state, args, figures),
+    gaps: q.gaps(state, args),
     estimates: q.estimates(state, args),
-    bottlenecks: q.bottlenecks(state, { ...args, thresholdPct }, figures),
+    bottlenecks: q.bottlenecks(state, { ...args, thresholdPct }),
   };
 }
 

@@ -4,7 +4,11 @@ import * as bottleneckView from '../projections/views/bottlenecks.js';
 import * as coordinationGaps from '../projections/views/coordinationGaps.js';
 import * as estimateAccuracy from '../projections/views/estimateAccuracy.js';
 import * as handoffsView from '../projections/views/handoffs.js';
+import * as liveViews from '../projections/folds/liveViews/liveViews.js';
+import * as liveWorkflowViews from '../projections/views/liveWorkflowViews.js';
 import * as overheadView from '../projections/views/overhead.js';
+import * as runHistory from '../projections/views/runHistory.js';
+import * as workflowTimeline from '../projections/views/workflowTimeline.js';
 import * as openWorkflows from '../projections/folds/openWorkflows.js';
 import { rankAgents, type RankedAgent } from '../projections/views/ranking.js';
 import * as rollingSuccess from '../projections/folds/rollingSuccess.js';
@@ -31,6 +35,11 @@ export function workflows(state: TelemetryState): workflowStats.WorkflowsView {
 }
 
 export function overhead(state: TelemetryState): overheadView.OverheadView {
+  // From the live-views fold when it is built (the daemon's case): its sums are the walk's, exactly.
+  const views = state.views.built;
+  if (views !== null && state.overhead.invocationCount > 0 && state.overhead.workflowEventCount > 0) {
+    return overheadView.overheadOfSums(views.overheadCounted, views.overheadSums.workflow, views.overheadSums.coordination);
+  }
   return overheadView.query(state.overhead, state.timings, state.ledger);
 }
 
@@ -44,6 +53,11 @@ export function recentOverhead(state: TelemetryState, window: number): overheadV
 
 export function trends(state: TelemetryState, agent: string, days: number, nowUs: number): agentTrends.TrendView {
   return agentTrends.query(state.ledger, agent, days, nowUs);
+}
+
+/** The runs each trend window holds: the table says "no runs" where the rate would read 0%. */
+export function trendWindows(state: TelemetryState, agent: string, days: number, nowUs: number): agentTrends.TrendWindows {
+  return agentTrends.windows(state.ledger, agent, days, nowUs);
 }
 
 export function ranking(state: TelemetryState, taskType?: string): RankedAgent[] {
@@ -88,7 +102,21 @@ export interface WorkflowViewArgs {
   readonly limit?: number | undefined;
 }
 
+/**
+ * Without --project or --since, the views are read from the live-views fold (no walk); a
+ * filtered question walks the workflows it asks about.
+ */
+function unfiltered(filter: WorkflowFilter | undefined): boolean {
+  return filter === undefined || (filter.project === undefined && filter.sinceUs === undefined);
+}
+
+function live(state: TelemetryState): liveWorkflowViews.LiveSources {
+  const { ledger, timings, details, overhead } = state;
+  return { ledger, timings, details, overhead, views: liveViews.built(state.views, state) };
+}
+
 export function handoffs(state: TelemetryState, args: WorkflowViewArgs = {}): handoffsView.HandoffsView {
+  if (unfiltered(args.filter)) return liveWorkflowViews.handoffs(live(state), args.limit);
   return handoffsView.query(state.ledger, state.timings, state.details, args.filter, args.limit);
 }
 
@@ -98,10 +126,12 @@ export function gapFigures(state: TelemetryState, filter?: WorkflowFilter): coor
 }
 
 export function gaps(state: TelemetryState, args: WorkflowViewArgs = {}, figures?: coordinationGaps.GapFigures): coordinationGaps.GapsView {
+  if (figures === undefined && unfiltered(args.filter)) return liveWorkflowViews.gaps(live(state), args.limit);
   return coordinationGaps.query(state.ledger, state.timings, state.details, args.filter, args.limit, figures);
 }
 
 export function estimates(state: TelemetryState, args: WorkflowViewArgs = {}): estimateAccuracy.EstimatesView {
+  if (unfiltered(args.filter)) return liveWorkflowViews.estimates(live(state), args.limit);
   return estimateAccuracy.query(state.ledger, state.timings, state.details, args.filter, args.limit);
 }
 
@@ -111,11 +141,23 @@ export const DEFAULT_OVERHEAD_THRESHOLD_PCT = 30;
 export function bottlenecks(
   state: TelemetryState,
   args: WorkflowViewArgs & { readonly thresholdPct?: number | undefined } = {},
-  figures: coordinationGaps.GapFigures = gapFigures(state, args.filter),
+  figures?: coordinationGaps.GapFigures,
 ): bottleneckView.BottlenecksView {
-  return bottleneckView.query(state.ledger, state.overhead, state.timings, state.details, figures, {
+  const thresholdPct = args.thresholdPct ?? DEFAULT_OVERHEAD_THRESHOLD_PCT;
+  if (figures === undefined && unfiltered(args.filter)) return liveWorkflowViews.bottlenecks(live(state), args.limit ?? Infinity, thresholdPct);
+  return bottleneckView.query(state.ledger, state.overhead, state.timings, state.details, figures ?? gapFigures(state, args.filter), {
     filter: args.filter ?? {},
     limit: args.limit ?? Infinity,
-    thresholdPct: args.thresholdPct ?? DEFAULT_OVERHEAD_THRESHOLD_PCT,
+    thresholdPct,
   });
+}
+
+/** Runs, success rate and overhead per hour or day of the data's own time (see docs/history.md). */
+export function history(state: TelemetryState, args: runHistory.HistoryArgs = {}): runHistory.HistoryView {
+  return runHistory.query(state.history, state.overhead, state.timings, state.details, state.ledger, args);
+}
+
+/** One workflow's agents on its time axis, with the gaps and idle time between them; null when unknown. */
+export function timeline(state: TelemetryState, workflowId: string): workflowTimeline.TimelineView | null {
+  return workflowTimeline.query(state.ledger, state.timings, state.details, workflowId);
 }

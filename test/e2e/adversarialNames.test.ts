@@ -59,7 +59,8 @@ describe('adversarial names', () => {
     expect(text).not.toMatch(CONTROL);
     if (args[0] === 'stats' || args[0] === 'agents') {
       // Header, rule, and one line per agent: no name spilled onto a second line.
-      const table = text.trimEnd().split('\n').slice(args[0] === 'stats' ? 2 : 0);
+      const lines = text.trimEnd().split('\n').slice(2);
+      const table = lines.slice(0, lines.includes('') ? lines.indexOf('') : undefined);
       expect(table).toHaveLength(2 + NAMES.length);
     }
   });

@@ -3,11 +3,11 @@
  * no stack trace, nothing on stdout. Real faults: --dir naming a file, a directory in place of
  * one of the three files, the same for `mcp` at start.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectOneLineFailure as failsInOneLine, ROOT as root } from '../support/cliRunner.js';
+import { CLI, cliEnv, expectOneLineFailure as failsInOneLine, ROOT as root } from '../support/cliRunner.js';
 import { tempDirsPerFile } from '../support/tempDirs.js';
 
 const SEED = path.join(root, 'fixtures/parity/seed-demo');
@@ -82,5 +82,35 @@ describe('query failures are one line on stderr and exit 1', () => {
   it('mcp on a directory that does not exist', () => {
     const dir = path.join(work, 'no-such-dir');
     expectOneLineFailure(['mcp', '--dir', dir], new RegExp(`^oak-telemetry: ${escaped(dir)}: no such telemetry directory\n`));
+  });
+});
+
+describe('the long-running readers on a directory that does not exist', () => {
+  it('daemon and ship refuse it in one line (exit 1) and create nothing: a mistyped --dir would follow nothing for weeks', () => {
+    const dir = path.join(work, 'mistyped');
+    const line = new RegExp(`^oak-telemetry: ${escaped(dir)}: no such telemetry directory \\(add --create-dir to create it`);
+    expectOneLineFailure(['daemon', '--dir', dir, '--http', 'off'], line);
+    expectOneLineFailure(['ship', '--once', '--dir', dir, '--nats', 'nats://127.0.0.1:1'], line);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it.each([
+    ['--create-dir', ['--create-dir']],
+    ['--otlp (the daemon then writes the dir, as receive does)', ['--otlp', '127.0.0.1:0']],
+  ])('daemon %s creates it and follows it', async (name, flags) => {
+    const dir = path.join(work, `created-${flags[0]}`, 'telemetry');
+    const child = spawn(process.execPath, [CLI, 'daemon', '--dir', dir, ...flags, '--http', 'off'], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        if (out.includes('daemon ready')) resolve();
+      });
+      void exited.then((code) => reject(new Error(`the daemon exited (${code}) before it was ready: ${out}`)));
+    });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(fs.statSync(dir).isDirectory()).toBe(true);
   });
 });

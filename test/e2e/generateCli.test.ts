@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DAYS, DEFAULT_NOW, DEFAULT_SEED } from '../../src/generate/generateTelemetry.js';
+import { DEFAULT_DAYS, DEFAULT_SEED } from '../../src/generate/generateTelemetry.js';
 import { runCli } from '../support/cliRunner.js';
 import { tempDirsPerFile } from '../support/tempDirs.js';
 
@@ -57,9 +57,10 @@ describe('oak-telemetry generate', () => {
     const a = freshDir();
     const b = freshDir();
     const c = freshDir();
-    expect(run(['generate', '--out', a, '--workflows', '200', '--seed', '9']).code).toBe(0);
-    expect(run(['generate', '--out', b, '--workflows', '200', '--seed', '9']).code).toBe(0);
-    expect(run(['generate', '--out', c, '--workflows', '200', '--seed', '10']).code).toBe(0);
+    const now = ['--now', '2026-11-01T00:00:00Z'];
+    expect(run(['generate', '--out', a, '--workflows', '200', '--seed', '9', ...now]).code).toBe(0);
+    expect(run(['generate', '--out', b, '--workflows', '200', '--seed', '9', ...now]).code).toBe(0);
+    expect(run(['generate', '--out', c, '--workflows', '200', '--seed', '10', ...now]).code).toBe(0);
     expect(hashes(b)).toEqual(hashes(a));
     const other = hashes(c);
     for (let i = 0; i < FILES.length; i++) expect(other[i]).not.toBe(hashes(a)[i]);
@@ -75,6 +76,28 @@ describe('oak-telemetry generate', () => {
         expect(t).toBeGreaterThanOrEqual(Date.parse('2027-02-27T00:00:00Z'));
       }
     }
+  });
+
+  it('without --now, dates the data up to the clock and says which --now writes it again', () => {
+    const dir = freshDir();
+    const before = Date.now();
+    const r = run(['generate', '--out', dir, '--workflows', '300', '--seed', '4', '--days', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    const stamped = /dated up to (\S+); --now \1 writes the same bytes again/.exec(r.stdout);
+    expect(stamped, r.stdout).not.toBeNull();
+    const now = Date.parse(stamped?.[1] as string);
+    expect(now).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(now).toBeLessThanOrEqual(Date.now());
+    const times = FILES.flatMap((f) =>
+      fs.readFileSync(path.join(dir, f), 'utf8').trimEnd().split('\n').map((line) => Date.parse(JSON.parse(line).timestamp)),
+    );
+    expect(Math.max(...times)).toBeLessThanOrEqual(now);
+    // 300 workflows over 3 days: the latest starts within hours of now, not weeks before it.
+    expect(Math.max(...times)).toBeGreaterThan(now - 12 * 3600_000);
+
+    const again = freshDir();
+    expect(run(['generate', '--out', again, '--workflows', '300', '--seed', '4', '--days', '3', '--now', stamped?.[1] as string]).code).toBe(0);
+    expect(hashes(again)).toEqual(hashes(dir));
   });
 
   it('keeps existing telemetry unless --force', () => {
@@ -132,7 +155,7 @@ describe('oak-telemetry generate', () => {
     for (const flag of ['--out', '--workflows', '--seed', '--days', '--now', '--force']) expect(help).toContain(flag);
     expect(help).toContain(`default: ${DEFAULT_SEED})`);
     expect(help).toContain(`default: ${DEFAULT_DAYS})`);
-    expect(help).toContain(`default: ${DEFAULT_NOW}`);
+    expect(help).toContain('default: the clock');
     expect(run(['--help']).stdout).toContain('generate');
   });
 });

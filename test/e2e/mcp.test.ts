@@ -33,12 +33,12 @@ async function cliJson(dir: string, args: readonly string[]): Promise<unknown> {
 }
 
 describe('oak-telemetry mcp', () => {
-  it('lists its six tools with input schemas', async () => {
+  it('lists its seven tools with input schemas', async () => {
     const dir = fixtureDir();
     dirs.track(dir);
     const client = await connect(dir);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['agent_stats', 'agent_trend', 'best_agent', 'coordination_overhead', 'open_workflows', 'workflow_status']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['agent_stats', 'agent_trend', 'best_agent', 'coordination_overhead', 'history', 'open_workflows', 'workflow_status']);
     expect(tools.find((t) => t.name === 'best_agent')?.inputSchema.required).toEqual(['task']);
   });
 
@@ -62,6 +62,8 @@ describe('oak-telemetry mcp', () => {
     expect(status).toMatchObject({ workflow_id: open[0]!.workflow_id, status: 'open', agents_so_far: open[0]!.agents });
     const done = JSON.parse(text(await client.callTool({ name: 'workflow_status', arguments: { workflow_id: 'wf-11-0000000' } })));
     expect(done).toMatchObject({ status: 'completed', success: expect.any(Boolean), agents_executed: expect.any(Array) });
+    const history = await client.callTool({ name: 'history', arguments: { bucket: 'hour', project: 'Project 7', since: '2026-11-05T00:00:00Z' } });
+    expect(JSON.parse(text(history))).toEqual(await cliJson(dir, ['history', '--bucket', 'hour', '--project', 'Project 7', '--since', '2026-11-05T00:00:00Z']));
   });
 
   it('bad inputs and unknown names are error results; the server keeps answering and follows the files', async () => {

@@ -165,7 +165,10 @@ describe('generated telemetry', () => {
     expect(handoffs[0]).toMatch(/^\d+ hand-offs between \d+ agent pairs$/);
     expect(handoffs).toContainEqual(expect.stringMatching(/^From +To +Hand-offs +Workflows +Artifacts +Succeeded$/));
     expect(handoffs).toContainEqual(expect.stringMatching(/^Plan adherence over \d+ completed workflows with a plan: \d+ as planned/));
-    expect(handoffs).toContainEqual(expect.stringMatching(/^Workflow +Project +Hand-off chain +Plan +Adherence$/));
+    expect(handoffs).toContainEqual(expect.stringMatching(/^Workflow +Project +Hand-offs +Planned +Adherence$/));
+    const wide = table(['handoffs', '--dir', generated, '--wide']);
+    expect(wide).toContainEqual(expect.stringMatching(/^Workflow +Project +Hand-off chain +Plan +Adherence$/));
+    expect(wide).toContainEqual(expect.stringMatching(/^wf-\S+ .* \S+ → \S+/));
 
     const gaps = table(['gaps', '--dir', generated]);
     expect(gaps[0]).toMatch(/^\d+ transitions in \d+ workflows$/);

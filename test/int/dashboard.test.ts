@@ -70,7 +70,7 @@ describe('dashboard', () => {
     expect(await page.textContent('#overhead-threshold')).toBe('30%');
     expect(await page.locator('#agents tbody tr').count()).toBe(Object.keys(snapshot.stats.agents).length);
     expect(await page.locator('#patterns tbody tr').count()).toBeGreaterThan(0);
-    expect(await page.locator('#handoffs svg line').count()).toBeGreaterThan(0);
+    expect(await page.locator('#handoff-top li').count()).toBeGreaterThan(0);
     expect(await page.locator('#open tbody tr').count()).toBeGreaterThan(0);
     expect(await page.textContent('#estimates')).toMatch(/workflows: median [\d.]+x/);
     expect(await page.textContent('#bottlenecks')).toMatch(/Slowest hand-overs/);
@@ -84,12 +84,102 @@ describe('dashboard', () => {
     await page.waitForFunction((n) => Number(document.getElementById('status')?.textContent?.match(/(\d+) events/)?.[1]) > n, before);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png') });
-    // The README's picture, when asked for (OAK_DASHBOARD_SCREENSHOT=1).
-    if (process.env.OAK_DASHBOARD_SCREENSHOT === '1') await page.screenshot({ path: path.join(ROOT, 'docs', 'dashboard.png') });
 
     // a narrow window: no sideways scrolling of the page itself (wide tables scroll in their card)
     await page.setViewportSize({ width: 400, height: 800 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
+
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+    await daemon.stop();
+  });
+
+  it('draws history, hand-offs and a timeline with the figures of their API routes, filters by project, and reads at 400 px', async () => {
+    const dir = dirs.track(fixtureDir());
+    const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
+    const base = baseUrl(daemon);
+    const api = async <T>(route: string): Promise<T> => (await (await fetch(`${base}${route.slice(1)}`)).json()) as T;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const foreign: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(base)) foreign.push(request.url());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(base);
+    await page.waitForFunction(() => document.getElementById('timeline-summary') !== null && document.getElementById('handoff-top') !== null);
+
+    // history: the range the data covers, one point per bucket of /api/v1/history
+    type History = { runs: number; bucket: string; from: string; to: string; buckets: unknown[] };
+    const history = await api<History>('/api/v1/history');
+    expect(await page.textContent('#history-summary')).toContain(`${history.runs} runs per ${history.bucket} (UTC) from ${history.from.slice(0, 10)} to ${history.to.slice(0, 10)}`);
+    expect(await page.getAttribute('#overhead-chart', 'data-points')).toBe(String(history.buckets.length));
+    expect(await page.getAttribute('#runs-chart', 'data-points')).toBe(String(history.buckets.length));
+    // hand-offs: the top pairs with their counts, the rest behind "N more"
+    type Handoffs = { pairs: { count: number; items: Array<{ from_agent: string; to_agent: string; handoffs: number }> } };
+    const handoffs = await api<Handoffs>('/api/v1/handoffs?limit=8');
+    const shown = await page.locator('#handoff-top li').evaluateAll((lis) => lis.map((li) => [li.querySelector('.pair')?.textContent, li.querySelector('.n')?.textContent]));
+    expect(shown).toEqual(handoffs.pairs.items.map((p) => [`${p.from_agent} → ${p.to_agent}`, String(p.handoffs)]));
+    expect(await page.textContent('#handoffs details summary')).toBe(`${handoffs.pairs.count - 8} more pairs`);
+    // the timeline of the workflow offered first: the slowest by time with no agent running
+    type Gaps = { workflows: { items: Array<{ workflow_id: string }> } };
+    const slowest = (await api<Gaps>('/api/v1/gaps?limit=1')).workflows.items[0]?.workflow_id as string;
+    type Timeline = { invocations: number; bars: unknown[]; coordination_seconds: number };
+    const timeline = await api<Timeline>(`/api/v1/workflows/${encodeURIComponent(slowest)}/timeline`);
+    expect(await page.getAttribute('#timeline', 'data-workflow')).toBe(slowest);
+    expect(await page.locator('#timeline .tl-track .tl-bar').count()).toBe(timeline.bars.length);
+    expect(await page.textContent('#timeline-summary')).toContain(`${slowest} · `);
+    expect(await page.textContent('#timeline-summary')).toContain(`${timeline.invocations} invocations`);
+    // any workflow by id
+    await page.fill('#timeline-id', 'wf-11-0000000');
+    await page.press('#timeline-id', 'Enter');
+    await page.waitForFunction(() => document.getElementById('timeline')?.dataset.workflow === 'wf-11-0000000');
+    // open workflows: a few, the rest behind "N more"
+    expect(await page.locator('#open > table tbody tr').count()).toBeLessThanOrEqual(5);
+    // health in the header
+    expect(await page.textContent('#health-rejected')).toBe('0 rejected lines');
+    expect(await page.textContent('#health-faults')).toBe('0 faults');
+    // a project: the charts follow /api/v1/history?project=
+    await page.selectOption('#project', 'Project 7');
+    const project = await api<History>('/api/v1/history?project=Project%207');
+    await page.waitForFunction((runs) => document.getElementById('history-summary')?.textContent?.startsWith(`${runs} runs`), project.runs);
+    expect(await page.getAttribute('#overhead-chart', 'data-points')).toBe(String(project.buckets.length));
+    await page.selectOption('#project', '');
+    await page.waitForFunction((runs) => document.getElementById('history-summary')?.textContent?.startsWith(`${runs} runs`), history.runs);
+    // more telemetry: the charts follow without a reload, to what the API says then
+    new Workload(dir, 'later').workflows(3);
+    await expect
+      .poll(async () => {
+        const runs = (await api<History>('/api/v1/history')).runs;
+        const shown = Number((await page.textContent('#history-summary'))?.match(/^(\d+) runs/)?.[1]);
+        return runs > history.runs && shown === runs;
+      }, { timeout: 15_000 })
+      .toBe(true);
+
+    const shoot = async (name: string) => {
+      await page.evaluate(() => {
+        (document.activeElement as HTMLElement | null)?.blur();
+        scrollTo(0, 0);
+      });
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, name) });
+      // The README's pictures, when asked for (OAK_DASHBOARD_SCREENSHOT=1).
+      if (process.env.OAK_DASHBOARD_SCREENSHOT === '1') await page.screenshot({ path: path.join(ROOT, 'docs', name), type: 'png' });
+    };
+    await page.fill('#timeline-id', '');
+    await page.selectOption('#timeline-pick', slowest);
+    await page.waitForFunction((id) => document.getElementById('timeline')?.dataset.workflow === id, slowest);
+    await shoot('dashboard.png');
+    // 400 px wide: nothing wider than the window, the tables without sideways scrolling
+    await page.setViewportSize({ width: 400, height: 800 });
+    await page.waitForFunction(() => document.documentElement.scrollWidth <= 400);
+    const overflowing = await page.locator('table').evaluateAll((tables) => tables.filter((t) => t.scrollWidth > (t.parentElement?.clientWidth ?? 0) + 1).length);
+    expect(overflowing).toBe(0);
+    await shoot('dashboard-narrow.png');
 
     expect(foreign).toEqual([]);
     expect(errors).toEqual([]);

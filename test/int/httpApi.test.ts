@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { appendLine } from '../../src/io/appendOnlyWriter.js';
-import { CLI, daemonDirsPerTest, type DaemonProcess, fixtureDir, startDaemon } from '../support/daemonHarness.js';
+import { CLI, daemonDirsPerTest, type DaemonProcess, FIXTURE_150, fixtureDir, startDaemon } from '../support/daemonHarness.js';
 import { Workload } from '../support/telemetryWorkload.js';
 
 const run = promisify(execFile);
@@ -33,6 +33,9 @@ async function get(url: string, headers: Record<string, string> = {}): Promise<{
   const response = await fetch(url, { headers });
   return { status: response.status, body: await response.text(), type: response.headers.get('content-type') };
 }
+
+/** A workflow of the fixture, for its timeline. */
+const WORKFLOW = (JSON.parse(fs.readFileSync(`${FIXTURE_150}/workflow_events.jsonl`, 'utf8').split('\n')[0] as string) as { workflow_id: string }).workflow_id;
 
 describe('HTTP API: the same answers as the CLI', () => {
   it('every query route returns exactly what the CLI prints with --json', async () => {
@@ -66,6 +69,10 @@ describe('HTTP API: the same answers as the CLI', () => {
       ['/api/v1/gaps?limit=0&project=Project%207', ['gaps', '--limit', '0', '--project', 'Project 7']],
       ['/api/v1/estimates?since=2026-11-05T00:00:00Z', ['estimates', '--since', '2026-11-05T00:00:00Z']],
       ['/api/v1/bottlenecks?threshold=25', ['bottlenecks', '--threshold', '25']],
+      ['/api/v1/history', ['history']],
+      ['/api/v1/history?bucket=hour&project=Project%207&since=2026-11-05T00:00:00Z&until=2026-11-09T12:00:00Z', ['history', '--bucket', 'hour', '--project', 'Project 7', '--since', '2026-11-05T00:00:00Z', '--until', '2026-11-09T12:00:00Z']],
+      [`/api/v1/workflows/${WORKFLOW}/timeline`, ['timeline', WORKFLOW]],
+      ['/api/v1/workflows/no-such-workflow/timeline', ['timeline', 'no-such-workflow']],
     ];
     for (const [route, args] of cases) {
       const [answer, expected] = await Promise.all([get(base + route), cliJson(dir, args)]);
@@ -118,6 +125,8 @@ describe('HTTP API: the same answers as the CLI', () => {
       [`/api/v1/best-agent?task=${'long'.repeat(2000)}`, 'task'],
       ['/api/v1/gaps?since=%3Cscript%3E', 'since'],
       ['/api/v1/handoffs?limit=-1', 'limit'],
+      ['/api/v1/history?bucket=week', 'bucket'],
+      ['/api/v1/history?until=soon', 'until'],
     ];
     for (const [route, parameter] of bad) {
       const answer = await get(base + route);

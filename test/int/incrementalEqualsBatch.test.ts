@@ -308,6 +308,15 @@ const VIEW_ARGS: ReadonlyArray<readonly [string, q.WorkflowViewArgs & { threshol
   ['café since day 10, limit 2', { filter: { project: 'Café – résumé', sinceUs: BASE_US + 10 * US_PER_DAY }, limit: 2 }],
 ];
 
+/** History per bucket rule, with a project (read from the invocation columns) and a range. */
+const HISTORY_ARGS: ReadonlyArray<readonly [string, Parameters<typeof q.history>[1]]> = [
+  ['auto', {}],
+  ['hour', { bucket: 'hour' }],
+  ['day', { bucket: 'day' }],
+  ['shop', { project: 'shop' }],
+  ['days 33 to 40, hour', { bucket: 'hour', sinceUs: BASE_US + 33 * US_PER_DAY, untilUs: BASE_US + 40 * US_PER_DAY + 1 }],
+];
+
 /** Every question every surface can ask, as exact JSON, by a label naming the question. */
 function answers(state: TelemetryState): Record<string, string> {
   const out: Record<string, string> = {};
@@ -340,6 +349,8 @@ function answers(state: TelemetryState): Record<string, string> {
     out[`estimates ${label}`] = exactJson(q.estimates(state, args));
     out[`bottlenecks ${label}`] = exactJson(q.bottlenecks(state, args));
   }
+  for (const [label, args] of HISTORY_ARGS) out[`history ${label}`] = exactJson(q.history(state, args));
+  for (const workflow of [...WORKFLOWS, 'nope']) out[`timeline ${workflow}`] = exactJson(q.timeline(state, workflow));
   out.counts = exactJson(state.counts);
   return out;
 }

@@ -34,10 +34,13 @@ export interface CliOptions {
   readonly prefix?: readonly string[];
 }
 
-/** The runner's environment without the variables the CLI reads (OAK_TELEMETRY_*, OAK_SESSION_ID, ...). */
+/** What sets the tables' width and characters (see src/cli/terminalLayout.ts): a test gives them when it means to. */
+const LAYOUT_VARIABLES = new Set(['COLUMNS', 'LC_ALL', 'LC_CTYPE', 'LANG']);
+
+/** The runner's environment without the variables the CLI reads (OAK_TELEMETRY_*, OAK_SESSION_ID, COLUMNS, the locale...). */
 export function cliEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('OAK_')) env[key] = value;
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('OAK_') && !LAYOUT_VARIABLES.has(key)) env[key] = value;
   return { ...env, ...extra };
 }
 

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, type RawLine } from '../../src/pipeline/splitLines.js';
@@ -241,6 +242,39 @@ describe('LineSplitter', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  /** Mostly valid UTF-8 (ASCII, 2-4 byte characters, newlines) with an occasional stray byte. */
+  const textBytes = fc
+    .array(
+      fc.oneof(
+        { arbitrary: fc.constant(Buffer.from('\n')), weight: 2 },
+        { arbitrary: fc.constantFrom('a', '{', '"', ' ', 'é', '€', '𝄞', '\r').map((c) => Buffer.from(c)), weight: 8 },
+        { arbitrary: fc.integer({ min: 0x80, max: 0xff }).map((b) => Buffer.from([b])), weight: 1 },
+      ),
+      { maxLength: 200 },
+    )
+    .map((parts) => Buffer.concat(parts));
+
+  it('property: a line handed over with its text has exactly the UTF-8 decoding of its bytes, whatever the chunking', () => {
+    fc.assert(
+      fc.property(textBytes, fc.array(fc.nat(), { maxLength: 30 }), fc.integer({ min: 0, max: 40 }), (bytes, cuts, max) => {
+        const splitter = new LineSplitter(max);
+        const check = (l: RawLine): void => {
+          if (l.text === undefined) return;
+          expect(l.bytes).not.toBeNull();
+          expect(isUtf8(l.bytes as Buffer)).toBe(true);
+          expect(l.text).toBe((l.bytes as Buffer).toString('utf8'));
+        };
+        for (const chunk of chunked(bytes, cuts)) splitter.push(chunk, check);
+        splitter.flush(check);
+      }),
+      { numRuns: 3000 },
+    );
+    // Lines in the middle of one chunk do get their text (the fast path is taken at all).
+    const lines: RawLine[] = [];
+    new LineSplitter(100).push(Buffer.from('a\nb€c\r\n\nd\ne'), (l) => lines.push(l));
+    expect(lines.map((l) => l.text)).toEqual([undefined, 'b€c\r', '', 'd']);
   });
 
   it('property: committed offset and line after any chunking match the one-shot split', () => {

@@ -205,6 +205,8 @@ function answers(state: TelemetryState) {
       estimates: q.estimates(state, args),
       bottlenecks: q.bottlenecks(state, args),
     })),
+    history: (['auto', 'hour', 'day'] as const).map((bucket) => [undefined, 'P'].map((project) => q.history(state, { bucket, project }))),
+    timelines: [...WORKFLOWS, 'none'].map((id) => q.timeline(state, id)),
   };
 }
 

@@ -170,6 +170,14 @@ describe('stats: metrics', () => {
     expect(q.stats(state).agents.m?.average_quality).toBe(3);
   });
 
+  it('the only rating waiting for its invocation counts when the invocation arrives', () => {
+    const i1 = invocation({ agentName: 'w' });
+    const i2 = invocation({ agentName: 'w' });
+    // i1 is rated before it is logged, with no other rating waiting; i2 is logged unrated in between
+    const state = fold([metric(i1.invocationId, 4), i2, i1]);
+    expect(q.stats(state).agents.w?.average_quality).toBe(4);
+  });
+
   it('a rating follows its invocation when the invocation is renamed', () => {
     const i1 = invocation({ agentName: 'old', status: 'unknown' });
     const state = fold([i1, metric(i1.invocationId, 4), update(i1, { agentName: 'new', status: 'success' })]);

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderTable } from '../../src/cli/table.js';
-import { oneLine, withoutControls } from '../../src/cli/terminalText.js';
+import { cutToWidth, displayWidth, oneLine, withoutControls, wrapLines } from '../../src/cli/terminalText.js';
 
 const anyText = fc.oneof(
   fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) }),
@@ -39,5 +39,46 @@ describe('terminal text', () => {
     expect(oneLine('a\nb\tc\x7f\x9b\u2028\u202e\ud800')).toBe('a\\x0ab\\x09c\\x7f\\x9b\\u2028\\u202e\ufffd');
     expect(oneLine('backend-architect \ud83d\ude00 café')).toBe('backend-architect \ud83d\ude00 café');
     expect(withoutControls('one\x1b[2J\ntwo')).toBe('one\\x1b[2J\ntwo');
+  });
+});
+
+describe('fitting the terminal width', () => {
+  const layout = (width: number) => ({ width, wide: false, arrow: '→', ellipsis: '…' });
+  const cellText = fc.oneof(fc.string({ maxLength: 60 }), fc.constantFrom('コードレビュー担当エージェント', 'naïve café', '👩‍💻 pair', 'x'.repeat(120)));
+
+  it('a table fits any width from 40 columns, wide characters counted twice, and keeps its rows', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(cellText, fc.nat(99_999), cellText, cellText), { maxLength: 8 }), fc.integer({ min: 40, max: 200 }), (rows, width) => {
+        const lines = renderTable(['Agent', 'Runs', 'Task', 'Project'], rows, layout(width)).split('\n');
+        expect(lines).toHaveLength(2 + rows.length);
+        for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(width);
+      }),
+    );
+  });
+
+  it('leaves a table that fits as it is, and cuts the other columns before the first', () => {
+    const rows = [['backend-architect', 12, 'api_development, optimization, bug_fix']];
+    expect(renderTable(['Agent', 'Runs', 'Task'], rows, layout(200))).toBe(renderTable(['Agent', 'Runs', 'Task'], rows));
+    const cut = renderTable(['Agent', 'Runs', 'Task'], rows, layout(40)).split('\n')[2];
+    expect(cut).toBe('backend-architect    12  api_developmen…');
+  });
+
+  it('counts display columns: wide characters two, combining marks none', () => {
+    expect(displayWidth('abc')).toBe(3);
+    expect(displayWidth('コード')).toBe(6);
+    expect(displayWidth('e\u0301')).toBe(1);
+    expect(cutToWidth('コードレビュー', 7, '…')).toBe('コード…');
+  });
+
+  it('wraps sentences at spaces, a number and its unit together, within the width', () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-z0-9.]{1,30}$/), { maxLength: 40 }), fc.integer({ min: 40, max: 120 }), (words, width) => {
+        for (const line of wrapLines(words.join(' '), width)) expect(displayWidth(line)).toBeLessThanOrEqual(width);
+      }),
+    );
+    expect(wrapLines('idle before the first agent 1.6 h, after the last 2.7 d; parallel work 0.0 s', 58)).toEqual([
+      'idle before the first agent 1.6 h, after the last 2.7 d;',
+      '  parallel work 0.0 s',
+    ]);
   });
 });

@@ -1,122 +1,198 @@
 // The live dashboard: one page, no build step. It reads the daemon's Server-Sent Events
-// (/api/v1/events) and renders every section from each snapshot. A token, when the daemon
-// needs one, comes from the URL fragment (#token=...), which browsers never send to a server.
+// (/api/v1/events) and renders every section from each snapshot; the history charts, hand-offs
+// and timelines come from the query routes (/api/v1/history...), asked again when events were
+// applied or a filter changed. A token, when the daemon needs one, comes from the URL fragment
+// (#token=...), which browsers never send to a server. Formatting and drawing: charts.js.
 'use strict';
 
 const token = new URLSearchParams(location.hash.slice(1)).get('token');
 const headers = token ? { authorization: `Bearer ${token}` } : {};
 const $ = (id) => document.getElementById(id);
 
-function esc(text) {
-  return String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-}
-// Every figure is shown through these, and they are total: a figure may be null (a ratio with
-// nothing to divide), missing (an older daemon), or anything else a snapshot can hold; one
-// throw here would blank the page and drop the event stream.
-function isNum(value) {
-  return typeof value === 'number' && Number.isFinite(value);
-}
-/** A number with `digits` decimals, in exponent form once too long to read; '–' for no number. */
-function fixed(value, digits = 2, suffix = '') {
-  if (!isNum(value)) return '–';
-  return `${Math.abs(value) >= 1e9 ? value.toExponential(2) : value.toFixed(digits)}${suffix}`;
-}
-function pct(ratio, digits = 1) {
-  return isNum(ratio) ? fixed(ratio * 100, digits, '%') : '–';
-}
-function times(ratio) {
-  return fixed(ratio, 2, 'x');
-}
-function dur(seconds) {
-  if (!isNum(seconds)) return '–';
-  const sign = seconds < 0 ? '-' : '';
-  const s = Math.abs(seconds);
-  if (s < 60) return `${sign}${fixed(s, 1)} s`;
-  if (s < 3600) return `${sign}${fixed(s / 60, 1)} min`;
-  if (s < 48 * 3600) return `${sign}${fixed(s / 3600, 1)} h`;
-  return `${sign}${fixed(s / 86400, 1)} d`;
-}
-function table(head, rows, numeric = []) {
-  if (rows.length === 0) return '<p class="muted">none</p>';
-  const th = head.map((h, i) => `<th class="${numeric.includes(i) ? 'num' : ''}">${esc(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td class="${numeric.includes(i) ? 'num' : ''}">${esc(c)}</td>`).join('')}</tr>`).join('');
-  return `<table><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
-}
-
-// ---- overhead chart (uPlot): the alert window's overhead over time, against the threshold ----
-const series = [[], [], []];
-let chart = null;
-function chartWidth() {
-  return Math.max(280, $('overhead-card').clientWidth - 32);
-}
-function plotOverhead(at, value, threshold) {
-  series[0].push(at);
-  series[1].push(value);
-  series[2].push(threshold);
-  if (series[0].length > 600) series.forEach((s) => s.shift());
-  if (chart === null) {
-    chart = new uPlot(
-      {
-        width: chartWidth(),
-        height: 160,
-        // At least a minute wide, so the first points draw as a line, not a dot in years of axis.
-        scales: { x: { time: true, range: (_u, min, max) => [Math.min(min, max - 60), max] }, y: { range: [0, 100] } },
-        axes: [{}, { values: (_u, ticks) => ticks.map((t) => `${t}%`) }],
-        series: [{}, { label: 'window overhead', stroke: '#2e6fd6', width: 2 }, { label: 'threshold', stroke: '#c0392b', dash: [6, 4] }],
-      },
-      series,
-      $('overhead-chart'),
-    );
-    addEventListener('resize', () => chart.setSize({ width: chartWidth(), height: 160 }));
-  } else {
-    chart.setData(series);
+/** A query route's answer, or undefined when it could not be had (the next refresh tries again). */
+async function api(route, params = {}) {
+  const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== ''));
+  try {
+    const res = await fetch(`${route}${query.size > 0 ? `?${query}` : ''}`, { headers });
+    return res.ok ? await res.json() : undefined;
+  } catch {
+    return undefined;
   }
-}
-
-// ---- the hand-off graph: agents on a circle, one arrow per pair, width by count ----
-function handoffGraph(pairs) {
-  if (pairs.length === 0) return '<p class="muted">no hand-offs yet</p>';
-  const names = [...new Set(pairs.flatMap((p) => [p.from_agent ?? '(none)', p.to_agent ?? '(none)']))];
-  const size = 320;
-  const r = 120;
-  const pos = new Map(names.map((n, i) => [n, [size / 2 + r * Math.cos((2 * Math.PI * i) / names.length), size / 2 + r * Math.sin((2 * Math.PI * i) / names.length)]]));
-  const most = Math.max(...pairs.map((p) => p.handoffs));
-  const edges = pairs
-    .map((p) => {
-      const [x1, y1] = pos.get(p.from_agent ?? '(none)');
-      const [x2, y2] = pos.get(p.to_agent ?? '(none)');
-      const share = p.handoffs / most;
-      const w = 1 + 4 * (isNum(share) ? share : 0);
-      return `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#2e6fd6" stroke-opacity="0.45" stroke-width="${w}" marker-end="url(#arrow)"><title>${esc(`${p.from_agent} -> ${p.to_agent}: ${p.handoffs} hand-offs`)}</title></line>`;
-    })
-    .join('');
-  const nodes = names
-    .map((n) => {
-      const [x, y] = pos.get(n);
-      return `<circle cx="${x}" cy="${y}" r="5" fill="#1d2430"/><text x="${x + 7}" y="${y + 4}">${esc(n)}</text>`;
-    })
-    .join('');
-  return `<svg viewBox="0 0 ${size + 140} ${size}" width="100%" role="img" aria-label="hand-off graph"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#2e6fd6"/></marker></defs>${edges}${nodes}</svg>`;
 }
 
 // ---- trends come from the API (they depend on the clock), refreshed now and then ----
 const trends = new Map();
 let trendsAt = 0;
 let lastSnapshot = null;
-let lastPlotted = null;
 async function refreshTrends(agents) {
   if (Date.now() - trendsAt < 30_000) return;
   trendsAt = Date.now();
   for (const agent of agents) {
-    try {
-      const res = await fetch(`/api/v1/trends/${encodeURIComponent(agent)}`, { headers });
-      if (res.ok) trends.set(agent, (await res.json()).trend);
-    } catch {
-      // the next snapshot tries again
-    }
+    const view = await api(`/api/v1/trends/${encodeURIComponent(agent)}`);
+    if (view) trends.set(agent, view.trend);
   }
   if (lastSnapshot !== null) render(lastSnapshot);
 }
+
+// ---- the filtered views: history, hand-offs, timeline choices (project and time range) ----
+const filters = { project: '', rangeDays: '' };
+/** Workflows offered for a timeline, by id: label and why they are offered. */
+let picks = [];
+let viewsFor = null;
+let viewsBusy = false;
+/** Asked again while the views were being fetched: fetch again once they are. */
+let viewsStale = false;
+let viewsTimer = null;
+const VIEW_REFRESH_MS = 3000;
+let viewsAt = 0;
+
+/** The `since` of the range: that many days before the end of the data (not of the clock). */
+function sinceOf(history) {
+  const days = Number(filters.rangeDays);
+  const to = Date.parse(history?.to);
+  if (!days || !isNum(to)) return undefined;
+  return new Date(to - days * 86_400_000).toISOString();
+}
+
+async function refreshViews(snapshot, force = false) {
+  const key = `${snapshot.health?.events_applied}|${filters.project}|${filters.rangeDays}`;
+  if (!force && key === viewsFor) return;
+  if (viewsBusy) {
+    viewsStale = true;
+    return;
+  }
+  // At most one fetch per VIEW_REFRESH_MS while events pour in; the last snapshot is never left out.
+  const wait = VIEW_REFRESH_MS - (Date.now() - viewsAt);
+  if (!force && wait > 0) {
+    viewsTimer ??= setTimeout(() => {
+      viewsTimer = null;
+      if (lastSnapshot !== null) void refreshViews(lastSnapshot);
+    }, wait);
+    return;
+  }
+  viewsBusy = true;
+  viewsAt = Date.now();
+  try {
+    const project = filters.project || undefined;
+    let history = await api('/api/v1/history', { project });
+    const since = sinceOf(history);
+    if (since !== undefined) history = await api('/api/v1/history', { project, since });
+    const [handoffs, gaps, estimates] = await Promise.all([
+      api('/api/v1/handoffs', { project, since, limit: 40 }),
+      api('/api/v1/gaps', { project, since, limit: 5 }),
+      api('/api/v1/estimates', { project, since, limit: 5 }),
+    ]);
+    viewsFor = key;
+    renderHistory(history, snapshot.overhead_window?.threshold_pct ?? 30, since);
+    if (handoffs) $('handoffs').innerHTML = handoffFlow(handoffs);
+    renderPicks(gaps, estimates);
+  } finally {
+    viewsBusy = false;
+  }
+  if (viewsStale && lastSnapshot !== null) {
+    viewsStale = false;
+    void refreshViews(lastSnapshot);
+  }
+}
+
+function renderHistory(history, thresholdPct, since) {
+  if (!history) return;
+  const day = (iso) => (typeof iso === 'string' ? iso.slice(0, history.bucket === 'hour' ? 13 : 10).replace('T', ' ') + (history.bucket === 'hour' ? 'h' : '') : '–');
+  const completed = (history.buckets ?? []).reduce((n, b) => n + (isNum(b.workflows_counted) ? b.workflows_counted : 0), 0);
+  $('history-summary').textContent =
+    history.from === null
+      ? 'No dated runs in this range.'
+      : `${count(history.runs, 'run')} per ${history.bucket} (UTC) from ${day(history.from)} to ${day(history.to)}; overhead of ${count(completed, 'completed workflow')} by completion time` +
+        (since ? ` (since ${since.slice(0, 16).replace('T', ' ')})` : '');
+  drawHistory(history, thresholdPct);
+}
+
+function renderPicks(gaps, estimates) {
+  const next = [];
+  for (const w of gaps?.workflows?.items ?? []) next.push({ id: w.workflow_id, label: `${w.workflow_id}: ${dur(w.coordination_seconds)} with no agent running` });
+  for (const w of estimates?.worst?.items ?? []) {
+    if (!next.some((p) => p.id === w.workflow_id)) next.push({ id: w.workflow_id, label: `${w.workflow_id}: ${times(w.ratio)} its estimate` });
+  }
+  const select = $('timeline-pick');
+  const chosen = select.value;
+  picks = next;
+  select.replaceChildren(
+    ...picks.map((p) => {
+      const option = document.createElement('option');
+      option.value = p.id;
+      option.textContent = p.label;
+      return option;
+    }),
+  );
+  if (picks.some((p) => p.id === chosen)) select.value = chosen;
+  if ($('timeline-id').value.trim() === '') void showTimeline(select.value);
+}
+
+let timelineFor = null;
+async function showTimeline(id) {
+  if (!id) {
+    $('timeline').innerHTML = '<p class="muted">no workflow to show yet</p>';
+    return;
+  }
+  timelineFor = id;
+  const view = await api(`/api/v1/workflows/${encodeURIComponent(id)}/timeline`);
+  if (timelineFor !== id || view === undefined) return;
+  $('timeline').innerHTML = timelineHtml(view);
+  $('timeline').dataset.workflow = id;
+}
+
+$('timeline-pick').addEventListener('change', (e) => {
+  $('timeline-id').value = '';
+  void showTimeline(e.target.value);
+});
+$('timeline-id').addEventListener('change', (e) => void showTimeline(e.target.value.trim() || $('timeline-pick').value));
+for (const id of ['project', 'range']) {
+  $(id).addEventListener('change', () => {
+    filters.project = $('project').value;
+    filters.rangeDays = $('range').value;
+    if (lastSnapshot !== null) {
+      render(lastSnapshot);
+      void refreshViews(lastSnapshot, true);
+    }
+  });
+}
+
+/** The projects the snapshot names, as filter choices (the chosen one kept). */
+function renderProjects(s) {
+  const names = new Set();
+  for (const p of s.estimates?.projects ?? []) if (typeof p.project === 'string') names.add(p.project);
+  for (const w of s.open_workflows?.items ?? []) if (typeof w.project === 'string') names.add(w.project);
+  for (const w of s.gaps?.workflows?.items ?? []) if (typeof w.project === 'string') names.add(w.project);
+  const select = $('project');
+  const have = [...select.options].slice(1).map((o) => o.value);
+  const sorted = [...new Set([...have, ...names])].sort();
+  if (sorted.join('\n') === have.join('\n')) return;
+  const chosen = select.value;
+  select.replaceChildren(select.options[0], ...sorted.map((name) => {
+    const option = document.createElement('option');
+    option.value = name;
+    option.textContent = name;
+    return option;
+  }));
+  select.value = chosen;
+}
+
+/** Rejected lines, lag and faults in the header: red when not zero. */
+function renderHealth(h) {
+  const chip = (id, bad, text) => {
+    $(id).textContent = text;
+    $(id).className = `chip ${bad ? 'bad' : 'ok'}`;
+  };
+  const rejected = h?.lines_rejected;
+  const lag = h?.stream ? h.stream.lag_messages : h?.lag_bytes;
+  const faults = Array.isArray(h?.faults) ? h.faults.length : 0;
+  chip('health-rejected', isNum(rejected) && rejected > 0, count(rejected, 'rejected line'));
+  chip('health-lag', isNum(lag) && lag > 0, `lag ${isNum(lag) ? lag : '–'} ${h?.stream ? 'messages' : 'bytes'}`);
+  chip('health-faults', faults > 0, count(faults, 'fault'));
+}
+
+/** Open workflows shown before "N more". */
+const OPEN_SHOWN = 5;
 
 /** One readable line per alert, from its details. */
 function describeAlert(a) {
@@ -167,8 +243,10 @@ function renderHookErrors(h) {
 
 function render(s) {
   lastSnapshot = s;
+  renderHealth(s.health);
   renderFaults(s.health?.faults);
   renderHookErrors(s.health?.hook_errors);
+  renderProjects(s);
   const empty = s.stats.total_invocations === 0 && s.workflows.total_workflows === 0;
   $('empty').hidden = !empty;
   const threshold = s.overhead_window?.threshold_pct ?? 30;
@@ -179,8 +257,7 @@ function render(s) {
   $('overhead-window').className = `big ${win === null ? '' : win > threshold ? 'over' : 'under'}`;
   $('overhead-window-label').textContent = `last ${s.overhead_window?.window ?? 50} completed workflows`;
   $('overhead-threshold').textContent = `${threshold}%`;
-  if (win !== null && s !== lastPlotted) plotOverhead(Date.parse(s.generated_at) / 1000, win, threshold);
-  lastPlotted = s;
+  void refreshViews(s);
 
   $('alerts').innerHTML =
     s.alerts.active.length === 0
@@ -189,10 +266,11 @@ function render(s) {
 
   const rolling = new Map(s.agents.items.map((a) => [a.agent_name, a]));
   const slow = new Map(s.bottlenecks.slow_agents.items.map((a) => [a.agent_name, a]));
-  const agentNames = Object.keys(s.stats.agents);
+  // Busiest first, as people scan a table.
+  const agentNames = Object.keys(s.stats.agents).sort((a, b) => (s.stats.agents[b]?.invocation_count ?? 0) - (s.stats.agents[a]?.invocation_count ?? 0) || (a < b ? -1 : 1));
   void refreshTrends(agentNames);
   $('agents').innerHTML = table(
-    ['Agent', 'Invocations', 'Success', 'Rolling success', 'p50 duration', 'p90 duration', 'Quality', 'Trend'],
+    ['Agent', 'Runs', 'Success', 'Rolling', 'p50', 'p90', 'Quality', 'Trend'],
     agentNames.map((name) => {
       const a = s.stats.agents[name];
       return [
@@ -207,29 +285,35 @@ function render(s) {
       ];
     }),
     [1, 2, 3, 4, 5, 6],
+    [3, 4, 5, 6],
   );
 
+  const openItems = s.open_workflows.items.filter((w) => !filters.project || w.project === filters.project);
+  const openRow = (w) => [w.workflow_id, w.project ?? '–', w.running_agent ?? '–', dur(w.age_seconds)];
+  const openHead = ['Workflow', 'Project', 'Running', 'Age'];
+  const unlisted = filters.project ? 0 : s.open_workflows.count - s.open_workflows.items.length;
+  const rest = openItems.slice(OPEN_SHOWN);
   $('open').innerHTML =
-    (s.open_workflows.count > s.open_workflows.items.length ? `<p class="muted">${s.open_workflows.items.length} of ${s.open_workflows.count} shown</p>` : '') +
-    table(
-      ['Workflow', 'Project', 'Agents so far', 'Running', 'Age'],
-      s.open_workflows.items.map((w) => [w.workflow_id, w.project ?? '–', w.agents.join(', ') || '–', w.running_agent ?? '–', dur(w.age_seconds)]),
-      [4],
-    );
+    `<p class="muted">${esc(count(filters.project ? openItems.length : s.open_workflows.count, 'open workflow'))}${filters.project ? ` in ${esc(filters.project)} (of those listed)` : ''}</p>` +
+    table(openHead, openItems.slice(0, OPEN_SHOWN).map(openRow), [3], [1]) +
+    (rest.length + unlisted > 0
+      ? `<details><summary>${rest.length + unlisted} more</summary>${table(openHead, rest.map(openRow), [3], [1])}` +
+        (unlisted > 0 ? `<p class="muted">and ${unlisted} beyond the snapshot's list: <code>oak-telemetry open</code></p>` : '') +
+        '</details>'
+      : '');
 
-  $('patterns').innerHTML = table(['Pattern', 'Workflows'], s.workflows.most_common_patterns.map((p) => [p.pattern || '(no agents)', p.count]), [1]);
-  $('handoffs').innerHTML = handoffGraph(s.handoffs.pairs.items) + `<p class="muted">${s.handoffs.handoffs} hand-offs, ${s.handoffs.pairs.count} pairs (as of ${esc(s.workflow_views_as_of)})</p>`;
+  $('patterns').innerHTML = table(['Pattern', 'Workflows'], s.workflows.most_common_patterns.slice(0, 6).map((p) => [p.pattern || '(no agents)', p.count]), [1]);
   const e = s.estimates.overall;
   $('estimates').innerHTML =
     e.workflows === 0
       ? '<p class="muted">no completed workflow with an estimate yet</p>'
       : `<p>${e.workflows} workflows: median ${times(e.median_ratio)}, p90 ${times(e.p90_ratio)} of the estimate; ${pct(e.over_estimate_share)} over it, ${e.overruns} over 2x</p>` +
-        table(['Project', 'Workflows', 'Median', 'p90'], s.estimates.projects.slice(0, 8).map((p) => [p.project ?? '–', p.workflows, times(p.median_ratio), times(p.p90_ratio)]), [1, 2, 3]) +
-        (s.estimates.projects.length > 8 ? `<p class="muted">${s.estimates.projects.length - 8} more projects: oak-telemetry estimates</p>` : '');
+        table(['Project', 'Workflows', 'Median', 'p90'], s.estimates.projects.slice(0, 6).map((p) => [p.project ?? '–', p.workflows, times(p.median_ratio), times(p.p90_ratio)]), [1, 2, 3], [3]) +
+        (s.estimates.projects.length > 6 ? `<p class="muted">${s.estimates.projects.length - 6} more projects: oak-telemetry estimates</p>` : '');
   const b = s.bottlenecks;
   $('bottlenecks').innerHTML =
     '<h3 class="label">Slowest hand-overs (median gap)</h3>' +
-    table(['From', 'To', 'Median gap', 'p90 gap'], b.slow_transitions.items.slice(0, 5).map((t) => [t.from_agent, t.to_agent, dur(t.median_seconds), dur(t.p90_seconds)]), [2, 3]) +
+    table(['From', 'To', 'Median gap', 'p90 gap'], b.slow_transitions.items.slice(0, 5).map((t) => [t.from_agent, t.to_agent, dur(t.median_seconds), dur(t.p90_seconds)]), [2, 3], [3]) +
     `<h3 class="label">Failures that ended a workflow (${b.failure_enders.unsuccessful_workflows} unsuccessful)</h3>` +
     table(['Agent', 'Workflows', 'Share'], b.failure_enders.items.slice(0, 5).map((f) => [f.agent_name, f.workflows, pct(f.share)]), [1, 2]) +
     `<h3 class="label">Workflows over ${b.over_threshold.threshold_pct}% overhead: ${b.over_threshold.count}</h3>`;
@@ -239,7 +323,7 @@ function render(s) {
   if (stream !== undefined) {
     $('hosts').innerHTML =
       `<p class="muted">stream ${esc(stream.name)} · sequence ${stream.seq} · ${stream.lag_messages} messages waiting</p>` +
-      table(['Host', 'Messages', 'Last event', 'Waiting'], stream.hosts.map((h) => [h.host, h.messages, h.last_event_at === null ? '–' : new Date(h.last_event_at).toLocaleString(), h.lag_messages]), [1, 3]);
+      table(['Host', 'Messages', 'Last event', 'Waiting'], stream.hosts.map((h) => [h.host, h.messages, h.last_event_at === null ? '–' : new Date(h.last_event_at).toLocaleString(), h.lag_messages]), [1, 3], [2]);
   }
   $('status').textContent = `live · ${s.health.events_applied} events${stream === undefined ? '' : ` from ${stream.hosts.length} hosts`} · updated ${new Date(s.generated_at).toLocaleTimeString()}`;
 }

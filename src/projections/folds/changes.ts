@@ -19,7 +19,7 @@ export type Change =
     }
   | {
       readonly kind: 'metric';
-      /** The invocation rated, when already known. */
+      /** The invocation rated, when already known; read in place, so only valid during this apply. */
       readonly invocation: StoredInvocation | undefined;
       /** The rating this one replaces, or NO_QUALITY. */
       readonly prevQuality: number;

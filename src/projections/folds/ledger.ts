@@ -46,7 +46,8 @@ export function resolveChange(ledger: LedgerState, event: TelemetryEvent): Chang
       const prev = known ? table.read(seq, true) : undefined;
       let quality = NO_QUALITY;
       if (known) quality = ledger.quality.get(seq);
-      else {
+      // Most logs rate an invocation after it is logged: no lookup (a hash of the id) when none wait.
+      else if (ledger.pendingQuality.size > 0) {
         const pending = ledger.pendingQuality.get(event.invocationId);
         if (pending !== undefined) {
           quality = pending;

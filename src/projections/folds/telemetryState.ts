@@ -1,8 +1,10 @@
 import type { TelemetryEvent } from '../../domain/events.js';
 import * as coordinationOverhead from './coordinationOverhead.js';
 import { initialLedger, type LedgerState, resolveChange } from './ledger.js';
+import * as liveViews from './liveViews/liveViews.js';
 import * as openWorkflows from './openWorkflows.js';
 import * as rollingSuccess from './rollingSuccess.js';
+import * as runHistory from './runHistory.js';
 import * as statistics from './statistics.js';
 import * as workflowDetails from './workflowDetails.js';
 import * as workflowStats from './workflowStats.js';
@@ -23,6 +25,10 @@ export interface TelemetryState {
   readonly open: openWorkflows.OpenWorkflowsState;
   readonly rolling: rollingSuccess.RollingSuccessState;
   readonly details: workflowDetails.WorkflowDetailsState;
+  /** Runs per agent per hour of the data's own time: `history` and the dashboard's charts. */
+  readonly history: runHistory.RunHistoryState;
+  /** What the unfiltered hand-off, gap, estimate and bottleneck views read: built when first read, then kept current per change. */
+  readonly views: liveViews.LiveViewsHolder;
   readonly counts: EventCounts;
 }
 
@@ -44,6 +50,8 @@ export function initialState(): TelemetryState {
     open: openWorkflows.initial(),
     rolling: rollingSuccess.initial(),
     details: workflowDetails.initial(),
+    history: runHistory.initial(),
+    views: liveViews.unbuilt(),
     counts: { invocations: 0, metrics: 0, workflowEvents: 0, unknownEventKinds: 0 },
   };
 }
@@ -62,6 +70,9 @@ export function applyEvent(state: TelemetryState, event: TelemetryEvent): Teleme
     if (event.kind === 'unknown_workflow_event') counts.unknownEventKinds++;
   }
   const change = resolveChange(state.ledger, event);
+  // Before the folds it reads from move: what the touched workflows contribute now.
+  const views = state.views.built;
+  const touched = views === null ? null : liveViews.before(views, state, change);
   statistics.apply(state.statistics, change);
   workflowStats.apply(state.workflows, change);
   workflowTimings.apply(state.timings, change);
@@ -69,5 +80,7 @@ export function applyEvent(state: TelemetryState, event: TelemetryEvent): Teleme
   openWorkflows.apply(state.open, change);
   rollingSuccess.apply(state.rolling, change);
   workflowDetails.apply(state.details, change);
+  runHistory.apply(state.history, change);
+  if (views !== null) liveViews.after(views, state, change, touched as liveViews.Touched);
   return state;
 }

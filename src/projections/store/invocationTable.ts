@@ -116,12 +116,16 @@ export class InvocationTable {
   }
 
   /**
-   * The row as a record. Its timestamp string is rebuilt only when read, unless `beforeOverwrite`
-   * (the row is about to be replaced, and the record must keep what it held).
+   * The row as a record. With `beforeOverwrite` (the row is about to be replaced, and the record
+   * must keep what it held) every field is copied out; without it, the record reads the columns
+   * only when a field is asked for, so it is valid until the row is next written. Why: a rating
+   * reads the row of its invocation and one fold asks it for the agent only; copying all twelve
+   * fields was ~6% of a replay.
    */
   read(seq: number, beforeOverwrite = false): StoredInvocation {
+    if (!beforeOverwrite) return new RowView(this, seq);
     const row = new StoredRow(this, seq);
-    if (beforeOverwrite) row.keepTimestamp();
+    row.keepTimestamp();
     return row;
   }
 
@@ -263,5 +267,66 @@ class StoredRow implements StoredInvocation {
 
   get timestamp(): string {
     return this.kept ?? this.table.timestampAt(this.seq);
+  }
+}
+
+/** A row read in place: each field from the columns when asked (see InvocationTable.read). */
+class RowView implements StoredInvocation {
+  constructor(
+    private readonly table: InvocationTable,
+    readonly seq: number,
+  ) {}
+
+  get timestamp(): string {
+    return this.table.timestampAt(this.seq);
+  }
+
+  get timeUs(): number {
+    return this.table.timeUsAt(this.seq);
+  }
+
+  get sessionRef(): number {
+    return this.table.sessionRefAt(this.seq);
+  }
+
+  get workflowRef(): number {
+    return this.table.workflowRefAt(this.seq);
+  }
+
+  get workflowId(): string | null {
+    return this.table.workflows.atOrNull(this.workflowRef);
+  }
+
+  get agentRef(): number {
+    return this.table.agentRefAt(this.seq);
+  }
+
+  get agentName(): string {
+    return this.table.words.at(this.agentRef);
+  }
+
+  get agentType(): string {
+    return this.table.words.at(this.table.agentTypeRefAt(this.seq));
+  }
+
+  get taskLower(): string {
+    return this.table.taskLowerAt(this.seq);
+  }
+
+  get taskType(): string | null {
+    return this.table.words.atOrNull(this.table.taskTypeRefAt(this.seq));
+  }
+
+  get status(): InvocationStatus {
+    return STATUSES[this.table.statusAt(this.seq)] as InvocationStatus;
+  }
+
+  get durationSeconds(): number | null {
+    const duration = this.table.durationAt(this.seq);
+    return Number.isNaN(duration) ? null : duration;
+  }
+
+  get errorMessage(): string | null {
+    return this.table.words.atOrNull(this.table.errorRefAt(this.seq));
   }
 }

@@ -36,6 +36,18 @@ export function query(ledger: LedgerState, agent: string, days: number, nowUs: n
   return viewOf(countWindows(ledger, days, nowUs, agentRef).get(agentRef));
 }
 
+/** Runs in each window: what the verdict stands on (a rate over an empty window reads as 0). */
+export interface TrendWindows {
+  recent_runs: number;
+  historical_runs: number;
+}
+
+export function windows(ledger: LedgerState, agent: string, days: number, nowUs: number): TrendWindows {
+  const agentRef = ledger.table.words.find(agent);
+  const c = agentRef < 0 ? undefined : countWindows(ledger, days, nowUs, agentRef).get(agentRef);
+  return { recent_runs: c?.recent ?? 0, historical_runs: c?.historical ?? 0 };
+}
+
 /** The trend of every agent at once, in one walk of the columns (best-agent asks for several). */
 export function queryAll(ledger: LedgerState, days: number, nowUs: number): (agent: string) => TrendView {
   const counts = countWindows(ledger, days, nowUs, -1);

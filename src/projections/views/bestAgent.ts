@@ -36,6 +36,22 @@ interface AgentTally {
   durationCount: number;
 }
 
+/** How many runs give the run count its full weight in the confidence. */
+export const FULL_WEIGHT_RUNS = 10;
+
+/**
+ * What a confidence is made of, worked back from a match (its JSON has no room for them):
+ * confidence = (0.6 x relevance + 0.4 x min(runs / 10, 1)) x success rate / 3, capped at 1, where
+ * relevance is the average, over the agent's matching runs, of the task's words each run's task
+ * held (plus 2 for a --domain in the agent type, 1.5 in the task type). Relevance is null when
+ * the confidence cannot tell it (no success, or capped).
+ */
+export function confidenceParts(match: AgentMatch): { runsWeight: number; relevance: number | null } {
+  const runsWeight = Math.min(match.total_tasks / FULL_WEIGHT_RUNS, 1.0);
+  if (match.success_rate <= 0 || match.confidence >= 1) return { runsWeight, relevance: null };
+  return { runsWeight, relevance: ((match.confidence * 3) / match.success_rate - runsWeight * 0.4) / 0.6 };
+}
+
 /** Every agent at or above the minimum confidence, best first, ties in first-seen order. */
 export function query(ledger: LedgerState, q: BestAgentQuery): AgentMatch[] {
   const table = ledger.table;
@@ -90,7 +106,7 @@ export function query(ledger: LedgerState, q: BestAgentQuery): AgentMatch[] {
   const candidates: Array<AgentMatch & { firstSeq: number }> = [];
   for (const [agentRef, tally] of tallies) {
     const successRate = tally.successes / tally.total;
-    const confidence = Math.min((((tally.relevanceSum / tally.total) * 0.6 + Math.min(tally.total / 10, 1.0) * 0.4) * successRate) / 3, 1.0);
+    const confidence = Math.min((((tally.relevanceSum / tally.total) * 0.6 + Math.min(tally.total / FULL_WEIGHT_RUNS, 1.0) * 0.4) * successRate) / 3, 1.0);
     if (confidence < q.minConfidence) continue;
     const agent = words.at(agentRef);
     candidates.push({

@@ -33,7 +33,8 @@ function agentSeconds(overhead: OverheadState, timings: WorkflowTimingsState, re
   return total.value();
 }
 
-function counted(overhead: OverheadState, timings: WorkflowTimingsState, ledger: LedgerState, ref: number): WorkflowOverhead | undefined {
+/** The workflow's figures when it counts for overhead (completed, duration > 0, agent time > 0). */
+export function counted(overhead: OverheadState, timings: WorkflowTimingsState, ledger: LedgerState, ref: number): WorkflowOverhead | undefined {
   const workflowSeconds = timings.completeDuration.get(ref);
   if (!(workflowSeconds > 0)) return undefined;
   const agents = agentSeconds(overhead, timings, ref);
@@ -69,9 +70,6 @@ export function recommendationFor(pct: number): string {
 
 /** Overhead over a set of counted workflows (all of them, or a window of them). */
 export function overheadOf(workflows: readonly WorkflowOverhead[]): OverheadView {
-  if (workflows.length === 0) {
-    return { coordination_overhead_pct: 0, recommendation: INSUFFICIENT_DATA, avg_coordination_minutes: 0, workflows_counted: 0 };
-  }
   const workflowTime = new ExactSum();
   const coordination = new ExactSum();
   for (const wf of workflows) {
@@ -79,12 +77,20 @@ export function overheadOf(workflows: readonly WorkflowOverhead[]): OverheadView
     coordination.add(wf.workflowSeconds);
     coordination.add(-wf.agentSeconds);
   }
+  return overheadOfSums(workflows.length, workflowTime, coordination);
+}
+
+/** The same from exact sums kept elsewhere (the live-views fold): workflow time, and workflow time less agent time. */
+export function overheadOfSums(count: number, workflowTime: ExactSum, coordination: ExactSum): OverheadView {
+  if (count === 0) {
+    return { coordination_overhead_pct: 0, recommendation: INSUFFICIENT_DATA, avg_coordination_minutes: 0, workflows_counted: 0 };
+  }
   const pct = (coordination.value() / workflowTime.value()) * 100;
   return {
     coordination_overhead_pct: pyRound(pct, 2),
     recommendation: recommendationFor(pct),
-    avg_coordination_minutes: pyRound(coordination.value() / workflows.length / 60, 2),
-    workflows_counted: workflows.length,
+    avg_coordination_minutes: pyRound(coordination.value() / count / 60, 2),
+    workflows_counted: count,
   };
 }
 

@@ -1,0 +1,171 @@
+/**
+ * The live-views fold (folds/liveViews) against the walks it replaces (views/*.ts with an empty
+ * filter, and overall coordination overhead): given any sequence of events (replacements that
+ * move an invocation to another workflow, time or agent; invocations out of time order;
+ * workflows completed before their invocations arrive; repeated start and complete lines; loose
+ * invocations joined by session; null and "" names), then after every event the four
+ * unfiltered views and the overhead are the same JSON, to
+ * the byte, and so are those of a state rebuilt from the folded columns (what a restored
+ * checkpoint or a replay builds when first asked).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { TelemetryEvent } from '../../src/domain/events.js';
+import { decodeState, encodeState } from '../../src/io/stateCodec.js';
+import { applyEvent, initialState, type TelemetryState } from '../../src/projections/folds/telemetryState.js';
+import { built, rebuild } from '../../src/projections/folds/liveViews/liveViews.js';
+import * as bottleneckView from '../../src/projections/views/bottlenecks.js';
+import * as coordinationGaps from '../../src/projections/views/coordinationGaps.js';
+import * as estimateAccuracy from '../../src/projections/views/estimateAccuracy.js';
+import * as handoffsView from '../../src/projections/views/handoffs.js';
+import * as overheadView from '../../src/projections/views/overhead.js';
+import * as q from '../../src/queries/telemetryQueries.js';
+import { complete, handoff, invocation, workflowStart } from '../support/events.js';
+
+const AGENTS = ['a', 'b', '', '__proto__'];
+const WORKFLOWS = ['w0', 'w1', 'w2', 'w3'];
+const SESSIONS = ['s0', 's1', null];
+const T0 = Date.parse('2026-01-10T00:00:00Z');
+// A coarse grid (30 s steps), so equal timestamps, gaps and ratios are common.
+const at = (step: number): string => new Date(T0 + step * 30_000).toISOString();
+
+const invocationArb = fc.record({
+  kind: fc.constant('invocation' as const),
+  id: fc.integer({ min: 0, max: 7 }),
+  workflow: fc.option(fc.constantFrom(...WORKFLOWS), { nil: null, freq: 4 }),
+  session: fc.constantFrom(...SESSIONS),
+  agent: fc.constantFrom(...AGENTS),
+  step: fc.integer({ min: 0, max: 12 }),
+  duration: fc.constantFrom(null, 0, 30, 60, 45.5, 0.1),
+  status: fc.constantFrom('success', 'failure', 'partial') as fc.Arbitrary<'success' | 'failure' | 'partial'>,
+});
+
+const startArb = fc.record({
+  kind: fc.constant('start' as const),
+  workflow: fc.constantFrom(...WORKFLOWS),
+  session: fc.constantFrom(...SESSIONS),
+  project: fc.constantFrom('shop', '', null),
+  plan: fc.subarray(AGENTS),
+  estimate: fc.constantFrom(null, 0, 60, 120, 0.3),
+  step: fc.integer({ min: 0, max: 4 }),
+});
+
+const completeArb = fc.record({
+  kind: fc.constant('complete' as const),
+  workflow: fc.constantFrom(...WORKFLOWS),
+  session: fc.constantFrom(...SESSIONS),
+  step: fc.integer({ min: 4, max: 14 }),
+  duration: fc.constantFrom(0, 60, 120, 240, 90.25),
+  success: fc.boolean(),
+  executed: fc.subarray(AGENTS),
+});
+
+const handoffArb = fc.record({
+  kind: fc.constant('handoff' as const),
+  workflow: fc.constantFrom(...WORKFLOWS),
+  from: fc.constantFrom(...AGENTS, null),
+  to: fc.constantFrom(...AGENTS, null),
+  artifacts: fc.integer({ min: 0, max: 2 }),
+  step: fc.integer({ min: 0, max: 12 }),
+});
+
+const stepArb = fc.oneof({ arbitrary: invocationArb, weight: 5 }, startArb, completeArb, handoffArb);
+type Step = typeof stepArb extends fc.Arbitrary<infer T> ? T : never;
+
+function eventOf(step: Step): TelemetryEvent {
+  switch (step.kind) {
+    case 'invocation':
+      return invocation({
+        invocationId: `inv-${step.id}`,
+        workflowId: step.workflow,
+        sessionId: step.session,
+        agentName: step.agent,
+        timestamp: at(step.step),
+        durationSeconds: step.duration,
+        status: step.status,
+      });
+    case 'start':
+      return workflowStart({ workflowId: step.workflow, sessionId: step.session, projectName: step.project, agentPlan: step.plan, estimatedDuration: step.estimate, timestamp: at(step.step) });
+    case 'complete':
+      return complete({ workflowId: step.workflow, sessionId: step.session, durationSeconds: step.duration, success: step.success, agentsExecuted: step.executed, timestamp: at(step.step) });
+    case 'handoff':
+      return handoff({ workflowId: step.workflow, fromAgent: step.from, toAgent: step.to, artifacts: Array.from({ length: step.artifacts }, (_, i) => `f${i}`), timestamp: at(step.step) });
+  }
+}
+
+const LIMITS = [Infinity, 2, 0];
+const THRESHOLD_PCT = 25;
+
+function walked(state: TelemetryState, limit: number): string {
+  const { ledger, timings, details, overhead } = state;
+  const figures = coordinationGaps.workflowGapFigures(ledger, timings, details, {});
+  return JSON.stringify({
+    overhead: overheadView.query(overhead, timings, ledger),
+    handoffs: handoffsView.query(ledger, timings, details, {}, limit),
+    gaps: coordinationGaps.query(ledger, timings, details, {}, limit, figures),
+    estimates: estimateAccuracy.query(ledger, timings, details, {}, limit),
+    bottlenecks: bottleneckView.query(ledger, overhead, timings, details, figures, { filter: {}, limit, thresholdPct: THRESHOLD_PCT }),
+  });
+}
+
+function live(state: TelemetryState, limit: number): string {
+  const args = { limit };
+  return JSON.stringify({
+    overhead: q.overhead(state),
+    handoffs: q.handoffs(state, args),
+    gaps: q.gaps(state, args),
+    estimates: q.estimates(state, args),
+    bottlenecks: q.bottlenecks(state, { ...args, thresholdPct: THRESHOLD_PCT }),
+  });
+}
+
+describe('live workflow views', () => {
+  it('equal the walk after every event, and after a rebuild from the columns', () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 40 }), (steps) => {
+        const state = initialState();
+        // Built from the start, so every event goes through the per-change path.
+        built(state.views, state);
+        for (const step of steps) {
+          applyEvent(state, eventOf(step));
+          for (const limit of LIMITS) expect(live(state, limit)).toBe(walked(state, limit));
+        }
+        const rebuilt = { ...state, views: { built: rebuild(state) } };
+        for (const limit of LIMITS) expect(live(rebuilt, limit)).toBe(walked(state, limit));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('restored from a checkpoint (built or not), they go on equal to the walk', () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 30 }), fc.array(stepArb, { maxLength: 15 }), fc.boolean(), (before, after, build) => {
+        const state = initialState();
+        if (build) built(state.views, state);
+        for (const step of before) applyEvent(state, eventOf(step));
+        const restored = decodeState(encodeState(state));
+        expect(restored.views.built === null).toBe(!build);
+        for (const limit of LIMITS) expect(live(restored, limit)).toBe(walked(restored, limit));
+        for (const step of after) {
+          applyEvent(restored, eventOf(step));
+          for (const limit of LIMITS) expect(live(restored, limit)).toBe(walked(restored, limit));
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a later start line moves a completed workflow to another project, same estimate', () => {
+    const state = initialState();
+    built(state.views, state);
+    const steps: Step[] = [
+      { kind: 'start', workflow: 'w0', session: 's0', project: 'shop', plan: ['a'], estimate: 60, step: 0 },
+      { kind: 'complete', workflow: 'w0', session: 's0', step: 6, duration: 120, success: true, executed: ['a'] },
+      { kind: 'start', workflow: 'w0', session: 's0', project: null, plan: ['a'], estimate: 60, step: 0 },
+    ];
+    for (const step of steps) {
+      applyEvent(state, eventOf(step));
+      expect(live(state, Infinity)).toBe(walked(state, Infinity));
+    }
+  });
+});
