@@ -211,11 +211,11 @@ describe('RefColumn', () => {
 });
 
 describe('ExactFloatColumn', () => {
-  const value = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom(0.5, 4.5, -0, NaN), fc.double());
+  const value = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: -300, max: 300 }), fc.constantFrom(0.5, 4.5, -0, NaN, 255, 256), fc.double());
 
   it('reads back exactly every value written (32-bit ones and any other double), fills and -0 included', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(row, value), { maxLength: 60 }), fc.constantFrom(0, NaN, 0.1), (writes, fill) => {
+      fc.property(fc.array(fc.tuple(row, value), { maxLength: 60 }), fc.constantFrom(0, NaN, 0.1, 3), (writes, fill) => {
         const column = new ExactFloatColumn(fill);
         for (const [r, v] of writes) column.set(r, v);
         const model = modelOf(writes);
@@ -227,9 +227,10 @@ describe('ExactFloatColumn', () => {
     );
   });
 
-  it('holds ratings in 32 bits and widens at the first value that needs 64', () => {
+  it('holds ratings in bytes, widens to 32 bits at the first fraction and to 64 at the first value that needs it', () => {
     const column = new ExactFloatColumn();
     for (let r = 0; r < 50; r++) column.set(r, (r % 5) + 1);
+    expect(column.toArray()).toBeInstanceOf(Uint8Array);
     column.set(60, 4.5);
     expect(column.toArray()).toBeInstanceOf(Float32Array);
     column.set(61, 4.3);

@@ -102,7 +102,7 @@ export function resolveChange(ledger: LedgerState, event: TelemetryEvent): Chang
 export interface LedgerData {
   readonly invocationIds: KeyIndexData;
   readonly table: InvocationTableData;
-  readonly quality: Float32Array | Float64Array;
+  readonly quality: Uint8Array | Float32Array | Float64Array;
   readonly pendingQuality: ReadonlyArray<readonly [string, number]>;
   readonly groupSeq: Int32Array;
   readonly groupCount: number;

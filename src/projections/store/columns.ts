@@ -160,19 +160,21 @@ function grownRefs(data: RefRows, minLength: number): RefRows {
 }
 
 /**
- * Numbers held in 32-bit floats while every value written is exactly a 32-bit float (ratings
- * 1-5, halves, NaN), in 64-bit ones from the first that is not: reads are always exact. Why:
- * per-invocation ratings were 8 bytes each where 4 hold them.
+ * Numbers held in the narrowest array that holds every value written exactly: bytes while all
+ * are whole numbers 0-255 (ratings 1-5 and "unrated" 0), then 32-bit floats while each is
+ * exactly one (halves, NaN), then 64-bit floats. Reads are always exact. Why: per-invocation
+ * ratings were 8 bytes each where 1 holds them.
  */
 export class ExactFloatColumn {
-  private data: Float32Array | Float64Array;
-  private wide = false;
+  private data: Uint8Array | Float32Array | Float64Array;
+  /** 0: bytes, 1: 32-bit floats, 2: 64-bit floats. */
+  private level: number;
   /** Rows written so far (the highest row set + 1). */
   length = 0;
 
   constructor(private readonly fill = 0) {
-    this.wide = !fitsFloat32(fill);
-    this.data = (this.wide ? new Float64Array(16) : new Float32Array(16)).fill(fill);
+    this.level = levelOf(fill);
+    this.data = arrayOf(this.level, 16).fill(fill);
   }
 
   get(row: number): number {
@@ -180,11 +182,14 @@ export class ExactFloatColumn {
   }
 
   set(row: number, value: number): void {
-    if (!this.wide && !fitsFloat32(value)) this.widen();
+    if (this.level < 2) {
+      const level = levelOf(value);
+      if (level > this.level) this.widen(level);
+    }
     if (row >= this.data.length) {
       let capacity = this.data.length;
       while (capacity <= row) capacity = Math.ceil(capacity * GROWTH) + 16;
-      const next = this.wide ? new Float64Array(capacity) : new Float32Array(capacity);
+      const next = arrayOf(this.level, capacity);
       next.set(this.data);
       if (this.fill !== 0) next.fill(this.fill, this.data.length);
       this.data = next;
@@ -194,25 +199,33 @@ export class ExactFloatColumn {
   }
 
   /** The written rows, copied: see Column.toArray. */
-  toArray(): Float32Array | Float64Array {
+  toArray(): Uint8Array | Float32Array | Float64Array {
     return this.data.slice(0, this.length);
   }
 
   /** Adopts rows from toArray (no copy). */
-  static from(rows: Float32Array | Float64Array, fill = 0): ExactFloatColumn {
+  static from(rows: Uint8Array | Float32Array | Float64Array, fill = 0): ExactFloatColumn {
     const column = new ExactFloatColumn(fill);
     column.data = rows;
-    column.wide = rows instanceof Float64Array;
+    column.level = rows instanceof Uint8Array ? 0 : rows instanceof Float32Array ? 1 : 2;
     column.length = rows.length;
+    if (levelOf(fill) > column.level) column.widen(levelOf(fill));
     return column;
   }
 
-  private widen(): void {
-    this.data = Float64Array.from(this.data);
-    this.wide = true;
+  private widen(level: number): void {
+    const next = arrayOf(level, this.data.length);
+    next.set(this.data);
+    this.data = next;
+    this.level = level;
   }
 }
 
-function fitsFloat32(value: number): boolean {
-  return Object.is(Math.fround(value), value) || Number.isNaN(value);
+function levelOf(value: number): number {
+  if (Number.isInteger(value) && value >= 0 && value <= 255 && !Object.is(value, -0)) return 0;
+  return Object.is(Math.fround(value), value) || Number.isNaN(value) ? 1 : 2;
+}
+
+function arrayOf(level: number, length: number): Uint8Array | Float32Array | Float64Array {
+  return level === 0 ? new Uint8Array(length) : level === 1 ? new Float32Array(length) : new Float64Array(length);
 }
