@@ -87,19 +87,20 @@ const SECTION_NAMES = Object.keys(SECTIONS) as ReadonlyArray<keyof TelemetryStat
 
 export function encodeState(state: TelemetryState): Buffer {
   const payloads = SECTION_NAMES.map((name) => serialize(SECTIONS[name].toData(state)));
-  const payload = Buffer.concat(payloads);
+  // Framed in one copy: a checkpoint at 100k workflows is ~65 MB, and each copy is held at once.
+  const payloadBytes = payloads.reduce((sum, p) => sum + p.length, 0);
   const header: Header = {
     codec: CODEC_VERSION,
     node: process.version,
     schemas: SCHEMAS,
-    payloadBytes: payload.length,
+    payloadBytes,
     sections: payloads.map((p) => p.length),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(PREFIX_BYTES);
   MAGIC.copy(prefix, 0);
   prefix.writeUInt32BE(headerBytes.length, MAGIC.length);
-  return Buffer.concat([prefix, headerBytes, payload]);
+  return Buffer.concat([prefix, headerBytes, ...payloads]);
 }
 
 /**
