@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { SOURCE_KINDS } from '../domain/sources.js';
 import { emptyTotals, type IngestTotals, type SourceTally } from '../pipeline/ingest.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
@@ -14,22 +15,28 @@ import { readRegularFile } from './regularFile.js';
 /**
  * The checkpoint: the full state and the file positions it corresponds to, in ONE file written
  * atomically, so a restart (even after kill -9) never pairs a state with the wrong offsets.
- * Layout: "OAKC", u32 header length, JSON header, the encoded state, then the SHA-1 of all the
- * bytes before it. One digest covers the whole file: the header's offsets and totals matter as
+ * Layout: "OAKC", u32 header length, JSON header, the encoded state, then the CRC-32 of all the
+ * bytes before it. One checksum covers the whole file: the header's offsets and totals matter as
  * much as the state (an edited "applied" count would show in health after a restart), and the
  * state's own bytes need no second hash. A file that fails it is refused, never half-trusted.
  */
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 const MAGIC = Buffer.from('OAKC');
-/** 2: the digest covers the whole file (format 1 checked the state's bytes only). */
-const FORMAT = 2;
-const DIGEST_BYTES = 20;
+/**
+ * 2: a SHA-1 covers the whole file (format 1 checked the state's bytes only). 3: a CRC-32
+ * instead: it guards against damage, not attackers, as the SHA-1 did, and catches every
+ * single-bit flip and every burst up to 32 bits; zlib's is ~4x faster than SHA-1 over the
+ * 20 MiB a 30k-workflow checkpoint holds (a query from the checkpoint pays it every time).
+ */
+const FORMAT = 3;
+const DIGEST_BYTES = 4;
 
-/** SHA-1 guards against damage, not attackers, and is several times faster than SHA-256 here. */
 function digest(...parts: Buffer[]): Buffer {
-  const hash = createHash('sha1');
-  for (const part of parts) hash.update(part);
-  return hash.digest();
+  let crc = 0;
+  for (const part of parts) crc = crc32(part, crc);
+  const out = Buffer.alloc(DIGEST_BYTES);
+  out.writeUInt32BE(crc >>> 0);
+  return out;
 }
 
 export interface CheckpointMeta {
@@ -105,7 +112,8 @@ export function saveCheckpointSync(stateDir: string, checkpoint: Checkpoint): vo
 /** Why a checkpoint could not be used; the caller replays from scratch instead. */
 export type LoadResult = { readonly ok: true; readonly checkpoint: Checkpoint } | { readonly ok: false; readonly why: string };
 
-export function loadCheckpoint(stateDir: string, dir: string): LoadResult {
+/** `lazyState`: each projection is decoded when first read (see decodeState), for a one-off query. */
+export function loadCheckpoint(stateDir: string, dir: string, lazyState = false): LoadResult {
   let bytes: Buffer | null;
   try {
     // Never a FIFO or a directory in its place: those would block or fail half-way.
@@ -114,20 +122,20 @@ export function loadCheckpoint(stateDir: string, dir: string): LoadResult {
     return { ok: false, why: `checkpoint unreadable: ${(error as Error).message}` };
   }
   if (bytes === null) return { ok: false, why: 'no checkpoint' };
-  return decodeCheckpoint(bytes, dir);
+  return decodeCheckpoint(bytes, dir, lazyState);
 }
 
 /** The checkpoint in `bytes`, if they are whole, undamaged, of this format and for `dir`. */
-export function decodeCheckpoint(bytes: Buffer, dir: string): LoadResult {
+export function decodeCheckpoint(bytes: Buffer, dir: string, lazyState = false): LoadResult {
   try {
     if (bytes.length < MAGIC.length + 4 + DIGEST_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
       return { ok: false, why: 'not a checkpoint file' };
     }
     const body = bytes.subarray(0, bytes.length - DIGEST_BYTES);
     if (!digest(body).equals(bytes.subarray(body.length))) {
-      // An older format had no whole-file digest: say so rather than "damaged".
-      const format = formatOf(bytes);
-      if (typeof format === 'number' && format < FORMAT) return { ok: false, why: `checkpoint format ${format}, expected ${FORMAT}` };
+      // A whole format-2 file (its own SHA-1 holds) is named as such rather than "damaged". Only
+      // then: one flipped bit can turn the header's "3" into a "2".
+      if (formatOf(bytes) === 2 && isWholeFormat2(bytes)) return { ok: false, why: `checkpoint format 2, expected ${FORMAT}` };
       return { ok: false, why: 'checkpoint damaged: its checksum does not match its content (truncated or edited)' };
     }
     const headerEnd = 8 + body.readUInt32BE(4);
@@ -139,12 +147,19 @@ export function decodeCheckpoint(bytes: Buffer, dir: string): LoadResult {
     for (const kind of SOURCE_KINDS) Object.assign(totals.perSource[kind], header.totals.perSource[kind]);
     for (const [reason, count] of header.totals.skippedByReason) totals.skippedByReason.set(reason, count);
     for (const [key, count] of header.totals.rejectedByKind ?? []) totals.rejectedByKind.set(key, count);
-    const state = decodeState(body.subarray(headerEnd));
+    const state = decodeState(body.subarray(headerEnd), lazyState);
     const { format: _format, ...meta } = header;
     return { ok: true, checkpoint: { ...meta, totals, state } };
   } catch (error) {
     return { ok: false, why: `checkpoint corrupt: ${(error as Error).message}` };
   }
+}
+
+/** Whether `bytes` end in the SHA-1 of what precedes it, as format 2 wrote them. */
+function isWholeFormat2(bytes: Buffer): boolean {
+  if (bytes.length < 20) return false;
+  const body = bytes.subarray(0, bytes.length - 20);
+  return createHash('sha1').update(body).digest().equals(bytes.subarray(body.length));
 }
 
 /** The format a file's header claims, to explain a refusal; undefined if unreadable. */

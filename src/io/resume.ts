@@ -40,8 +40,10 @@ export function resume(
   options: IngestOptions,
   check: ResumeCheck = 'full',
   faults?: FaultSink,
+  /** Decode each projection only when first read: a query reads one or two. */
+  lazyState = false,
 ): Resumed {
-  const loaded = loadCheckpoint(stateDir, dir);
+  const loaded = loadCheckpoint(stateDir, dir, lazyState);
   if (!loaded.ok) return startFresh(dir, maxLineBytes, options, loaded.why, check, faults);
   const cp = loaded.checkpoint;
   return { sources: new SourceSet(dir, maxLineBytes, cp.positions, check, faults), ingest: ingestOf(cp, maxLineBytes, options), checkpoint: cp, why: null };

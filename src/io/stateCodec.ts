@@ -16,9 +16,11 @@ import * as workflowTimings from '../projections/folds/workflowTimings.js';
 
 /**
  * The whole TelemetryState as checkpoint bytes, so a restart folds on from where it stopped
- * instead of replaying every file. Layout: "OAKS", u32 header length, JSON header, v8 payload.
- * The payload is the state's data form: columns as typed arrays (v8 copies them as bytes),
- * pools as string lists; the Maps that index them are rebuilt on restore.
+ * instead of replaying every file. Layout: "OAKS", u32 header length, JSON header, then one v8
+ * payload per projection (the header lists their lengths). Each is the projection's data form:
+ * columns as typed arrays (v8 copies them as bytes), pools as string lists; the Maps that index
+ * them are rebuilt on restore. Separate payloads let a query decode only the projections it
+ * reads (best-agent: the ledger alone), see `lazy` in decodeState.
  * Anything unexpected throws StateCodecError: the caller's answer is always a full replay,
  * never a state that is slightly wrong.
  *
@@ -27,7 +29,7 @@ import * as workflowTimings from '../projections/folds/workflowTimings.js';
  * around them, so they are checked once, before they get here. (It lives in io/ because it
  * uses node:v8; projections stay free of node: modules.)
  */
-export const CODEC_VERSION = 5;
+export const CODEC_VERSION = 7;
 
 const MAGIC = Buffer.from('OAKS', 'latin1');
 const PREFIX_BYTES = MAGIC.length + 4;
@@ -44,6 +46,8 @@ interface Header {
   /** A projection whose schemaVersion changed folds into a different shape: replay instead. */
   readonly schemas: Readonly<Record<string, number>>;
   readonly payloadBytes: number;
+  /** Each projection's payload length, in SECTIONS order. */
+  readonly sections: readonly number[];
 }
 
 const SCHEMAS: Readonly<Record<string, number>> = {
@@ -61,35 +65,52 @@ const SCHEMAS: Readonly<Record<string, number>> = {
   decode: 2,
 };
 
+/**
+ * How each projection becomes its payload and back. fromData may read projections listed
+ * before it from `state` (the live views index the ledger's rows).
+ */
+const SECTIONS: { readonly [K in keyof TelemetryState]: { toData(state: TelemetryState): unknown; fromData(data: never, state: TelemetryState): TelemetryState[K] } } = {
+  ledger: { toData: (s) => ledgerToData(s.ledger), fromData: (d: LedgerData) => ledgerFromData(d) },
+  statistics: { toData: (s) => s.statistics, fromData: (d: statistics.StatisticsState) => reviveStatistics(d) },
+  workflows: { toData: (s) => workflowStats.toData(s.workflows), fromData: (d: workflowStats.WorkflowStatsData) => workflowStats.fromData(d) },
+  timings: { toData: (s) => workflowTimings.toData(s.timings), fromData: (d: workflowTimings.WorkflowTimingsData) => workflowTimings.fromData(d) },
+  overhead: { toData: (s) => coordinationOverhead.toData(s.overhead), fromData: (d: coordinationOverhead.OverheadData) => coordinationOverhead.fromData(d) },
+  open: { toData: (s) => openWorkflows.toData(s.open), fromData: (d: openWorkflows.OpenWorkflowsData) => openWorkflows.fromData(d) },
+  rolling: { toData: (s) => s.rolling, fromData: (d: rollingSuccess.RollingSuccessState) => reviveRolling(d) },
+  details: { toData: (s) => workflowDetails.toData(s.details), fromData: (d: workflowDetails.WorkflowDetailsData) => workflowDetails.fromData(d) },
+  history: { toData: (s) => s.history, fromData: (d: runHistory.RunHistoryState) => d },
+  // Built when first read if the checkpoint was taken before they were.
+  views: { toData: (s) => liveViewsData.toData(s.views), fromData: (d: liveViewsData.LiveViewsData | null, state) => liveViewsData.fromData(d, { ledger: state.ledger }) },
+  counts: { toData: (s) => s.counts, fromData: (d: EventCounts) => d },
+};
+const SECTION_NAMES = Object.keys(SECTIONS) as ReadonlyArray<keyof TelemetryState>;
+
 export function encodeState(state: TelemetryState): Buffer {
-  const data: StateData = {
-    ledger: ledgerToData(state.ledger),
-    statistics: state.statistics,
-    workflows: workflowStats.toData(state.workflows),
-    timings: workflowTimings.toData(state.timings),
-    overhead: coordinationOverhead.toData(state.overhead),
-    open: openWorkflows.toData(state.open),
-    rolling: state.rolling,
-    details: workflowDetails.toData(state.details),
-    history: state.history,
-    views: liveViewsData.toData(state.views),
-    counts: state.counts,
-  };
-  const payload = serialize(data);
+  const payloads = SECTION_NAMES.map((name) => serialize(SECTIONS[name].toData(state)));
+  // Framed in one copy: a checkpoint at 100k workflows is ~65 MB, and each copy is held at once.
+  const payloadBytes = payloads.reduce((sum, p) => sum + p.length, 0);
   const header: Header = {
     codec: CODEC_VERSION,
     node: process.version,
     schemas: SCHEMAS,
-    payloadBytes: payload.length,
+    payloadBytes,
+    sections: payloads.map((p) => p.length),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(PREFIX_BYTES);
   MAGIC.copy(prefix, 0);
   prefix.writeUInt32BE(headerBytes.length, MAGIC.length);
-  return Buffer.concat([prefix, headerBytes, payload]);
+  return Buffer.concat([prefix, headerBytes, ...payloads]);
 }
 
-export function decodeState(bytes: Buffer): TelemetryState {
+/**
+ * The state in `bytes`. With `lazy`, each projection is decoded when first read (a query reads
+ * one or two of nine); only for bytes this very Node version wrote, whose checksum the caller
+ * has checked: v8 reads its own output back, so nothing is left to fail later that would have
+ * failed now. Bytes from another Node version are decoded at once, so a refusal still comes
+ * here, as a StateCodecError, and the caller replays.
+ */
+export function decodeState(bytes: Buffer, lazy = false): TelemetryState {
   if (bytes.length < PREFIX_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new StateCodecError('not a state checkpoint (no OAKS magic)');
   }
@@ -100,12 +121,39 @@ export function decodeState(bytes: Buffer): TelemetryState {
   if (payload.length !== header.payloadBytes) {
     throw new StateCodecError(`state checkpoint has ${payload.length} payload bytes, header says ${header.payloadBytes}`);
   }
-  try {
-    return fromData(deserialize(payload) as StateData);
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new StateCodecError(`state checkpoint (written by Node ${header.node}) cannot be restored: ${reason}`, { cause });
+  const parts = new Map<keyof TelemetryState, Buffer>();
+  let at = 0;
+  SECTION_NAMES.forEach((name, i) => {
+    const length = header.sections[i] as number;
+    parts.set(name, payload.subarray(at, at + length));
+    at += length;
+  });
+  if (at !== payload.length) throw new StateCodecError(`state checkpoint sections hold ${at} bytes, its payload ${payload.length}`);
+  const state: Record<string, unknown> = {};
+  const decode = <K extends keyof TelemetryState>(name: K): TelemetryState[K] => {
+    try {
+      return SECTIONS[name].fromData(deserialize(parts.get(name) as Buffer) as never, state as unknown as TelemetryState);
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new StateCodecError(`state checkpoint (written by Node ${header.node}) cannot be restored (${name}): ${reason}`, { cause });
+    }
+  };
+  if (!lazy || header.node !== process.version) {
+    for (const name of SECTION_NAMES) state[name] = decode(name);
+    return state as unknown as TelemetryState;
   }
+  for (const name of SECTION_NAMES) {
+    Object.defineProperty(state, name, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const value = decode(name);
+        Object.defineProperty(state, name, { value, enumerable: true, writable: false, configurable: false });
+        return value;
+      },
+    });
+  }
+  return state as unknown as TelemetryState;
 }
 
 function parseHeader(bytes: Buffer): Header {
@@ -122,41 +170,10 @@ function parseHeader(bytes: Buffer): Header {
     throw new StateCodecError(`state checkpoint projection schemas ${JSON.stringify(header.schemas)}, this build has ${JSON.stringify(SCHEMAS)}`);
   }
   if (typeof header.payloadBytes !== 'number') throw new StateCodecError('state checkpoint header lacks its payload length');
+  if (!Array.isArray(header.sections) || header.sections.length !== SECTION_NAMES.length || !header.sections.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+    throw new StateCodecError('state checkpoint header lacks its section lengths');
+  }
   return header as Header;
-}
-
-interface StateData {
-  readonly ledger: LedgerData;
-  readonly statistics: statistics.StatisticsState;
-  readonly workflows: workflowStats.WorkflowStatsData;
-  readonly timings: workflowTimings.WorkflowTimingsData;
-  readonly overhead: coordinationOverhead.OverheadData;
-  readonly open: openWorkflows.OpenWorkflowsData;
-  readonly rolling: rollingSuccess.RollingSuccessState;
-  readonly details: workflowDetails.WorkflowDetailsData;
-  readonly history: runHistory.RunHistoryState;
-  readonly views: liveViewsData.LiveViewsData | null;
-  readonly counts: EventCounts;
-}
-
-function fromData(data: StateData): TelemetryState {
-  reviveStatistics(data.statistics);
-  reviveRolling(data.rolling);
-  const ledger = ledgerFromData(data.ledger);
-  return {
-    ledger,
-    statistics: data.statistics,
-    workflows: workflowStats.fromData(data.workflows),
-    timings: workflowTimings.fromData(data.timings),
-    overhead: coordinationOverhead.fromData(data.overhead),
-    open: openWorkflows.fromData(data.open),
-    rolling: data.rolling,
-    details: workflowDetails.fromData(data.details),
-    history: data.history,
-    // Built when first read if the checkpoint was taken before they were.
-    views: liveViewsData.fromData(data.views, { ledger }),
-    counts: data.counts,
-  };
 }
 
 // v8 keeps every property (TS `private` ones too) but drops prototypes: put the classes back
@@ -166,7 +183,7 @@ function reattach(value: object, cls: typeof ExactSum | typeof StringExtremes): 
   Object.setPrototypeOf(value, cls.prototype);
 }
 
-function reviveStatistics(stats: statistics.StatisticsState): void {
+function reviveStatistics(stats: statistics.StatisticsState): statistics.StatisticsState {
   for (const totals of stats.agents.values()) {
     reattach(totals.duration, ExactSum);
     reattach(totals.quality, ExactSum);
@@ -174,9 +191,11 @@ function reviveStatistics(stats: statistics.StatisticsState): void {
   }
   FirstSeenCounts.revive(stats.agentOrder);
   reattach(stats.timestamps, StringExtremes);
+  return stats;
 }
 
-function reviveRolling(rolling: rollingSuccess.RollingSuccessState): void {
+function reviveRolling(rolling: rollingSuccess.RollingSuccessState): rollingSuccess.RollingSuccessState {
   for (const seen of rolling.seen.values()) reattach(seen.times, StringExtremes);
   FirstSeenCounts.revive(rolling.order);
+  return rolling;
 }

@@ -23,7 +23,7 @@ export function followFiles(settings: FileStateSettings): FollowedState {
   return {
     current() {
       if (loaded === null) {
-        const resumed = settings.source === 'auto' ? resume(stateDir, dir, maxLineBytes, {}, 'once') : null;
+        const resumed = settings.source === 'auto' ? resume(stateDir, dir, maxLineBytes, {}, 'once', undefined, true) : null;
         loaded = resumed !== null && resumed.checkpoint !== null ? resumed : fresh();
       }
       if (!readToEnd(loaded)) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,13 +108,17 @@ describe('one checksum covers the whole file', () => {
   });
 
   it('names an older format instead of calling it damaged', () => {
-    // Format 1: the same frame without the trailing digest.
-    const body = bytes.subarray(0, bytes.length - 20);
+    // Format 2: the same frame ending in the SHA-1 of the bytes before it.
+    const body = bytes.subarray(0, bytes.length - 4);
     const headerEnd = 8 + body.readUInt32BE(4);
-    const header = Buffer.from(body.subarray(8, headerEnd).toString('utf8').replace('"format":2', '"format":1'));
+    const header = Buffer.from(body.subarray(8, headerEnd).toString('utf8').replace('"format":3', '"format":2'));
     const length = Buffer.alloc(4);
     length.writeUInt32BE(header.length);
-    const old = Buffer.concat([body.subarray(0, 4), length, header, body.subarray(headerEnd)]);
-    expect(decodeCheckpoint(old, dir)).toEqual({ ok: false, why: 'checkpoint format 1, expected 2' });
+    const oldBody = Buffer.concat([body.subarray(0, 4), length, header, body.subarray(headerEnd)]);
+    const old = Buffer.concat([oldBody, createHash('sha1').update(oldBody).digest()]);
+    expect(decodeCheckpoint(old, dir)).toEqual({ ok: false, why: 'checkpoint format 2, expected 3' });
+    // the same claim without its SHA-1 is damage, not an older format
+    const claimed = Buffer.concat([oldBody, Buffer.alloc(20, 7)]);
+    expect(decodeCheckpoint(claimed, dir)).toMatchObject({ ok: false, why: expect.stringMatching(/checksum/) });
   });
 });

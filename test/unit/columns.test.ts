@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Float64Column, Int32Column, Uint8Column } from '../../src/projections/store/columns.js';
+import { ExactFloatColumn, Float64Column, Int32Column, RefColumn, Uint8Column } from '../../src/projections/store/columns.js';
 
 /** Writes as (row, value) pairs, applied in order; later writes to a row win. */
 type Write = readonly [number, number];
@@ -167,5 +167,74 @@ describe('Int32Column / Uint8Column / Float64Column', () => {
     column.set(20, 1);
     expect(column.get(19)).toBeNaN();
     expect(column.toArray().length).toBe(21);
+  });
+});
+
+describe('RefColumn', () => {
+  const refWrites = fc.array(
+    fc.tuple(row, fc.oneof(fc.integer({ min: -1, max: 300 }), fc.integer({ min: -1, max: 70_000 }), fc.integer({ min: -1, max: 2 ** 31 - 2 }))),
+    { maxLength: 60 },
+  );
+
+  it('matches a Map model for refs of any width, unwritten rows reading -1, and round-trips through toArray/from', () => {
+    fc.assert(
+      fc.property(refWrites, (writes) => {
+        const column = new RefColumn();
+        for (const [r, ref] of writes) column.set(r, ref);
+        const model = modelOf(writes);
+        const expected = Array.from({ length: model.length + 5 }, (_, r) => model.values.get(r) ?? -1);
+        expect(readRows(column, model.length + 5)).toEqual(expected);
+        expect(column.length).toBe(model.length);
+        const restored = RefColumn.from(column.toArray());
+        expect(readRows(restored, model.length + 5)).toEqual(expected);
+        // a restored column keeps taking wider refs
+        restored.set(model.length, 2 ** 31 - 2);
+        expect(restored.get(model.length)).toBe(2 ** 31 - 2);
+        expect(readRows(restored, model.length)).toEqual(expected.slice(0, model.length));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('holds small refs in bytes and widens to 16 then 32 bits only when a ref needs it', () => {
+    const column = new RefColumn();
+    for (let r = 0; r < 100; r++) column.set(r, r % 7 === 0 ? -1 : 200);
+    expect(column.toArray()).toBeInstanceOf(Uint8Array);
+    column.set(100, 254);
+    expect(column.toArray()).toBeInstanceOf(Uint8Array);
+    column.set(101, 255);
+    expect(column.toArray()).toBeInstanceOf(Uint16Array);
+    column.set(102, 65_535);
+    expect(column.toArray()).toBeInstanceOf(Int32Array);
+    expect([column.get(0), column.get(1), column.get(100), column.get(101), column.get(102)]).toEqual([-1, 200, 254, 255, 65_535]);
+  });
+});
+
+describe('ExactFloatColumn', () => {
+  const value = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: -300, max: 300 }), fc.constantFrom(0.5, 4.5, -0, NaN, 255, 256), fc.double());
+
+  it('reads back exactly every value written (32-bit ones and any other double), fills and -0 included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(row, value), { maxLength: 60 }), fc.constantFrom(0, NaN, 0.1, 3), (writes, fill) => {
+        const column = new ExactFloatColumn(fill);
+        for (const [r, v] of writes) column.set(r, v);
+        const model = modelOf(writes);
+        const expected = Array.from({ length: model.length + 5 }, (_, r) => (model.values.has(r) ? model.values.get(r) : fill));
+        expect(readRows(column, model.length + 5)).toEqual(expected);
+        expect(readRows(ExactFloatColumn.from(column.toArray(), fill), model.length + 5)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('holds ratings in bytes, widens to 32 bits at the first fraction and to 64 at the first value that needs it', () => {
+    const column = new ExactFloatColumn();
+    for (let r = 0; r < 50; r++) column.set(r, (r % 5) + 1);
+    expect(column.toArray()).toBeInstanceOf(Uint8Array);
+    column.set(60, 4.5);
+    expect(column.toArray()).toBeInstanceOf(Float32Array);
+    column.set(61, 4.3);
+    expect(column.toArray()).toBeInstanceOf(Float64Array);
+    expect([column.get(0), column.get(55), column.get(60), column.get(61)]).toEqual([1, 0, 4.5, 4.3]);
   });
 });

@@ -239,7 +239,7 @@ function prototypeMismatches(actual: unknown, expected: unknown, path = 'state',
 describe('stateCodec: restore then fold on == fold from scratch', () => {
   it('for any events and any checkpoints along the way, every answer is identical', () => {
     fc.assert(
-      fc.property(eventsArb, fc.array(fc.nat(), { maxLength: 3 }), fc.boolean(), (events, rawCuts, queryAtCheckpoint) => {
+      fc.property(eventsArb, fc.array(fc.nat(), { maxLength: 3 }), fc.boolean(), fc.boolean(), (events, rawCuts, queryAtCheckpoint, lazy) => {
         // given checkpoints at random positions (possibly several, possibly at the very ends)
         const cuts = rawCuts.map((n) => n % (events.length + 1)).sort((x, y) => x - y);
         // when each checkpoint is encoded, decoded and folding goes on from the decoded state
@@ -249,7 +249,8 @@ describe('stateCodec: restore then fold on == fold from scratch', () => {
           for (; next < cut; next++) applyEvent(state, events[next] as TelemetryEvent);
           // Querying refreshes stale minimums; not querying leaves them stale in the checkpoint.
           if (queryAtCheckpoint) answers(state);
-          state = restore(state);
+          // lazy: each projection decoded when first read, as a query from the checkpoint does
+          state = lazy ? decodeState(encodeState(state), true) : restore(state);
         }
         fold(events.slice(next), state);
         // then it answers exactly as a fold of every event from scratch
@@ -381,6 +382,25 @@ describe('stateCodec: bytes it cannot trust are refused', () => {
     const old = { ...schemas, overhead: 2 };
     expect(() => decodeState(framed({ codec: 4, schemas: old }))).toThrow(/codec 4/);
     expect(() => decodeState(framed({ schemas: old }))).toThrow(/schemas/);
+  });
+
+  it('lazily, a projection is decoded only when read; bytes from another Node version are decoded at once', () => {
+    // given a checkpoint whose details payload is damaged (same length: the framing holds)
+    const sections = header.sections as number[];
+    const names = Object.keys(state);
+    const at = sections.slice(0, names.indexOf('details')).reduce((a, b) => a + b, 0);
+    const payload = Buffer.from(bytes.subarray(headerEnd));
+    payload.fill(0xff, at, at + (sections[names.indexOf('details')] as number));
+    const damaged = framed({}, payload);
+
+    // then a lazy decode answers from the ledger and refuses only when the details are read
+    const lazy = decodeState(damaged, true);
+    expect(lazy.ledger.table.size).toBe(1);
+    expect(stringifyJson(q.stats(lazy), 0)).toBe(stringifyJson(q.stats(state), 0));
+    expect(() => lazy.details).toThrow(StateCodecError);
+    // an eager decode refuses at once, and so does a lazy one of bytes another Node wrote
+    expect(() => decodeState(damaged)).toThrow(/details/);
+    expect(() => decodeState(framed({ node: 'v0.0.1' }, payload), true)).toThrow(/details/);
   });
 
   it('a payload that is not a state is refused, not half-restored', () => {

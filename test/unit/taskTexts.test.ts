@@ -50,6 +50,11 @@ describe('TaskTexts', () => {
         const { store, model } = build(blockRows, texts, rewrites);
         const expected = model.flatMap((text, row) => (text.includes(needle) ? [row] : []));
         expect(hitsOf(store, needle)).toEqual(expected);
+        // and counting adds one per such row, as best-agent counts keyword hits
+        const counts = new Float64Array(model.length);
+        store.countContaining(needle, counts);
+        store.countContaining(needle, counts);
+        expect([...counts]).toEqual(model.map((text) => (text.includes(needle) ? 2 : 0)));
       }),
       { numRuns: 1000 },
     );
@@ -113,6 +118,32 @@ describe('TaskTexts', () => {
     const store = new TaskTexts(2);
     for (let row = 0; row < 5; row++) store.set(row, `t${row}`);
     const data = store.toData();
-    expect(() => TaskTexts.fromData({ ...data, starts: data.starts.subarray(1) }, 2)).toThrow(/disagree/);
+    expect(() => TaskTexts.fromData({ ...data, starts: data.starts.slice(1) }, 2)).toThrow(/disagree/);
+    expect(() => TaskTexts.fromData({ ...data, starts: data.starts.map((s) => s.subarray(1)) }, 2)).toThrow(/disagree/);
+  });
+});
+
+describe('TaskTexts block offsets', () => {
+  it('keeps 16-bit offsets for blocks under 64 KiB and 32-bit ones past it, finding rows in both', () => {
+    // given two sealed blocks of two rows: one short, one whose second row starts past 65,535
+    const store = new TaskTexts(2);
+    const long = 'x'.repeat(70_000);
+    for (const text of ['ab', 'needle', long, 'a needle']) store.set(store.size, text);
+
+    // then the offsets are as narrow as each block allows
+    const data = store.toData();
+    expect(data.starts.map((s) => s.constructor.name)).toEqual(['Uint16Array', 'Uint32Array']);
+
+    // and the rows past 64 KiB are read and found
+    expect(store.at(3)).toBe('a needle');
+    expect(hitsOf(store, 'needle')).toEqual([1, 3]);
+    expect(hitsOf(TaskTexts.fromData(data, 2), 'needle')).toEqual([1, 3]);
+  });
+
+  it('counts a row once however often it holds the needle, and not a match across two rows', () => {
+    const store = new TaskTexts(3);
+    for (const text of ['aaaa', 'xa', 'ay']) store.set(store.size, text);
+    expect(hitsOf(store, 'aa')).toEqual([0]);
+    expect(hitsOf(store, 'a')).toEqual([0, 1, 2]);
   });
 });

@@ -1,5 +1,5 @@
 import type { TelemetryEvent } from '../../domain/events.js';
-import { Float64Column, Int32Column } from '../store/columns.js';
+import { ExactFloatColumn, Int32Column } from '../store/columns.js';
 import { type Change, NO_QUALITY } from './changes.js';
 import { InvocationTable, type InvocationTableData, type StoredInvocation } from '../store/invocationTable.js';
 import { KeyIndex, type KeyIndexData } from '../store/keyIndex.js';
@@ -15,7 +15,7 @@ export interface LedgerState {
   readonly invocationIds: KeyIndex;
   readonly table: InvocationTable;
   /** Last quality rating per invocation row (1-5, fractions allowed), NO_QUALITY when unrated. */
-  readonly quality: Float64Column;
+  readonly quality: ExactFloatColumn;
   /** Ratings of invocations not seen yet, by invocation_id. */
   readonly pendingQuality: Map<string, number>;
   /** Per workflow (pool number): position of its first workflow event, -1 when it has none. */
@@ -27,7 +27,7 @@ export function initialLedger(): LedgerState {
   return {
     invocationIds: new KeyIndex(),
     table: new InvocationTable(),
-    quality: new Float64Column(),
+    quality: new ExactFloatColumn(),
     pendingQuality: new Map(),
     groupSeq: new Int32Column(-1),
     groupCount: 0,
@@ -102,7 +102,7 @@ export function resolveChange(ledger: LedgerState, event: TelemetryEvent): Chang
 export interface LedgerData {
   readonly invocationIds: KeyIndexData;
   readonly table: InvocationTableData;
-  readonly quality: Float64Array;
+  readonly quality: Uint8Array | Float32Array | Float64Array;
   readonly pendingQuality: ReadonlyArray<readonly [string, number]>;
   readonly groupSeq: Int32Array;
   readonly groupCount: number;
@@ -123,7 +123,7 @@ export function ledgerFromData(data: LedgerData): LedgerState {
   return {
     invocationIds: KeyIndex.fromData(data.invocationIds),
     table: InvocationTable.fromData(data.table),
-    quality: Float64Column.from(data.quality),
+    quality: ExactFloatColumn.from(data.quality),
     pendingQuality: new Map(data.pendingQuality),
     groupSeq: Int32Column.from(data.groupSeq, -1),
     groupCount: data.groupCount,

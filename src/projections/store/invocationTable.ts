@@ -1,6 +1,6 @@
 import type { InvocationStatus } from '../../domain/events.js';
 import { formatTimestampUs } from '../../domain/time.js';
-import { Float64Column, Int32Column, Uint8Column } from './columns.js';
+import { Float64Column, RefColumn, type RefRows, Uint8Column } from './columns.js';
 import { KeyIndex, type KeyIndexData } from './keyIndex.js';
 import { StringPool } from './stringPool.js';
 import { TaskTexts, type TaskTextsData } from './taskTexts.js';
@@ -64,12 +64,13 @@ export interface InvocationTableData {
   readonly words: readonly string[];
   readonly workflows: readonly string[];
   readonly sessions: KeyIndexData;
-  readonly agent: Int32Array;
-  readonly agentType: Int32Array;
-  readonly taskType: Int32Array;
-  readonly workflow: Int32Array;
-  readonly session: Int32Array;
-  readonly error: Int32Array;
+  /** ref + 1 per row (RefColumn). */
+  readonly agent: RefRows;
+  readonly agentType: RefRows;
+  readonly taskType: RefRows;
+  readonly workflow: RefRows;
+  readonly session: RefRows;
+  readonly error: RefRows;
   readonly status: Uint8Array;
   readonly duration: Float64Array;
   readonly timeUs: Float64Array;
@@ -81,12 +82,12 @@ export class InvocationTable {
   readonly words = new StringPool();
   readonly workflows = new StringPool();
   readonly sessions = new KeyIndex();
-  private agent = new Int32Column(-1);
-  private agentType = new Int32Column(-1);
-  private taskType = new Int32Column(-1);
-  private workflow = new Int32Column(-1);
-  private session = new Int32Column(-1);
-  private error = new Int32Column(-1);
+  private agent = new RefColumn();
+  private agentType = new RefColumn();
+  private taskType = new RefColumn();
+  private workflow = new RefColumn();
+  private session = new RefColumn();
+  private error = new RefColumn();
   private statusCodes = new Uint8Column();
   private duration = new Float64Column(NaN);
   private time = new Float64Column(NaN);
@@ -174,6 +175,11 @@ export class InvocationTable {
     this.task.forEachContaining(needle, hit);
   }
 
+  /** Adds 1 to `counts[seq]` for each invocation whose lower-cased task text contains `needle`. */
+  countTasksContaining(needle: string, counts: Float64Array): void {
+    this.task.countContaining(needle, counts);
+  }
+
   timestampAt(seq: number): string {
     return this.oddTimestamps.get(seq) ?? formatTimestampUs(this.time.get(seq));
   }
@@ -203,12 +209,12 @@ export class InvocationTable {
     target.words = StringPool.fromData(data.words);
     target.workflows = StringPool.fromData(data.workflows);
     target.sessions = KeyIndex.fromData(data.sessions);
-    table.agent = Int32Column.from(data.agent, -1);
-    table.agentType = Int32Column.from(data.agentType, -1);
-    table.taskType = Int32Column.from(data.taskType, -1);
-    table.workflow = Int32Column.from(data.workflow, -1);
-    table.session = Int32Column.from(data.session, -1);
-    table.error = Int32Column.from(data.error, -1);
+    table.agent = RefColumn.from(data.agent);
+    table.agentType = RefColumn.from(data.agentType);
+    table.taskType = RefColumn.from(data.taskType);
+    table.workflow = RefColumn.from(data.workflow);
+    table.session = RefColumn.from(data.session);
+    table.error = RefColumn.from(data.error);
     table.statusCodes = Uint8Column.from(data.status);
     table.duration = Float64Column.from(data.duration, NaN);
     table.time = Float64Column.from(data.timeUs, NaN);

@@ -1,5 +1,3 @@
-import { Int32Column } from './columns.js';
-
 /**
  * The lower-cased task text of every invocation row. Rows are joined into one string per block
  * of BLOCK_ROWS (with each row's start offset), so 100k texts are ~100 strings, not 100k: no
@@ -11,17 +9,21 @@ export const BLOCK_ROWS = 1024;
 
 // (The block size is a constructor argument so tests can seal blocks with a handful of rows.)
 
+/** Where each row of a sealed block starts in it: 16 bits while the block is under 64 KiB. */
+export type BlockStarts = Uint16Array | Uint32Array;
+
 export interface TaskTextsData {
   readonly blocks: readonly string[];
-  readonly starts: Int32Array;
+  /** One per sealed block, blockRows long. */
+  readonly starts: readonly BlockStarts[];
   readonly open: readonly string[];
   readonly replaced: ReadonlyArray<readonly [number, string]>;
 }
 
 export class TaskTexts {
   private blocks: string[] = [];
-  /** Start of each sealed row's text within its block. */
-  private starts = new Int32Column();
+  /** Start of each sealed row's text within its block, one array per block. */
+  private starts: BlockStarts[] = [];
   private open: string[] = [];
   private readonly replaced = new Map<number, string>();
   /** Derived, never stored: rebuilt by the searches that need it. */
@@ -57,11 +59,34 @@ export class TaskTexts {
    * since, and the texts kept aside and the open rows.
    */
   forEachContaining(needle: string, hit: (row: number) => void): void {
+    const rows = this.sealedRowsContaining(needle);
+    if (this.replaced.size === 0) for (const row of rows) hit(row);
+    else for (const row of rows) if (!this.replaced.has(row)) hit(row);
+    this.forEachUnsealedContaining(needle, hit);
+  }
+
+  /**
+   * Adds 1 to `counts[row]` for each row whose text contains `needle`: forEachContaining
+   * without a call per row (a cold query from a checkpoint runs this loop unoptimized).
+   */
+  countContaining(needle: string, counts: Float64Array): void {
+    const rows = this.sealedRowsContaining(needle);
+    if (this.replaced.size === 0) for (const row of rows) counts[row] = (counts[row] as number) + 1;
+    else for (const row of rows) if (!this.replaced.has(row)) counts[row] = (counts[row] as number) + 1;
+    this.forEachUnsealedContaining(needle, (row) => (counts[row] = (counts[row] as number) + 1));
+  }
+
+  /** The sealed rows whose sealed text contains `needle`, in order (replaced texts not applied). */
+  private sealedRowsContaining(needle: string): readonly number[] {
     const known = this.sealedHits.take(needle);
     const rows = known?.rows ?? [];
     for (let b = known?.blocks ?? 0; b < this.blocks.length; b++) this.scanBlock(b, needle, rows);
     this.sealedHits.keep(needle, { blocks: this.blocks.length, rows });
-    for (const row of rows) if (!this.replaced.has(row)) hit(row);
+    return rows;
+  }
+
+  /** The texts kept aside and the open rows that contain `needle`. */
+  private forEachUnsealedContaining(needle: string, hit: (row: number) => void): void {
     for (const [row, text] of this.replaced) if (text.includes(needle)) hit(row);
     const sealedRows = this.blocks.length * this.blockRows;
     this.open.forEach((text, i) => {
@@ -69,56 +94,67 @@ export class TaskTexts {
     });
   }
 
-  /** Adds to `rows` each row of sealed block `b` whose sealed text contains `needle`, in order. */
+  /**
+   * Adds to `rows` each row of sealed block `b` whose sealed text contains `needle`, in order.
+   * After a hit the search goes on from the next row's start: a row counts once however often
+   * it holds the needle, so its other occurrences need not be found.
+   */
   private scanBlock(b: number, needle: string, rows: number[]): void {
     const block = this.blocks[b] as string;
+    const starts = this.starts[b] as BlockStarts;
     const first = b * this.blockRows;
-    let row = first;
-    let lastHit = -1;
-    for (let at = block.indexOf(needle); at !== -1; at = block.indexOf(needle, at + 1)) {
-      // The row holding `at`: rows only move forward as `at` does.
-      while (row + 1 < first + this.blockRows && this.starts.get(row + 1) <= at) row++;
-      if (row === lastHit || at + needle.length > this.endOf(row, b)) continue;
-      lastHit = row;
-      rows.push(row);
+    const last = this.blockRows - 1;
+    let i = 0;
+    let at = block.indexOf(needle);
+    while (at !== -1) {
+      // The row holding `at`: the last whose start is at or before it (rows only move forward).
+      while (i < last && (starts[i + 1] as number) <= at) i++;
+      const end = i === last ? block.length : (starts[i + 1] as number);
+      if (at + needle.length > end) {
+        at = block.indexOf(needle, at + 1);
+        continue;
+      }
+      rows.push(first + i);
+      if (i === last) return;
+      at = block.indexOf(needle, end);
     }
   }
 
   toData(): TaskTextsData {
-    return { blocks: this.blocks, starts: this.starts.toArray(), open: this.open, replaced: [...this.replaced] };
+    return { blocks: this.blocks, starts: this.starts, open: this.open, replaced: [...this.replaced] };
   }
 
   static fromData(data: TaskTextsData, blockRows: number = BLOCK_ROWS): TaskTexts {
     const texts = new TaskTexts(blockRows);
-    if (data.starts.length !== data.blocks.length * blockRows || data.open.length >= blockRows) {
+    if (data.starts.length !== data.blocks.length || data.starts.some((s) => s.length !== blockRows) || data.open.length >= blockRows) {
       throw new Error('task texts: blocks and offsets disagree');
     }
     texts.blocks = [...data.blocks];
-    texts.starts = Int32Column.from(data.starts);
+    texts.starts = [...data.starts];
     texts.open = [...data.open];
     for (const [row, text] of data.replaced) texts.replaced.set(row, text);
     return texts;
   }
 
   private seal(): void {
-    const first = this.blocks.length * this.blockRows;
+    const block = this.open.join('');
+    const starts = block.length <= 0xffff ? new Uint16Array(this.blockRows) : new Uint32Array(this.blockRows);
     let at = 0;
     this.open.forEach((text, i) => {
-      this.starts.set(first + i, at);
+      starts[i] = at;
       at += text.length;
     });
-    this.blocks.push(this.open.join(''));
+    this.blocks.push(block);
+    this.starts.push(starts);
     this.open = [];
   }
 
-  private endOf(row: number, block: number): number {
-    const last = (block + 1) * this.blockRows - 1;
-    return row === last ? (this.blocks[block] as string).length : this.starts.get(row + 1);
-  }
-
   private sealedText(row: number): string {
-    const block = Math.floor(row / this.blockRows);
-    return (this.blocks[block] as string).slice(this.starts.get(row), this.endOf(row, block));
+    const b = Math.floor(row / this.blockRows);
+    const i = row - b * this.blockRows;
+    const block = this.blocks[b] as string;
+    const starts = this.starts[b] as BlockStarts;
+    return block.slice(starts[i] as number, i === this.blockRows - 1 ? block.length : (starts[i + 1] as number));
   }
 }
 

@@ -73,20 +73,22 @@ export function query(ledger: LedgerState, q: BestAgentQuery): AgentMatch[] {
   };
   const emptyAgent = words.find('');
   // Keyword hits per invocation, one native search per keyword over the task-text blocks.
-  const hits = new Float64Array(table.size);
-  for (const keyword of keywords) table.forEachTaskContaining(keyword, (seq) => (hits[seq] = (hits[seq] as number) + 1));
+  const size = table.size;
+  const hits = new Float64Array(size);
+  for (const keyword of keywords) table.countTasksContaining(keyword, hits);
   const tallies = new Map<number, AgentTally>();
-  for (let seq = 0; seq < table.size; seq++) {
-    const agentRef = table.agentRefAt(seq);
-    // The reference skips invocations without an agent name when it picks an agent.
-    if (agentRef === emptyAgent) continue;
+  for (let seq = 0; seq < size; seq++) {
     let relevance = hits[seq] as number;
     if (domain !== '') {
       relevance += boost(typeBoost, table.agentTypeRefAt(seq), 2.0);
       // A missing task type reads as "", which holds the domain only when it is empty.
       relevance += boost(taskTypeBoost, table.taskTypeRefAt(seq), 1.5);
     }
+    // (Relevance first: most rows of a large log match nothing, and then no column is read.)
     if (relevance <= 0) continue;
+    const agentRef = table.agentRefAt(seq);
+    // The reference skips invocations without an agent name when it picks an agent.
+    if (agentRef === emptyAgent) continue;
     let tally = tallies.get(agentRef);
     if (tally === undefined) {
       tally = { firstSeq: seq, total: 0, successes: 0, relevanceSum: 0, duration: new ExactSum(), durationCount: 0 };
