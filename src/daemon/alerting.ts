@@ -4,7 +4,7 @@ import { formatTimestampUs } from '../domain/time.js';
 import type { EventStream } from '../http/eventStream.js';
 import type { StateLog } from '../io/stateLogs.js';
 import type { Logger } from '../log.js';
-import { OVERRUN_RATIO } from '../projections/views/estimateAccuracy.js';
+import { OVERRUN_RATIO } from '../projections/folds/workflowDetails.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import { projectOf } from '../projections/folds/workflowDetails.js';
 import { type ActiveAlert, type AlertSettings, checkAlerts, transition } from '../queries/alerts.js';

@@ -3,7 +3,7 @@
  * events, when asked, then the figures worked out by hand in the comments.
  */
 import { describe, expect, it } from 'vitest';
-import { adherenceOf } from '../../src/projections/views/handoffs.js';
+import { adherenceOf } from '../../src/projections/folds/planAdherence.js';
 import * as q from '../../src/queries/telemetryQueries.js';
 import { complete, fold, handoff, us, workflowStart } from '../support/events.js';
 

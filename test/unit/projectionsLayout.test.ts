@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // The rule of docs/state.md and STYLE.md, checked on the sources: store/ <- folds/ <- views/,
@@ -27,7 +27,9 @@ describe('src/projections layout', () => {
       const below = LAYERS.slice(0, LAYERS.indexOf(layer as (typeof LAYERS)[number]) + 1);
       for (const spec of importsOf(text)) {
         expect(spec.startsWith('.'), `${file} imports ${spec}`).toBe(true);
-        const target = spec.startsWith('./') ? layer : spec.startsWith('../../') ? spec.split('/')[2] : spec.split('/')[1];
+        // The folder the import lands in: a layer of projections/, or the src/ folder beside it.
+        const landed = relative(ROOT, resolve(ROOT, dirname(file), spec)).split(sep);
+        const target = landed[0] === '..' ? landed[1] : landed[0];
         const allowed = [...below, 'domain'];
         expect(allowed, `${file} imports ${spec}`).toContain(target);
       }

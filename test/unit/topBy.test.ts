@@ -4,7 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { byText, topBy } from '../../src/projections/views/topBy.js';
+import { byText } from '../../src/domain/byText.js';
+import { topBy } from '../../src/projections/views/topBy.js';
 
 interface Item {
   readonly at: number;

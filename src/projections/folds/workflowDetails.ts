@@ -18,6 +18,9 @@ export const NOT_COMPLETED = 0;
 export const FAILED = 1;
 export const SUCCEEDED = 2;
 
+/** A workflow that finishes at more than this many times its estimate is an overrun. */
+export const OVERRUN_RATIO = 2;
+
 export interface WorkflowDetailsState {
   /** Project names, plans and agent lists (as JSON arrays), hand-off agent names. */
   readonly names: StringPool;

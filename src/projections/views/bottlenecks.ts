@@ -5,9 +5,9 @@ import { type GapFigures, type TransitionGaps, transitionGaps } from './coordina
 import { FAILURE } from '../store/invocationTable.js';
 import type { LedgerState } from '../folds/ledger.js';
 import { spreadOf } from './quantiles.js';
-import { byText } from './topBy.js';
+import { byText } from '../../domain/byText.js';
 import { FAILED, projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
-import { countedWorkflows } from './overhead.js';
+import { countedWorkflows } from '../folds/workflowOverhead.js';
 import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
 
 /**

@@ -3,11 +3,12 @@ import { pyRound } from '../../domain/pyRound.js';
 import { US_PER_SECOND } from '../../domain/time.js';
 import type { LedgerState } from '../folds/ledger.js';
 import { spreadOf } from './quantiles.js';
-import { byText, topBy } from './topBy.js';
+import { byText } from '../../domain/byText.js';
+import { topBy } from './topBy.js';
 import { projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
 import type { WorkflowTimingsState } from '../folds/workflowTimings.js';
 import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
-import { groupRowsByWorkflow } from './workflowRows.js';
+import { groupRowsByWorkflow } from '../folds/workflowRows.js';
 
 /**
  * Coordination gaps: within a workflow, its invocations ordered by timestamp; the gap of a

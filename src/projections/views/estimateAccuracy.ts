@@ -1,8 +1,9 @@
 import { pyRound } from '../../domain/pyRound.js';
 import type { LedgerState } from '../folds/ledger.js';
 import { medianOfSorted, quantileOfSorted, sortedCopy } from './quantiles.js';
-import { byText, topBy } from './topBy.js';
-import { projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
+import { byText } from '../../domain/byText.js';
+import { topBy } from './topBy.js';
+import { OVERRUN_RATIO, projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
 import type { WorkflowTimingsState } from '../folds/workflowTimings.js';
 import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
 
@@ -12,9 +13,6 @@ import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
  * how many, the median and p90 ratio (exact), the share over estimate (ratio > 1), and the
  * worst workflows.
  */
-
-/** A workflow that finishes at more than this many times its estimate is an overrun. */
-export const OVERRUN_RATIO = 2;
 
 export interface RatioSummary {
   workflows: number;

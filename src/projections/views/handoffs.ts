@@ -1,8 +1,9 @@
 import { formatTimestampUs } from '../../domain/time.js';
 import type { LedgerState } from '../folds/ledger.js';
-import { byText } from './topBy.js';
+import { byText } from '../../domain/byText.js';
 import { executedOf, planOf, projectOf, SUCCEEDED, NOT_COMPLETED, type WorkflowDetailsState } from '../folds/workflowDetails.js';
 import type { WorkflowTimingsState } from '../folds/workflowTimings.js';
+import { type Adherence, adherenceOf } from '../folds/planAdherence.js';
 import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
 
 /**
@@ -10,8 +11,6 @@ import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
  * artifacts went across, and how those workflows ended; per workflow, the chain in file order
  * and how the agents executed compare with the plan.
  */
-
-export type Adherence = 'same_order' | 'reordered' | 'skipped' | 'added' | 'skipped_and_added';
 
 export interface HandoffPair {
   from_agent: string | null;
@@ -43,35 +42,6 @@ export interface HandoffsView {
   pairs: { count: number; items: HandoffPair[] };
   adherence: { workflows: number } & Record<Adherence, number>;
   workflows: { count: number; items: WorkflowHandoffs[] };
-}
-
-/** Multiset difference a - b, in the order of a. */
-function without(a: readonly string[], b: readonly string[]): string[] {
-  const left = new Map<string, number>();
-  for (const name of b) left.set(name, (left.get(name) ?? 0) + 1);
-  const out: string[] = [];
-  for (const name of a) {
-    const n = left.get(name) ?? 0;
-    if (n > 0) left.set(name, n - 1);
-    else out.push(name);
-  }
-  return out;
-}
-
-export function adherenceOf(plan: readonly string[], executed: readonly string[]): { adherence: Adherence; skipped: string[]; added: string[] } {
-  const skipped = without(plan, executed);
-  const added = without(executed, plan);
-  const same = plan.length === executed.length && plan.every((name, i) => executed[i] === name);
-  const adherence: Adherence = same
-    ? 'same_order'
-    : skipped.length === 0 && added.length === 0
-      ? 'reordered'
-      : added.length === 0
-        ? 'skipped'
-        : skipped.length === 0
-          ? 'added'
-          : 'skipped_and_added';
-  return { adherence, skipped, added };
 }
 
 export function query(

@@ -7,10 +7,11 @@ import { executedOf, planOf, projectOf } from '../folds/workflowDetails.js';
 import type { BottlenecksView, OverThreshold, SlowAgent } from './bottlenecks.js';
 import type { GapsView, TransitionGaps, WorkflowGaps } from './coordinationGaps.js';
 import type { EstimatesView, RatioSummary } from './estimateAccuracy.js';
-import { adherenceOf, type HandoffPair, type HandoffsView, type WorkflowHandoffs } from './handoffs.js';
-import { counted } from './overhead.js';
+import { adherenceOf } from '../folds/planAdherence.js';
+import { type HandoffPair, type HandoffsView, type WorkflowHandoffs } from './handoffs.js';
+import { counted } from '../folds/workflowOverhead.js';
 import { spreadOf } from './quantiles.js';
-import { byText } from './topBy.js';
+import { byText } from '../../domain/byText.js';
 
 /**
  * The four workflow views without a filter, read from the live-views fold (folds/liveViews):

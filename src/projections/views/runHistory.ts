@@ -6,8 +6,9 @@ import { cellKey, cellOf, FAILURES, RUNS, type RunHistoryState, SUCCESSES, US_PE
 import { FAILURE, SUCCESS } from '../store/invocationTable.js';
 import type { WorkflowDetailsState } from '../folds/workflowDetails.js';
 import { hasComplete, type WorkflowTimingsState } from '../folds/workflowTimings.js';
-import { counted, overheadOf, type WorkflowOverhead } from './overhead.js';
-import { byText } from './topBy.js';
+import { counted, type WorkflowOverhead } from '../folds/workflowOverhead.js';
+import { overheadOf } from './overhead.js';
+import { byText } from '../../domain/byText.js';
 
 /**
  * History: per UTC hour or day, the runs (per agent too), their success rate and the

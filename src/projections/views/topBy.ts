@@ -1,7 +1,4 @@
-/** Compares strings by UTF-16 code units, as Python compares str (and as `<` does). */
-export function byText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+import { byText } from '../../domain/byText.js';
 
 /** The `limit` entries with the largest key (ties: smaller id first), without sorting them all. */
 export function topBy<T>(items: readonly T[], limit: number, key: (item: T) => number, id: (item: T) => string): T[] {

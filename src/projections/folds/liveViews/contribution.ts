@@ -4,8 +4,8 @@ import type { OverheadState } from '../coordinationOverhead.js';
 import type { LedgerState } from '../ledger.js';
 import { FAILURE, statusCode, type StoredInvocation } from '../../store/invocationTable.js';
 import type { Int32Column } from '../../store/columns.js';
-import { type Adherence, adherenceOf } from '../../views/handoffs.js';
-import { counted } from '../../views/overhead.js';
+import { type Adherence, adherenceOf } from '../planAdherence.js';
+import { counted } from '../workflowOverhead.js';
 import { executedOf, FAILED, planOf, type WorkflowDetailsState } from '../workflowDetails.js';
 import { hasComplete, type WorkflowTimingsState } from '../workflowTimings.js';
 

@@ -4,12 +4,11 @@ import { Float64Column, Int32Column } from '../../store/columns.js';
 import { RankedRefs } from '../../store/rankedRefs.js';
 import { SortedFloats } from '../../store/sortedFloats.js';
 import type { StoredInvocation } from '../../store/invocationTable.js';
-import { byText } from '../../views/topBy.js';
-import { groupRowsByWorkflow } from '../../views/workflowRows.js';
-import type { Adherence } from '../../views/handoffs.js';
-import { NOT_COMPLETED, SUCCEEDED } from '../workflowDetails.js';
+import { byText } from '../../../domain/byText.js';
+import { groupRowsByWorkflow } from '../workflowRows.js';
+import type { Adherence } from '../planAdherence.js';
+import { NOT_COMPLETED, OVERRUN_RATIO, SUCCEEDED } from '../workflowDetails.js';
 import { hasStart } from '../workflowTimings.js';
-import { OVERRUN_RATIO } from '../../views/estimateAccuracy.js';
 import { type Contribution, contributionOf, PAIR_BASE, RowReader, type RowOrder, type ViewSources } from './contribution.js';
 
 /**

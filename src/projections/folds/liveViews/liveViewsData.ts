@@ -1,7 +1,7 @@
 import { ExactSum } from '../../../domain/exactSum.js';
 import { Float64Column, Int32Column } from '../../store/columns.js';
 import { SortedFloats } from '../../store/sortedFloats.js';
-import type { Adherence } from '../../views/handoffs.js';
+import type { Adherence } from '../planAdherence.js';
 import { PAIR_BASE, type ViewSources } from './contribution.js';
 import { type HandoffPairTotals, initial, type LiveViewsHolder, type LiveViewsState, type RatioGroup } from './liveViews.js';
 

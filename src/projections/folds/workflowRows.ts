@@ -1,4 +1,4 @@
-import type { LedgerState } from '../folds/ledger.js';
+import type { LedgerState } from './ledger.js';
 
 /**
  * The invocations of each workflow (by workflow_id), ordered by timestamp, then by first-seen
