@@ -6,6 +6,7 @@ import * as estimateAccuracy from '../projections/views/estimateAccuracy.js';
 import * as handoffsView from '../projections/views/handoffs.js';
 import * as liveViews from '../projections/folds/liveViews/liveViews.js';
 import * as liveWorkflowViews from '../projections/views/liveWorkflowViews.js';
+import { buildCompletionOrder, newestCompleted } from '../projections/folds/liveViews/completionOrder.js';
 import * as overheadView from '../projections/views/overhead.js';
 import * as runHistory from '../projections/views/runHistory.js';
 import * as workflowTimeline from '../projections/views/workflowTimeline.js';
@@ -48,6 +49,12 @@ export function overhead(state: TelemetryState): overheadView.OverheadView {
  * workflows it counted. The alert, the snapshot, /metrics and MCP all show this one figure.
  */
 export function recentOverhead(state: TelemetryState, window: number): overheadView.RecentOverhead {
+  // The daemon's case: the live-views fold keeps completed workflows in window order (no scan of every workflow).
+  const views = state.views.built;
+  if (views !== null) {
+    views.completions ??= buildCompletionOrder(state.timings, state.ledger);
+    return overheadView.recentOverheadOf(state.overhead, state.timings, state.ledger, newestCompleted(views.completions, window));
+  }
   return overheadView.recentOverhead(state.overhead, state.timings, state.ledger, window);
 }
 

@@ -4,7 +4,7 @@
  * move an invocation to another workflow, time or agent; invocations out of time order;
  * workflows completed before their invocations arrive; repeated start and complete lines; loose
  * invocations joined by session; null and "" names), then after every event the four
- * unfiltered views and the overhead are the same JSON, to
+ * unfiltered views, the overhead and the alert's windowed overhead are the same JSON, to
  * the byte, and so are those of a state rebuilt from the folded columns (what a restored
  * checkpoint or a replay builds when first asked).
  */
@@ -94,6 +94,8 @@ function eventOf(step: Step): TelemetryEvent {
 }
 
 const LIMITS = [Infinity, 2, 0];
+/** The overhead alert's windows: smaller and larger than the workflows there are. */
+const WINDOWS = [1, 2, 50];
 const THRESHOLD_PCT = 25;
 
 function walked(state: TelemetryState, limit: number): string {
@@ -101,6 +103,7 @@ function walked(state: TelemetryState, limit: number): string {
   const figures = coordinationGaps.workflowGapFigures(ledger, timings, details, {});
   return JSON.stringify({
     overhead: overheadView.query(overhead, timings, ledger),
+    recent: WINDOWS.map((window) => overheadView.recentOverhead(overhead, timings, ledger, window)),
     handoffs: handoffsView.query(ledger, timings, details, {}, limit),
     gaps: coordinationGaps.query(ledger, timings, details, {}, limit, figures),
     estimates: estimateAccuracy.query(ledger, timings, details, {}, limit),
@@ -112,6 +115,7 @@ function live(state: TelemetryState, limit: number): string {
   const args = { limit };
   return JSON.stringify({
     overhead: q.overhead(state),
+    recent: WINDOWS.map((window) => q.recentOverhead(state, window)),
     handoffs: q.handoffs(state, args),
     gaps: q.gaps(state, args),
     estimates: q.estimates(state, args),

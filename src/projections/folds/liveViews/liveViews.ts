@@ -10,6 +10,7 @@ import type { Adherence } from '../../views/handoffs.js';
 import { NOT_COMPLETED, SUCCEEDED } from '../workflowDetails.js';
 import { hasStart } from '../workflowTimings.js';
 import { OVERRUN_RATIO } from '../../views/estimateAccuracy.js';
+import { type CompletionOrder, placeCompletion } from './completionOrder.js';
 import { type Contribution, contributionOf, PAIR_BASE, RowReader, type RowOrder, type ViewSources } from './contribution.js';
 
 /**
@@ -79,6 +80,8 @@ export interface LiveViewsState {
   readonly handoffPairs: Map<number, HandoffPairTotals>;
   readonly adherence: { workflows: number } & Record<Adherence, number>;
   readonly listed: RankedRefs;
+  /** The overhead alert's window order: built when first read (not checkpointed), then kept current per workflow line. */
+  completions: CompletionOrder | null;
 }
 
 /**
@@ -137,6 +140,7 @@ export function initial(sources: Pick<ViewSources, 'ledger'>): LiveViewsState {
     adherence: { workflows: 0, same_order: 0, reordered: 0, skipped: 0, added: 0, skipped_and_added: 0 },
     // Most recent first by the workflow's first line in workflow_events.jsonl (unique).
     listed: new RankedRefs((a, b) => groupSeq.get(b) - groupSeq.get(a)),
+    completions: null,
   };
 }
 
@@ -375,6 +379,7 @@ export function after(views: LiveViewsState, sources: ViewSources, change: Chang
     addDuration(views, next, 1);
   } else if (change.kind === 'workflow') {
     indexSession(views, sources, change.workflowRef);
+    if (views.completions !== null) placeCompletion(views.completions, sources.timings, change.workflowRef);
   }
   if (touched.length === 0) return;
   const rows = new RowReader(sources.ledger, undefined);
