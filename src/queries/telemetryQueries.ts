@@ -7,6 +7,7 @@ import * as handoffsView from '../projections/views/handoffs.js';
 import * as liveViews from '../projections/folds/liveViews/liveViews.js';
 import * as liveWorkflowViews from '../projections/views/liveWorkflowViews.js';
 import { buildCompletionOrder, newestCompleted } from '../projections/folds/liveViews/completionOrder.js';
+import { buildRowsBySeq, rowsOf } from '../projections/folds/liveViews/rowsBySeq.js';
 import * as overheadView from '../projections/views/overhead.js';
 import * as runHistory from '../projections/views/runHistory.js';
 import * as workflowTimeline from '../projections/views/workflowTimeline.js';
@@ -95,6 +96,12 @@ export function bestAgentFor(state: TelemetryState, args: BestAgentArgs): bestAg
 }
 
 export function open(state: TelemetryState, nowUs: number): openWorkflows.OpenWorkflowView[] {
+  // The daemon's case: the live-views fold's per-workflow rows, so only open workflows' invocations are read.
+  const views = state.views.built;
+  if (views !== null) {
+    const rows = (views.rowsBySeq ??= buildRowsBySeq(state.ledger));
+    return openWorkflows.query(state.open, state.ledger, nowUs, (ref) => rowsOf(rows, ref));
+  }
   return openWorkflows.query(state.open, state.ledger, nowUs);
 }
 

@@ -63,20 +63,30 @@ export interface OpenWorkflowView {
   handoffs: number;
 }
 
-/** Open workflows, oldest start first (ties by id). */
-export function query(state: OpenWorkflowsState, ledger: LedgerState, nowUs: number): OpenWorkflowView[] {
+/**
+ * Open workflows, oldest start first (ties by id). `rowsOf`, when given, lists a workflow's
+ * invocation rows in first-seen order (the live-views fold's index): only the open workflows'
+ * rows are read; without it, one pass over every invocation.
+ */
+export function query(state: OpenWorkflowsState, ledger: LedgerState, nowUs: number, rowsOf?: (ref: number) => Iterable<number>): OpenWorkflowView[] {
   if (state.open.size === 0) return [];
   const table = ledger.table;
-  // One pass over the invocations, in first-seen order: agents so far and the running one.
+  // In first-seen order: agents so far and the running one.
   const agents = new Map<number, Set<number>>();
   const running = new Map<number, number>();
   for (const ref of state.open.keys()) agents.set(ref, new Set());
-  for (let seq = 0; seq < table.size; seq++) {
-    const seen = agents.get(table.workflowRefAt(seq));
-    if (seen === undefined) continue;
+  const see = (seq: number, seen: Set<number>) => {
     const agentRef = table.agentRefAt(seq);
     seen.add(agentRef);
     if (table.statusAt(seq) === UNKNOWN) running.set(table.workflowRefAt(seq), agentRef);
+  };
+  if (rowsOf !== undefined) {
+    for (const [ref, seen] of agents) for (const seq of rowsOf(ref)) see(seq, seen);
+  } else {
+    for (let seq = 0; seq < table.size; seq++) {
+      const seen = agents.get(table.workflowRefAt(seq));
+      if (seen !== undefined) see(seq, seen);
+    }
   }
   const open: Array<OpenWorkflowView & { startUs: number }> = [];
   for (const [ref, start] of state.open) {

@@ -11,6 +11,7 @@ import { NOT_COMPLETED, SUCCEEDED } from '../workflowDetails.js';
 import { hasStart } from '../workflowTimings.js';
 import { OVERRUN_RATIO } from '../../views/estimateAccuracy.js';
 import { type CompletionOrder, placeCompletion } from './completionOrder.js';
+import { moveRow, type RowsBySeq } from './rowsBySeq.js';
 import { type Contribution, contributionOf, PAIR_BASE, RowReader, type RowOrder, type ViewSources } from './contribution.js';
 
 /**
@@ -82,6 +83,8 @@ export interface LiveViewsState {
   readonly listed: RankedRefs;
   /** The overhead alert's window order: built when first read (not checkpointed), then kept current per workflow line. */
   completions: CompletionOrder | null;
+  /** The open-workflows answer's index: built when first read (not checkpointed), then kept current per invocation. */
+  rowsBySeq: RowsBySeq | null;
 }
 
 /**
@@ -141,6 +144,7 @@ export function initial(sources: Pick<ViewSources, 'ledger'>): LiveViewsState {
     // Most recent first by the workflow's first line in workflow_events.jsonl (unique).
     listed: new RankedRefs((a, b) => groupSeq.get(b) - groupSeq.get(a)),
     completions: null,
+    rowsBySeq: null,
   };
 }
 
@@ -377,6 +381,7 @@ export function after(views: LiveViewsState, sources: ViewSources, change: Chang
     if (prev !== undefined && prev.workflowRef >= 0 && !Number.isNaN(prev.timeUs)) unlinkRow(views.order, prev.workflowRef, prev.seq);
     if (next.workflowRef >= 0 && !Number.isNaN(next.timeUs)) linkRow(views.order, sources, next.workflowRef, next.seq);
     addDuration(views, next, 1);
+    if (views.rowsBySeq !== null) moveRow(views.rowsBySeq, prev, next);
   } else if (change.kind === 'workflow') {
     indexSession(views, sources, change.workflowRef);
     if (views.completions !== null) placeCompletion(views.completions, sources.timings, change.workflowRef);
