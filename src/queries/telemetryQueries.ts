@@ -96,13 +96,19 @@ export function bestAgentFor(state: TelemetryState, args: BestAgentArgs): bestAg
 }
 
 export function open(state: TelemetryState, nowUs: number): openWorkflows.OpenWorkflowView[] {
-  // The daemon's case: the live-views fold's per-workflow rows, so only open workflows' invocations are read.
+  return openPage(state, nowUs, Infinity).items;
+}
+
+/** The oldest `limit` open workflows and how many there are (the snapshot's list): agents read for the listed ones only. */
+export function openPage(state: TelemetryState, nowUs: number, limit: number): { count: number; items: openWorkflows.OpenWorkflowView[] } {
+  // The daemon's case: the live-views fold's per-workflow rows, so only the listed workflows' invocations are read.
   const views = state.views.built;
+  let rowsOfRef: ((ref: number) => Iterable<number>) | undefined;
   if (views !== null) {
     const rows = (views.rowsBySeq ??= buildRowsBySeq(state.ledger));
-    return openWorkflows.query(state.open, state.ledger, nowUs, (ref) => rowsOf(rows, ref));
+    rowsOfRef = (ref) => rowsOf(rows, ref);
   }
-  return openWorkflows.query(state.open, state.ledger, nowUs);
+  return { count: openWorkflows.openCount(state.open), items: openWorkflows.query(state.open, state.ledger, nowUs, rowsOfRef, limit) };
 }
 
 export function agents(state: TelemetryState, window = rollingSuccess.DEFAULT_WINDOW): rollingSuccess.RollingSuccessView[] {

@@ -106,7 +106,10 @@ function walked(state: TelemetryState, limit: number): string {
   return JSON.stringify({
     overhead: overheadView.query(overhead, timings, ledger),
     recent: WINDOWS.map((window) => overheadView.recentOverhead(overhead, timings, ledger, window)),
-    open: openWorkflows.query(state.open, ledger, NOW_US),
+    open: LIMITS.map((limit) => {
+      const all = openWorkflows.query(state.open, ledger, NOW_US);
+      return { count: all.length, items: all.slice(0, limit) };
+    }),
     handoffs: handoffsView.query(ledger, timings, details, {}, limit),
     gaps: coordinationGaps.query(ledger, timings, details, {}, limit, figures),
     estimates: estimateAccuracy.query(ledger, timings, details, {}, limit),
@@ -119,7 +122,7 @@ function live(state: TelemetryState, limit: number): string {
   return JSON.stringify({
     overhead: q.overhead(state),
     recent: WINDOWS.map((window) => q.recentOverhead(state, window)),
-    open: q.open(state, NOW_US),
+    open: LIMITS.map((limit) => q.openPage(state, NOW_US, limit)),
     handoffs: q.handoffs(state, args),
     gaps: q.gaps(state, args),
     estimates: q.estimates(state, args),

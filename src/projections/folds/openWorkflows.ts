@@ -64,17 +64,29 @@ export interface OpenWorkflowView {
 }
 
 /**
- * Open workflows, oldest start first (ties by id). `rowsOf`, when given, lists a workflow's
- * invocation rows in first-seen order (the live-views fold's index): only the open workflows'
- * rows are read; without it, one pass over every invocation.
+ * Open workflows, oldest start first (ties by id): the first `limit` of them (all by default).
+ * `rowsOf`, when given, lists a workflow's invocation rows in first-seen order (the live-views
+ * fold's index): only the listed workflows' rows are read; without it, one pass over every
+ * invocation. Agents are worked out for the listed workflows only.
  */
-export function query(state: OpenWorkflowsState, ledger: LedgerState, nowUs: number, rowsOf?: (ref: number) => Iterable<number>): OpenWorkflowView[] {
+export function query(state: OpenWorkflowsState, ledger: LedgerState, nowUs: number, rowsOf?: (ref: number) => Iterable<number>, limit = Infinity): OpenWorkflowView[] {
   if (state.open.size === 0) return [];
   const table = ledger.table;
+  const ids = table.workflows;
+  const startUs = (ref: number) => {
+    const timeUs = (state.open.get(ref) as OpenStart).timeUs;
+    return Number.isNaN(timeUs) ? Infinity : timeUs;
+  };
+  const order = [...state.open.keys()].sort((a, b) => {
+    const ia = ids.at(a);
+    const ib = ids.at(b);
+    return startUs(a) - startUs(b) || (ia < ib ? -1 : ia > ib ? 1 : 0);
+  });
+  const listed = order.length > limit ? order.slice(0, Math.max(0, limit)) : order;
   // In first-seen order: agents so far and the running one.
   const agents = new Map<number, Set<number>>();
   const running = new Map<number, number>();
-  for (const ref of state.open.keys()) agents.set(ref, new Set());
+  for (const ref of listed) agents.set(ref, new Set());
   const see = (seq: number, seen: Set<number>) => {
     const agentRef = table.agentRefAt(seq);
     seen.add(agentRef);
@@ -88,13 +100,13 @@ export function query(state: OpenWorkflowsState, ledger: LedgerState, nowUs: num
       if (seen !== undefined) see(seq, seen);
     }
   }
-  const open: Array<OpenWorkflowView & { startUs: number }> = [];
-  for (const [ref, start] of state.open) {
+  return listed.map((ref) => {
+    const start = state.open.get(ref) as OpenStart;
     // A start after `now` (a clock ahead of ours) is a workflow that has only just begun: age 0.
     const ageUs = Math.max(0, nowUs - start.timeUs);
     const runningAgent = running.get(ref);
-    open.push({
-      workflow_id: table.workflows.at(ref),
+    return {
+      workflow_id: ids.at(ref),
       project: start.projectName,
       started_at: start.timestamp,
       age_seconds: Number.isNaN(ageUs) ? null : Math.round(ageUs / US_PER_SECOND),
@@ -102,11 +114,8 @@ export function query(state: OpenWorkflowsState, ledger: LedgerState, nowUs: num
       agents: [...(agents.get(ref) as Set<number>)].map((agentRef) => table.words.at(agentRef)),
       running_agent: runningAgent === undefined ? null : table.words.at(runningAgent),
       handoffs: state.handoffs.get(ref),
-      startUs: Number.isNaN(start.timeUs) ? Infinity : start.timeUs,
-    });
-  }
-  open.sort((a, b) => a.startUs - b.startUs || (a.workflow_id < b.workflow_id ? -1 : a.workflow_id > b.workflow_id ? 1 : 0));
-  return open.map(({ startUs: _startUs, ...view }) => view);
+    };
+  });
 }
 
 export interface OpenWorkflowsData {
