@@ -8,6 +8,7 @@ import * as liveViews from '../projections/folds/liveViews/liveViews.js';
 import * as liveWorkflowViews from '../projections/views/liveWorkflowViews.js';
 import { buildCompletionOrder, newestCompleted } from '../projections/folds/liveViews/completionOrder.js';
 import { buildRowsBySeq, rowsOf } from '../projections/folds/liveViews/rowsBySeq.js';
+import { topPatterns } from '../projections/folds/liveViews/patternCounts.js';
 import * as overheadView from '../projections/views/overhead.js';
 import * as runHistory from '../projections/views/runHistory.js';
 import * as workflowTimeline from '../projections/views/workflowTimeline.js';
@@ -33,6 +34,9 @@ export function stats(state: TelemetryState): statistics.StatisticsView {
 }
 
 export function workflows(state: TelemetryState): workflowStats.WorkflowsView {
+  // The daemon's case: pattern counts kept by the live-views fold (no pass over every workflow).
+  const views = state.views.built;
+  if (views !== null) return workflowStats.query(state.workflows, (limit) => topPatterns(views, state.workflows, limit));
   return workflowStats.query(state.workflows);
 }
 

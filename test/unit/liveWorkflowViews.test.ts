@@ -4,7 +4,8 @@
  * move an invocation to another workflow, time or agent; invocations out of time order;
  * workflows completed before their invocations arrive; repeated start and complete lines; loose
  * invocations joined by session; null and "" names), then after every event the four
- * unfiltered views, the overhead, the alert's windowed overhead and the open workflows are the same JSON, to
+ * unfiltered views, the overhead, the alert's windowed overhead, the open workflows and the
+ * most common patterns are the same JSON, to
  * the byte, and so are those of a state rebuilt from the folded columns (what a restored
  * checkpoint or a replay builds when first asked).
  */
@@ -19,6 +20,7 @@ import * as coordinationGaps from '../../src/projections/views/coordinationGaps.
 import * as estimateAccuracy from '../../src/projections/views/estimateAccuracy.js';
 import * as handoffsView from '../../src/projections/views/handoffs.js';
 import * as openWorkflows from '../../src/projections/folds/openWorkflows.js';
+import * as workflowStats from '../../src/projections/folds/workflowStats.js';
 import * as overheadView from '../../src/projections/views/overhead.js';
 import * as q from '../../src/queries/telemetryQueries.js';
 import { complete, handoff, invocation, workflowStart } from '../support/events.js';
@@ -106,6 +108,7 @@ function walked(state: TelemetryState, limit: number): string {
   return JSON.stringify({
     overhead: overheadView.query(overhead, timings, ledger),
     recent: WINDOWS.map((window) => overheadView.recentOverhead(overhead, timings, ledger, window)),
+    workflows: workflowStats.query(state.workflows),
     open: LIMITS.map((limit) => {
       const all = openWorkflows.query(state.open, ledger, NOW_US);
       return { count: all.length, items: all.slice(0, limit) };
@@ -122,6 +125,7 @@ function live(state: TelemetryState, limit: number): string {
   return JSON.stringify({
     overhead: q.overhead(state),
     recent: WINDOWS.map((window) => q.recentOverhead(state, window)),
+    workflows: q.workflows(state),
     open: LIMITS.map((limit) => q.openPage(state, NOW_US, limit)),
     handoffs: q.handoffs(state, args),
     gaps: q.gaps(state, args),

@@ -12,6 +12,8 @@ import { hasStart } from '../workflowTimings.js';
 import { OVERRUN_RATIO } from '../../views/estimateAccuracy.js';
 import { type CompletionOrder, placeCompletion } from './completionOrder.js';
 import { moveRow, type RowsBySeq } from './rowsBySeq.js';
+import { type PatternCounts, placePattern } from './patternCounts.js';
+import type { WorkflowStatsState } from '../workflowStats.js';
 import { type Contribution, contributionOf, PAIR_BASE, RowReader, type RowOrder, type ViewSources } from './contribution.js';
 
 /**
@@ -85,6 +87,8 @@ export interface LiveViewsState {
   completions: CompletionOrder | null;
   /** The open-workflows answer's index: built when first read (not checkpointed), then kept current per invocation. */
   rowsBySeq: RowsBySeq | null;
+  /** `workflows`' pattern counts: built when first read (not checkpointed), then kept current per workflow line. */
+  patterns: PatternCounts | null;
 }
 
 /**
@@ -145,6 +149,7 @@ export function initial(sources: Pick<ViewSources, 'ledger'>): LiveViewsState {
     listed: new RankedRefs((a, b) => groupSeq.get(b) - groupSeq.get(a)),
     completions: null,
     rowsBySeq: null,
+    patterns: null,
   };
 }
 
@@ -375,7 +380,7 @@ export function before(views: LiveViewsState, sources: ViewSources, change: Chan
 }
 
 /** After every other fold has applied `change`: the row order and session index move, and the touched workflows add their contribution. */
-export function after(views: LiveViewsState, sources: ViewSources, change: Change, touched: Touched): void {
+export function after(views: LiveViewsState, sources: ViewSources & { readonly workflows: WorkflowStatsState }, change: Change, touched: Touched): void {
   if (change.kind === 'invocation') {
     const { prev, next } = change;
     if (prev !== undefined && prev.workflowRef >= 0 && !Number.isNaN(prev.timeUs)) unlinkRow(views.order, prev.workflowRef, prev.seq);
@@ -385,6 +390,7 @@ export function after(views: LiveViewsState, sources: ViewSources, change: Chang
   } else if (change.kind === 'workflow') {
     indexSession(views, sources, change.workflowRef);
     if (views.completions !== null) placeCompletion(views.completions, sources.timings, change.workflowRef);
+    if (views.patterns !== null) placePattern(views.patterns, sources.workflows, change.workflowRef);
   }
   if (touched.length === 0) return;
   const rows = new RowReader(sources.ledger, undefined);
