@@ -9,6 +9,7 @@ import * as liveWorkflowViews from '../projections/views/liveWorkflowViews.js';
 import { buildCompletionOrder, newestCompleted } from '../projections/folds/liveViews/completionOrder.js';
 import { buildRowsBySeq, rowsOf } from '../projections/folds/liveViews/rowsBySeq.js';
 import { topPatterns } from '../projections/folds/liveViews/patternCounts.js';
+import { buildOpenOrder } from '../projections/folds/liveViews/openOrder.js';
 import * as overheadView from '../projections/views/overhead.js';
 import * as runHistory from '../projections/views/runHistory.js';
 import * as workflowTimeline from '../projections/views/workflowTimeline.js';
@@ -105,14 +106,15 @@ export function open(state: TelemetryState, nowUs: number): openWorkflows.OpenWo
 
 /** The oldest `limit` open workflows and how many there are (the snapshot's list): agents read for the listed ones only. */
 export function openPage(state: TelemetryState, nowUs: number, limit: number): { count: number; items: openWorkflows.OpenWorkflowView[] } {
-  // The daemon's case: the live-views fold's per-workflow rows, so only the listed workflows' invocations are read.
+  // The daemon's case: the live-views fold's indexes, so only the listed workflows are read.
   const views = state.views.built;
-  let rowsOfRef: ((ref: number) => Iterable<number>) | undefined;
+  let indexes: openWorkflows.OpenIndexes = {};
   if (views !== null) {
     const rows = (views.rowsBySeq ??= buildRowsBySeq(state.ledger));
-    rowsOfRef = (ref) => rowsOf(rows, ref);
+    const order = (views.openOrder ??= buildOpenOrder(state.open, state.ledger));
+    indexes = { rowsOf: (ref) => rowsOf(rows, ref), firstOpen: (n) => order.ranked.first(n) };
   }
-  return { count: openWorkflows.openCount(state.open), items: openWorkflows.query(state.open, state.ledger, nowUs, rowsOfRef, limit) };
+  return { count: openWorkflows.openCount(state.open), items: openWorkflows.query(state.open, state.ledger, nowUs, limit, indexes) };
 }
 
 export function agents(state: TelemetryState, window = rollingSuccess.DEFAULT_WINDOW): rollingSuccess.RollingSuccessView[] {

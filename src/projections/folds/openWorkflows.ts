@@ -12,7 +12,7 @@ import type { LedgerState } from './ledger.js';
  */
 export const schemaVersion = 2;
 
-interface OpenStart {
+export interface OpenStart {
   readonly projectName: string | null;
   readonly timeUs: number;
   readonly timestamp: string;
@@ -63,26 +63,38 @@ export interface OpenWorkflowView {
   handoffs: number;
 }
 
+/** What the live-views fold keeps for this answer (the daemon's case). */
+export interface OpenIndexes {
+  /** A workflow's invocation rows in first-seen order: only the listed workflows' rows are read. */
+  readonly rowsOf?: ((ref: number) => Iterable<number>) | undefined;
+  /** The first `limit` open workflows in this answer's order: no sort of every open workflow. */
+  readonly firstOpen?: ((limit: number) => number[]) | undefined;
+}
+
 /**
  * Open workflows, oldest start first (ties by id): the first `limit` of them (all by default).
- * `rowsOf`, when given, lists a workflow's invocation rows in first-seen order (the live-views
- * fold's index): only the listed workflows' rows are read; without it, one pass over every
- * invocation. Agents are worked out for the listed workflows only.
+ * Agents are worked out for the listed workflows only: from `indexes.rowsOf` when given, else
+ * in one pass over every invocation.
  */
-export function query(state: OpenWorkflowsState, ledger: LedgerState, nowUs: number, rowsOf?: (ref: number) => Iterable<number>, limit = Infinity): OpenWorkflowView[] {
+export function query(state: OpenWorkflowsState, ledger: LedgerState, nowUs: number, limit = Infinity, indexes: OpenIndexes = {}): OpenWorkflowView[] {
   if (state.open.size === 0) return [];
   const table = ledger.table;
   const ids = table.workflows;
-  const startUs = (ref: number) => {
-    const timeUs = (state.open.get(ref) as OpenStart).timeUs;
-    return Number.isNaN(timeUs) ? Infinity : timeUs;
-  };
-  const order = [...state.open.keys()].sort((a, b) => {
-    const ia = ids.at(a);
-    const ib = ids.at(b);
-    return startUs(a) - startUs(b) || (ia < ib ? -1 : ia > ib ? 1 : 0);
-  });
-  const listed = order.length > limit ? order.slice(0, Math.max(0, limit)) : order;
+  const { rowsOf, firstOpen } = indexes;
+  let listed: number[];
+  if (firstOpen !== undefined) listed = firstOpen(limit);
+  else {
+    const startUs = (ref: number) => {
+      const timeUs = (state.open.get(ref) as OpenStart).timeUs;
+      return Number.isNaN(timeUs) ? Infinity : timeUs;
+    };
+    const order = [...state.open.keys()].sort((a, b) => {
+      const ia = ids.at(a);
+      const ib = ids.at(b);
+      return startUs(a) - startUs(b) || (ia < ib ? -1 : ia > ib ? 1 : 0);
+    });
+    listed = order.length > limit ? order.slice(0, Math.max(0, limit)) : order;
+  }
   // In first-seen order: agents so far and the running one.
   const agents = new Map<number, Set<number>>();
   const running = new Map<number, number>();

@@ -14,6 +14,8 @@ import { type CompletionOrder, placeCompletion } from './completionOrder.js';
 import { moveRow, type RowsBySeq } from './rowsBySeq.js';
 import { type PatternCounts, placePattern } from './patternCounts.js';
 import type { WorkflowStatsState } from '../workflowStats.js';
+import type { OpenWorkflowsState } from '../openWorkflows.js';
+import { type OpenOrder, placeOpen } from './openOrder.js';
 import { type Contribution, contributionOf, PAIR_BASE, RowReader, type RowOrder, type ViewSources } from './contribution.js';
 
 /**
@@ -89,6 +91,8 @@ export interface LiveViewsState {
   rowsBySeq: RowsBySeq | null;
   /** `workflows`' pattern counts: built when first read (not checkpointed), then kept current per workflow line. */
   patterns: PatternCounts | null;
+  /** The open-workflows answer's order: built when first read (not checkpointed), then kept current per workflow line. */
+  openOrder: OpenOrder | null;
 }
 
 /**
@@ -150,6 +154,7 @@ export function initial(sources: Pick<ViewSources, 'ledger'>): LiveViewsState {
     completions: null,
     rowsBySeq: null,
     patterns: null,
+    openOrder: null,
   };
 }
 
@@ -380,7 +385,7 @@ export function before(views: LiveViewsState, sources: ViewSources, change: Chan
 }
 
 /** After every other fold has applied `change`: the row order and session index move, and the touched workflows add their contribution. */
-export function after(views: LiveViewsState, sources: ViewSources & { readonly workflows: WorkflowStatsState }, change: Change, touched: Touched): void {
+export function after(views: LiveViewsState, sources: ViewSources & { readonly workflows: WorkflowStatsState; readonly open: OpenWorkflowsState }, change: Change, touched: Touched): void {
   if (change.kind === 'invocation') {
     const { prev, next } = change;
     if (prev !== undefined && prev.workflowRef >= 0 && !Number.isNaN(prev.timeUs)) unlinkRow(views.order, prev.workflowRef, prev.seq);
@@ -391,6 +396,7 @@ export function after(views: LiveViewsState, sources: ViewSources & { readonly w
     indexSession(views, sources, change.workflowRef);
     if (views.completions !== null) placeCompletion(views.completions, sources.timings, change.workflowRef);
     if (views.patterns !== null) placePattern(views.patterns, sources.workflows, change.workflowRef);
+    if (views.openOrder !== null) placeOpen(views.openOrder, sources.open, change.workflowRef);
   }
   if (touched.length === 0) return;
   const rows = new RowReader(sources.ledger, undefined);
