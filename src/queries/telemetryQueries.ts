@@ -9,7 +9,7 @@ import * as liveWorkflowViews from '../projections/views/liveWorkflowViews.js';
 import { buildCompletionOrder, newestCompleted } from '../projections/folds/liveViews/completionOrder.js';
 import { buildRowsBySeq, rowsOf } from '../projections/folds/liveViews/rowsBySeq.js';
 import { topPatterns } from '../projections/folds/liveViews/patternCounts.js';
-import { buildOpenOrder } from '../projections/folds/liveViews/openOrder.js';
+import { buildOpenOrder, type OpenOrder } from '../projections/folds/liveViews/openOrder.js';
 import * as overheadView from '../projections/views/overhead.js';
 import * as runHistory from '../projections/views/runHistory.js';
 import * as workflowTimeline from '../projections/views/workflowTimeline.js';
@@ -106,15 +106,31 @@ export function open(state: TelemetryState, nowUs: number): openWorkflows.OpenWo
 
 /** The oldest `limit` open workflows and how many there are (the snapshot's list): agents read for the listed ones only. */
 export function openPage(state: TelemetryState, nowUs: number, limit: number): { count: number; items: openWorkflows.OpenWorkflowView[] } {
-  // The daemon's case: the live-views fold's indexes, so only the listed workflows are read.
-  const views = state.views.built;
-  let indexes: openWorkflows.OpenIndexes = {};
-  if (views !== null) {
-    const rows = (views.rowsBySeq ??= buildRowsBySeq(state.ledger));
-    const order = (views.openOrder ??= buildOpenOrder(state.open, state.ledger));
-    indexes = { rowsOf: (ref) => rowsOf(rows, ref), firstOpen: (n) => order.ranked.first(n) };
+  return { count: openWorkflows.openCount(state.open), items: openWorkflows.query(state.open, state.ledger, nowUs, limit, openIndexes(state)) };
+}
+
+/**
+ * Open workflows older than `maxAgeSeconds` (the open-too-long alert): how many, and the
+ * oldest `limit`. With the live-views fold they are a prefix of its open order (oldest first),
+ * so only they are read.
+ */
+export function openOlderThan(state: TelemetryState, nowUs: number, maxAgeSeconds: number, limit: number): { count: number; items: openWorkflows.OpenWorkflowView[] } {
+  const indexes = openIndexes(state);
+  if (indexes.order === undefined) {
+    const all = openWorkflows.query(state.open, state.ledger, nowUs).filter((w) => w.age_seconds !== null && w.age_seconds > maxAgeSeconds);
+    return { count: all.length, items: all.slice(0, limit) };
   }
-  return { count: openWorkflows.openCount(state.open), items: openWorkflows.query(state.open, state.ledger, nowUs, limit, indexes) };
+  const count = indexes.order.ranked.countWhile((ref) => (openWorkflows.ageSeconds(state.open.open.get(ref) as openWorkflows.OpenStart, nowUs) ?? -Infinity) > maxAgeSeconds);
+  return { count, items: openWorkflows.query(state.open, state.ledger, nowUs, Math.min(count, limit), indexes) };
+}
+
+/** The daemon's case: the live-views fold's per-workflow rows and open order, so only the listed workflows are read. */
+function openIndexes(state: TelemetryState): openWorkflows.OpenIndexes & { order?: OpenOrder } {
+  const views = state.views.built;
+  if (views === null) return {};
+  const rows = (views.rowsBySeq ??= buildRowsBySeq(state.ledger));
+  const order = (views.openOrder ??= buildOpenOrder(state.open, state.ledger));
+  return { rowsOf: (ref) => rowsOf(rows, ref), firstOpen: (n) => order.ranked.first(n), order };
 }
 
 export function agents(state: TelemetryState, window = rollingSuccess.DEFAULT_WINDOW): rollingSuccess.RollingSuccessView[] {

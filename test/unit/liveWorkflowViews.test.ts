@@ -100,6 +100,8 @@ const LIMITS = [Infinity, 2, 0];
 /** The overhead alert's windows: smaller and larger than the workflows there are. */
 const WINDOWS = [1, 2, 50];
 const NOW_US = (T0 + 10 * 30_000) * 1000;
+/** The open-too-long alert's ages, seconds: starts are 180-300 s old at NOW_US. */
+const MAX_AGES = [0, 200, 240, 250, 1000];
 const THRESHOLD_PCT = 25;
 
 function walked(state: TelemetryState, limit: number): string {
@@ -109,6 +111,10 @@ function walked(state: TelemetryState, limit: number): string {
     overhead: overheadView.query(overhead, timings, ledger),
     recent: WINDOWS.map((window) => overheadView.recentOverhead(overhead, timings, ledger, window)),
     workflows: workflowStats.query(state.workflows),
+    tooLong: MAX_AGES.map((maxAge) => {
+      const all = openWorkflows.query(state.open, ledger, NOW_US).filter((w) => w.age_seconds !== null && w.age_seconds > maxAge);
+      return { count: all.length, items: all.slice(0, 2) };
+    }),
     open: LIMITS.map((limit) => {
       const all = openWorkflows.query(state.open, ledger, NOW_US);
       return { count: all.length, items: all.slice(0, limit) };
@@ -126,6 +132,7 @@ function live(state: TelemetryState, limit: number): string {
     overhead: q.overhead(state),
     recent: WINDOWS.map((window) => q.recentOverhead(state, window)),
     workflows: q.workflows(state),
+    tooLong: MAX_AGES.map((maxAge) => q.openOlderThan(state, NOW_US, maxAge, 2)),
     open: LIMITS.map((limit) => q.openPage(state, NOW_US, limit)),
     handoffs: q.handoffs(state, args),
     gaps: q.gaps(state, args),

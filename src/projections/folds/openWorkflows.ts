@@ -63,6 +63,13 @@ export interface OpenWorkflowView {
   handoffs: number;
 }
 
+/** Whole seconds since the start; null when its time does not parse. */
+export function ageSeconds(start: OpenStart, nowUs: number): number | null {
+  // A start after `now` (a clock ahead of ours) is a workflow that has only just begun: age 0.
+  const ageUs = Math.max(0, nowUs - start.timeUs);
+  return Number.isNaN(ageUs) ? null : Math.round(ageUs / US_PER_SECOND);
+}
+
 /** What the live-views fold keeps for this answer (the daemon's case). */
 export interface OpenIndexes {
   /** A workflow's invocation rows in first-seen order: only the listed workflows' rows are read. */
@@ -114,14 +121,12 @@ export function query(state: OpenWorkflowsState, ledger: LedgerState, nowUs: num
   }
   return listed.map((ref) => {
     const start = state.open.get(ref) as OpenStart;
-    // A start after `now` (a clock ahead of ours) is a workflow that has only just begun: age 0.
-    const ageUs = Math.max(0, nowUs - start.timeUs);
     const runningAgent = running.get(ref);
     return {
       workflow_id: ids.at(ref),
       project: start.projectName,
       started_at: start.timestamp,
-      age_seconds: Number.isNaN(ageUs) ? null : Math.round(ageUs / US_PER_SECOND),
+      age_seconds: ageSeconds(start, nowUs),
       agent_plan: [...start.plan],
       agents: [...(agents.get(ref) as Set<number>)].map((agentRef) => table.words.at(agentRef)),
       running_agent: runningAgent === undefined ? null : table.words.at(runningAgent),
