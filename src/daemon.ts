@@ -12,7 +12,7 @@ import { Alerting } from './daemon/alerting.js';
 import { announceApi, withdrawApi } from './daemon/apiRecord.js';
 import { apiView } from './daemon/apiView.js';
 import { checkpointContents } from './daemon/checkpointContents.js';
-import { Checkpointer } from './daemon/checkpointer.js';
+import { Checkpointer, checkpointTiming } from './daemon/checkpointer.js';
 import { DaemonFold } from './daemon/daemonFold.js';
 import type { DaemonSettings } from './daemon/daemonSettings.js';
 import { HookErrorReports } from './daemon/hookErrorReports.js';
@@ -80,7 +80,7 @@ export class Daemon {
     this.hookErrors = new HookErrorReports(settings.stateDir, this.faults, log, clock);
     this.alerting = new Alerting(settings.alerts, log, this.logs.alerts, this.events);
     const writes = new StateDirWrites(settings.stateDir, this.faults);
-    this.checkpointer = new Checkpointer(settings.stateDir, () => checkpointContents({ source: this.source, fold: this.fold, logs: this.logs, alerting: this.alerting, hookErrors: this.hookErrors }, this.isoNow()), writes, () => this.logs.pending(), () => this.source.positionVouched?.() ?? true);
+    this.checkpointer = new Checkpointer(settings.stateDir, () => checkpointContents({ source: this.source, fold: this.fold, logs: this.logs, alerting: this.alerting, hookErrors: this.hookErrors }, this.isoNow()), writes, () => this.logs.pending(), () => this.source.positionVouched?.() ?? true, checkpointTiming(settings.checkpointIntervalMs));
     this.lock = new StateDirLock(settings.stateDir, this.faults, log, () => this.onFatal('another daemon took the state dir'));
     const onEvent = (event: TelemetryEvent) => {
       if (this.live && !this.fold.rebuilding && event.kind === 'workflow_complete') {

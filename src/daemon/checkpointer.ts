@@ -2,13 +2,37 @@ import { type Checkpoint, CHECKPOINT_FILE, saveCheckpoint, saveCheckpointSync } 
 import type { StateDirWrites } from './stateDirWrites.js';
 
 /**
+ * When a due checkpoint is written. Encoding one blocks the event loop (~60 ms at 30k
+ * workflows), and every line appended meanwhile waits for it: so it waits for a quiet moment
+ * (nothing applied for `quietMs`), and under steady load goes ahead after `maxDelayMs` anyway
+ * (what a crash can cost is re-reading that much of the files, never losing it).
+ */
+export interface CheckpointTiming {
+  readonly quietMs: number;
+  readonly maxDelayMs: number;
+  /** Milliseconds, monotonic. */
+  readonly clock: () => number;
+}
+
+/** 200 ms without an applied change; at most 12 checkpoint intervals late (60 s by default). */
+export function checkpointTiming(intervalMs: number): CheckpointTiming {
+  return { quietMs: 200, maxDelayMs: Math.max(intervalMs, 12 * intervalMs), clock: () => performance.now() };
+}
+
+/**
  * The durable checkpoint: written when the state changed since the last one (on the daemon's
- * interval), one write at a time, and once more at shutdown. A write that fails is a fault and
- * leaves the state marked changed, so the next interval writes it: nothing applied is lost.
+ * interval, at a quiet moment: see CheckpointTiming), one write at a time, and once more at
+ * shutdown. A write that fails is a fault and leaves the state marked changed, so the next
+ * interval writes it: nothing applied is lost.
  */
 export class Checkpointer {
   private changed = false;
   private inFlight: Promise<void> | null = null;
+  /** When the state last changed, and when the first change not yet checkpointed came. */
+  private lastChangeAt = 0;
+  private dueSince: number | null = null;
+  /** A due checkpoint waiting for a quiet moment: looked at again after quietMs. */
+  private recheck: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly stateDir: string,
@@ -21,32 +45,54 @@ export class Checkpointer {
      * after serving starts): until then no checkpoint is written, the state stays marked changed.
      */
     private readonly vouched: () => boolean = () => true,
+    private readonly timing: CheckpointTiming = checkpointTiming(5000),
   ) {}
 
-  /** The state moved: the next interval writes a checkpoint. */
+  /** The state moved: the next interval (or quiet moment after it) writes a checkpoint. */
   markChanged(): void {
     this.changed = true;
+    this.lastChangeAt = this.timing.clock();
+    this.dueSince ??= this.lastChangeAt;
   }
 
-  /** On the interval: a checkpoint if anything changed since the last one. */
-  tick(): void {
-    if (this.changed || this.logsPending()) void this.save();
+  /**
+   * On the interval: a checkpoint if anything changed since the last one, once it is quiet or
+   * overdue. `allowed` is asked again at each later look (no checkpoint during a rebuild).
+   */
+  tick(allowed: () => boolean = () => true): void {
+    if (!allowed() || !(this.changed || this.logsPending())) return;
+    const now = this.timing.clock();
+    const quiet = now - this.lastChangeAt >= this.timing.quietMs;
+    const overdue = this.dueSince !== null && now - this.dueSince >= this.timing.maxDelayMs;
+    if (quiet || overdue) {
+      void this.save();
+      return;
+    }
+    if (this.recheck !== null) return;
+    this.recheck = setTimeout(() => {
+      this.recheck = null;
+      this.tick(allowed);
+    }, this.timing.quietMs);
+    this.recheck.unref();
   }
 
   save(): Promise<void> {
     if (this.inFlight !== null) return this.inFlight;
+    this.cancelRecheck();
     if (!this.vouched()) {
       this.changed = true;
       return Promise.resolve();
     }
     this.changed = false;
+    this.dueSince = null;
     const data = this.data();
     // Records still waiting are not in the sizes this checkpoint stores: write another once they land.
-    if (this.logsPending()) this.changed = true;
+    if (this.logsPending()) this.markChanged();
     this.inFlight = saveCheckpoint(this.stateDir, data)
       .then(() => this.writes.succeeded(CHECKPOINT_FILE))
       .catch((error: unknown) => {
         this.changed = true;
+        this.dueSince ??= this.timing.clock();
         this.writes.failed(CHECKPOINT_FILE, error);
       })
       .finally(() => {
@@ -57,11 +103,18 @@ export class Checkpointer {
 
   /** Waits for a write in progress (at shutdown, before the last one). */
   async settled(): Promise<void> {
+    this.cancelRecheck();
     await this.inFlight;
   }
 
   /** The last checkpoint, blocking (shutdown): false when it could not be written. */
   saveFinal(): boolean {
+    this.cancelRecheck();
     return this.writes.finalWrite(CHECKPOINT_FILE, () => saveCheckpointSync(this.stateDir, this.data()));
+  }
+
+  private cancelRecheck(): void {
+    if (this.recheck !== null) clearTimeout(this.recheck);
+    this.recheck = null;
   }
 }

@@ -47,7 +47,7 @@ export function liveJobs(parts: LiveParts): LiveJobs {
     },
     // No checkpoint pairs the old state with a rebuild's half-read files; it waits for the swap.
     checkpoint: () => {
-      if (!fold.rebuilding && !lock.lost) checkpointer.tick();
+      checkpointer.tick(() => !fold.rebuilding && !lock.lost);
     },
   };
 }

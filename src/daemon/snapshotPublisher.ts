@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { stringifyJson } from '../domain/jsonText.js';
-import { replaceFileAtomic, writeFileAtomicSync } from '../io/atomicFile.js';
+import { replaceFileAtomic, replaceFileAtomicSync, writeFileAtomicSync } from '../io/atomicFile.js';
 import { LatestWriter } from '../io/latestWriter.js';
 import type { EventStream } from '../http/eventStream.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
@@ -93,7 +93,10 @@ export class SnapshotPublisher {
     this.events.snapshot(text);
     // Both files are derived from the state and rewritten after a restart: atomic but not
     // fsynced, so a snapshot does not wait for the disk (the fsyncs were most of its ~10 ms).
-    const writes = [replaceFileAtomic(path.join(this.settings.stateDir, SNAPSHOT_FILE), text)];
+    // snapshot.json at once (blocking, under a millisecond): as async steps it waited for a
+    // turn of the event loop at each of them while lines kept arriving.
+    replaceFileAtomicSync(path.join(this.settings.stateDir, SNAPSHOT_FILE), text);
+    const writes: Array<Promise<void>> = [];
     // performance_stats.json lives in the watched telemetry dir, where each rewrite makes the
     // watcher rescan the dir: at most once a second.
     const nowMs = this.source.clock();

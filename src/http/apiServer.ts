@@ -41,14 +41,26 @@ export interface ApiOptions {
 /** The CLI's default list length for the workflow views, so both answer the same question alike. */
 const DEFAULT_VIEW_LIMIT = 10;
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** Longest unfiltered view list answered past the heavy queue. */
+const CHEAP_VIEW_LIMIT = 1000;
 
 /** A heavy route: computed in turn (see HeavyAnswers); `cacheable` when its answer depends on the state alone. */
 interface Heavy<Q> {
   readonly cacheable: (query: Q) => boolean;
+  /** Read from what the fold keeps current (no walk): answered at once, past the queue (see HeavyAnswers.cheap). */
+  readonly cheap?: (query: Q) => boolean;
 }
 const PER_VERSION: Heavy<unknown> = { cacheable: () => true };
 /** Answers that read the clock when `now` is not given: kept only when it is. */
 const PINNED_NOW: Heavy<{ now?: string }> = { cacheable: (query) => query.now !== undefined };
+/**
+ * The workflow views: without --project or --since they are read from the live-views fold, a
+ * cheap read unless the list asked for is long (limit=0 is every workflow: its JSON is the cost).
+ */
+const WORKFLOW_VIEW: Heavy<WorkflowViewQuery> = {
+  cacheable: () => true,
+  cheap: (query) => query.project === undefined && query.since === undefined && query.limit !== 0 && (query.limit ?? DEFAULT_VIEW_LIMIT) <= CHEAP_VIEW_LIMIT,
+};
 /** Answers of the moment (the snapshot carries its time and health): computed in turn, never kept. */
 const UNSHARED: Heavy<unknown> = { cacheable: () => false };
 
@@ -120,6 +132,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       const query = request.query as Q;
       const params = request.params as Record<string, string>;
       if (weight === undefined) return reply.type(JSON_TYPE).send(send(answer(query, params)));
+      if (weight.cheap?.(query)) return reply.type(JSON_TYPE).send(heavy.cheap(answerKey(path, params, query), weight.cacheable(query), () => Buffer.from(send(answer(query, params)))));
       const body = await heavy.answer(answerKey(path, params, query), weight.cacheable(query), () => Buffer.from(send(answer(query, params))));
       return reply.type(JSON_TYPE).send(body);
     });
@@ -172,12 +185,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     const limit = query.limit === undefined ? DEFAULT_VIEW_LIMIT : query.limit === 0 ? Infinity : query.limit;
     return { filter: { project: query.project, sinceUs }, limit };
   };
-  route<WorkflowViewQuery>('/api/v1/handoffs', QUERY_SCHEMAS.workflowViews, (query) => q.handoffs(source.state(), viewArgs(query)), PER_VERSION);
-  route<WorkflowViewQuery>('/api/v1/gaps', QUERY_SCHEMAS.workflowViews, (query) => q.gaps(source.state(), viewArgs(query)), PER_VERSION);
-  route<WorkflowViewQuery>('/api/v1/estimates', QUERY_SCHEMAS.workflowViews, (query) => q.estimates(source.state(), viewArgs(query)), PER_VERSION);
+  route<WorkflowViewQuery>('/api/v1/handoffs', QUERY_SCHEMAS.workflowViews, (query) => q.handoffs(source.state(), viewArgs(query)), WORKFLOW_VIEW);
+  route<WorkflowViewQuery>('/api/v1/gaps', QUERY_SCHEMAS.workflowViews, (query) => q.gaps(source.state(), viewArgs(query)), WORKFLOW_VIEW);
+  route<WorkflowViewQuery>('/api/v1/estimates', QUERY_SCHEMAS.workflowViews, (query) => q.estimates(source.state(), viewArgs(query)), WORKFLOW_VIEW);
   route<WorkflowViewQuery>('/api/v1/bottlenecks', QUERY_SCHEMAS.workflowViews, (query) =>
     q.bottlenecks(source.state(), { ...viewArgs(query), thresholdPct: query.threshold }),
-    PER_VERSION,
+    WORKFLOW_VIEW,
   );
   route<HistoryQuery>('/api/v1/history', QUERY_SCHEMAS.history, (query) => {
     nowOf(query.now);

@@ -49,7 +49,9 @@ export class EventStream {
 
   snapshot(json: string): void {
     this.latestSnapshot = json;
-    this.writeAll(this.frame('snapshot', json));
+    // Framing a snapshot costs about as much as serializing it: not for nobody (the id still moves on).
+    if (this.clients.size === 0) this.nextId++;
+    else this.writeAll(this.frame('snapshot', json));
   }
 
   alert(event: 'alert' | 'resolved' | 'notice', json: string): void {
@@ -65,7 +67,7 @@ export class EventStream {
 
   private frame(event: string, json: string): string {
     // One data line per line of the (indented) JSON; clients join them back with newlines.
-    const data = json.replace(/\n$/, '').split('\n').map((line) => `data: ${line}`).join('\n');
+    const data = `data: ${json.replace(/\n$/, '').replaceAll('\n', '\ndata: ')}`;
     return `id: ${this.nextId++}\nevent: ${event}\n${data}\n\n`;
   }
 

@@ -67,6 +67,20 @@ export class HeavyAnswers {
     return result;
   }
 
+  /**
+   * An answer that reads what the fold keeps current (an unfiltered workflow view): cached per
+   * version like the others, but computed at once, outside the queue, its pacing and its bound.
+   * Waiting its turn behind the walks would cost it far more than computing it.
+   */
+  cheap(key: string, cacheable: boolean, compute: () => Buffer): Buffer {
+    const version = this.version();
+    const cached = cacheable ? this.cache.get(key, version) : undefined;
+    if (cached !== undefined) return cached;
+    const body = compute();
+    if (cacheable) this.cache.set(key, version, body);
+    return body;
+  }
+
   private async run(key: string, cacheable: boolean, compute: () => Buffer | Promise<Buffer>): Promise<Buffer> {
     // The state is only changed between turns of the event loop, and a computation is synchronous
     // up to its first await: the version read here is the one the answer is of.

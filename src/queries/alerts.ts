@@ -1,7 +1,6 @@
-import * as openWorkflows from '../projections/folds/openWorkflows.js';
 import * as rollingSuccess from '../projections/folds/rollingSuccess.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
-import { recentOverhead } from './telemetryQueries.js';
+import { openOlderThan, recentOverhead } from './telemetryQueries.js';
 
 /** What the alerts watch, and when they fire. */
 export interface AlertSettings {
@@ -52,18 +51,16 @@ export function checkAlerts(state: TelemetryState, settings: AlertSettings, nowU
   });
 
   const maxAgeSeconds = settings.openWorkflow.maxAgeHours * 3600;
-  const tooLong = openWorkflows
-    .query(state.open, state.ledger, nowUs)
-    .filter((w) => w.age_seconds !== null && w.age_seconds > maxAgeSeconds);
+  const tooLong = openOlderThan(state, nowUs, maxAgeSeconds, LISTED_WORKFLOWS);
   checks.push({
     key: 'open_workflow_too_long',
     alert: 'open_workflow_too_long',
-    raise: tooLong.length > 0,
-    clear: tooLong.length === 0,
+    raise: tooLong.count > 0,
+    clear: tooLong.count === 0,
     details: {
       max_age_hours: settings.openWorkflow.maxAgeHours,
-      count: tooLong.length,
-      oldest: tooLong.slice(0, LISTED_WORKFLOWS).map((w) => ({ workflow_id: w.workflow_id, age_seconds: w.age_seconds, running_agent: w.running_agent })),
+      count: tooLong.count,
+      oldest: tooLong.items.map((w) => ({ workflow_id: w.workflow_id, age_seconds: w.age_seconds, running_agent: w.running_agent })),
     },
   });
 

@@ -72,7 +72,7 @@ export type WorkflowViews = ReturnType<typeof workflowViews>;
 
 export function buildSnapshot(input: SnapshotInput) {
   const { state, nowUs, listLimit } = input;
-  const open = q.open(state, nowUs);
+  const open = q.openPage(state, nowUs, listLimit);
   const agents = q.agents(state, input.rollingWindow);
   return {
     schema_version: SNAPSHOT_SCHEMA_VERSION,
@@ -84,7 +84,7 @@ export function buildSnapshot(input: SnapshotInput) {
     workflows: q.workflows(state),
     overhead: q.overhead(state),
     overhead_window: overheadWindow(state, input.overheadAlert ?? { window: 50, thresholdPct: 30 }),
-    open_workflows: { count: open.length, items: open.slice(0, listLimit) },
+    open_workflows: open,
     agents: { count: agents.length, items: agents.slice(0, listLimit) },
     alerts: { active: [...input.alerts] },
     workflow_views_as_of: input.workflowViews.as_of,

@@ -6,6 +6,10 @@ import * as estimateAccuracy from '../projections/views/estimateAccuracy.js';
 import * as handoffsView from '../projections/views/handoffs.js';
 import * as liveViews from '../projections/folds/liveViews/liveViews.js';
 import * as liveWorkflowViews from '../projections/views/liveWorkflowViews.js';
+import { buildCompletionOrder, newestCompleted } from '../projections/folds/liveViews/completionOrder.js';
+import { buildRowsBySeq, rowsOf } from '../projections/folds/liveViews/rowsBySeq.js';
+import { topPatterns } from '../projections/folds/liveViews/patternCounts.js';
+import { buildOpenOrder, type OpenOrder } from '../projections/folds/liveViews/openOrder.js';
 import * as overheadView from '../projections/views/overhead.js';
 import * as runHistory from '../projections/views/runHistory.js';
 import * as workflowTimeline from '../projections/views/workflowTimeline.js';
@@ -31,6 +35,9 @@ export function stats(state: TelemetryState): statistics.StatisticsView {
 }
 
 export function workflows(state: TelemetryState): workflowStats.WorkflowsView {
+  // The daemon's case: pattern counts kept by the live-views fold (no pass over every workflow).
+  const views = state.views.built;
+  if (views !== null) return workflowStats.query(state.workflows, (limit) => topPatterns(views, state.workflows, limit));
   return workflowStats.query(state.workflows);
 }
 
@@ -48,6 +55,12 @@ export function overhead(state: TelemetryState): overheadView.OverheadView {
  * workflows it counted. The alert, the snapshot, /metrics and MCP all show this one figure.
  */
 export function recentOverhead(state: TelemetryState, window: number): overheadView.RecentOverhead {
+  // The daemon's case: the live-views fold keeps completed workflows in window order (no scan of every workflow).
+  const views = state.views.built;
+  if (views !== null) {
+    views.completions ??= buildCompletionOrder(state.timings, state.ledger);
+    return overheadView.recentOverheadOf(state.overhead, state.timings, state.ledger, newestCompleted(views.completions, window));
+  }
   return overheadView.recentOverhead(state.overhead, state.timings, state.ledger, window);
 }
 
@@ -88,7 +101,36 @@ export function bestAgentFor(state: TelemetryState, args: BestAgentArgs): bestAg
 }
 
 export function open(state: TelemetryState, nowUs: number): openWorkflows.OpenWorkflowView[] {
-  return openWorkflows.query(state.open, state.ledger, nowUs);
+  return openPage(state, nowUs, Infinity).items;
+}
+
+/** The oldest `limit` open workflows and how many there are (the snapshot's list): agents read for the listed ones only. */
+export function openPage(state: TelemetryState, nowUs: number, limit: number): { count: number; items: openWorkflows.OpenWorkflowView[] } {
+  return { count: openWorkflows.openCount(state.open), items: openWorkflows.query(state.open, state.ledger, nowUs, limit, openIndexes(state)) };
+}
+
+/**
+ * Open workflows older than `maxAgeSeconds` (the open-too-long alert): how many, and the
+ * oldest `limit`. With the live-views fold they are a prefix of its open order (oldest first),
+ * so only they are read.
+ */
+export function openOlderThan(state: TelemetryState, nowUs: number, maxAgeSeconds: number, limit: number): { count: number; items: openWorkflows.OpenWorkflowView[] } {
+  const indexes = openIndexes(state);
+  if (indexes.order === undefined) {
+    const all = openWorkflows.query(state.open, state.ledger, nowUs).filter((w) => w.age_seconds !== null && w.age_seconds > maxAgeSeconds);
+    return { count: all.length, items: all.slice(0, limit) };
+  }
+  const count = indexes.order.ranked.countWhile((ref) => (openWorkflows.ageSeconds(state.open.open.get(ref) as openWorkflows.OpenStart, nowUs) ?? -Infinity) > maxAgeSeconds);
+  return { count, items: openWorkflows.query(state.open, state.ledger, nowUs, Math.min(count, limit), indexes) };
+}
+
+/** The daemon's case: the live-views fold's per-workflow rows and open order, so only the listed workflows are read. */
+function openIndexes(state: TelemetryState): openWorkflows.OpenIndexes & { order?: OpenOrder } {
+  const views = state.views.built;
+  if (views === null) return {};
+  const rows = (views.rowsBySeq ??= buildRowsBySeq(state.ledger));
+  const order = (views.openOrder ??= buildOpenOrder(state.open, state.ledger));
+  return { rowsOf: (ref) => rowsOf(rows, ref), firstOpen: (n) => order.ranked.first(n), order };
 }
 
 export function agents(state: TelemetryState, window = rollingSuccess.DEFAULT_WINDOW): rollingSuccess.RollingSuccessView[] {

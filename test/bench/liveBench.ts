@@ -70,6 +70,12 @@ function daemonArgs(): string[] {
   return raw ? raw.split(/\s+/) : [];
 }
 
+/** OAK_BENCH_LIVE_NODE_ARGS: node flags for the daemon, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof). */
+function daemonNodeArgs(): string[] {
+  const raw = process.env.OAK_BENCH_LIVE_NODE_ARGS?.trim();
+  return raw ? raw.split(/\s+/) : [];
+}
+
 interface RunOptions {
   /** Telemetry the daemon catches up on before the writer starts (else an empty dir). */
   readonly history?: string;
@@ -107,7 +113,7 @@ async function liveRun(ctx: BenchContext, feed: string, rate: number, seconds: n
   const observations: Observation[] = [];
   const sightings: FileSighting[] = [];
   const closers: Array<() => void> = [];
-  const daemon = new DaemonProcess(ctx.cli, dir, [...(options.http ? ['--http', '127.0.0.1:0'] : []), ...daemonArgs()]);
+  const daemon = new DaemonProcess(ctx.cli, dir, [...(options.http ? ['--http', '127.0.0.1:0'] : []), ...daemonArgs()], daemonNodeArgs());
   try {
     await daemon.waitForLog('daemon ready', 600_000);
     const baseUrl = options.http ? String((await daemon.waitForLog('http listening', 10_000)).line.url).replace(/\/$/, '') : null;
@@ -181,8 +187,9 @@ async function liveRun(ctx: BenchContext, feed: string, rate: number, seconds: n
     return { writer, observations, sightings, gapsMs, healthzMs, catchUpMs: done === undefined ? Number.NaN : done.seenAt - lastWrite };
   } finally {
     for (const close of closers) close();
-    // The state is thrown away: SIGKILL spares the final checkpoint write.
-    await daemon.kill();
+    // The state is thrown away: SIGKILL spares the final checkpoint write (but a profile is only written at a clean exit).
+    if (daemonNodeArgs().length > 0) await daemon.stop();
+    else await daemon.kill();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -54,7 +54,9 @@ describe('daemon: restarts', () => {
   it('kill -9 during a burst, more appends while down, restart: nothing lost, nothing twice', async () => {
     const dir = track(fixtureDir());
     const stateDir = path.join(track(tempDir('oak-state-')), 'state');
-    const options = { dir, stateDir, checkpointIntervalMs: 1000 };
+    // Under steady appends a checkpoint waits up to 12 intervals for a quiet moment: 250 ms
+    // makes that 3 s, so one comes during the burst.
+    const options = { dir, stateDir, checkpointIntervalMs: 250 };
     const first = await startDaemon(options);
     const { snapshot: start } = await waitForReplayParity(first);
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { replaceFileAtomic, writeFileAtomic, writeFileAtomicSync } from '../../src/io/atomicFile.js';
+import { replaceFileAtomic, replaceFileAtomicSync, writeFileAtomic, writeFileAtomicSync } from '../../src/io/atomicFile.js';
 import { mountSmallTmpfs, type SmallTmpfs, tmpfsUnavailable } from '../support/smallTmpfs.js';
 
 let dir: string;
@@ -63,6 +63,7 @@ describe('replaceFileAtomic', () => {
 describe.each([
   ['writeFileAtomic', writeFileAtomic],
   ['replaceFileAtomic', replaceFileAtomic],
+  ['replaceFileAtomicSync', async (file: string, data: string | Buffer) => replaceFileAtomicSync(file, data)],
 ])('a reader in another process while %s rewrites the file', (_name, write) => {
   // Two contents of different lengths and bytes: a torn read is shorter than either, a mixed
   // one has bytes of both; either way it equals neither.
@@ -135,6 +136,7 @@ describe.skipIf(tmpfsUnavailable !== null)('on a full disk (a real 64 KiB tmpfs)
     ['writeFileAtomic', writeFileAtomic],
     ['replaceFileAtomic', replaceFileAtomic],
     ['writeFileAtomicSync', async (file: string, data: Buffer) => writeFileAtomicSync(file, data)],
+    ['replaceFileAtomicSync', async (file: string, data: Buffer) => replaceFileAtomicSync(file, data)],
   ])('%s', (_name, write) => {
     it('fails with ENOSPC, keeps the good file byte for byte and leaves no tmp file', async () => {
       const file = path.join(fsys.dir, 'checkpoint.bin');

@@ -53,6 +53,23 @@ describe('HeavyAnswers', () => {
     expect(order.slice(0, 5)).toEqual(['a', 'turn after a', 'b', 'turn after b', 'c']);
   });
 
+  it('a cheap answer is computed at once, past queued heavy ones and beyond the bound, and kept per version', async () => {
+    let version = 1;
+    const heavy = new HeavyAnswers(() => version, { ...LIMITS, maxPending: 1 });
+    const order: string[] = [];
+    const walk = heavy.answer('walk', true, () => (order.push('walk'), Buffer.from('walk')));
+    // The queue is full (maxPending 1) and the walk has not run yet: the cheap read is answered now.
+    let computed = 0;
+    const read = () => (order.push('read'), Buffer.from(`read ${++computed}`));
+    expect(String(heavy.cheap('read', true, read))).toBe('read 1');
+    expect(order).toEqual(['read']);
+    expect(String(heavy.cheap('read', true, read))).toBe('read 1');
+    version = 2;
+    expect(String(heavy.cheap('read', true, read))).toBe('read 2');
+    await walk;
+    expect(order).toEqual(['read', 'read', 'walk']);
+  });
+
   it('a failed computation fails its requests and frees its place', async () => {
     const heavy = new HeavyAnswers(() => 1, { ...LIMITS, maxPending: 1 });
     await expect(heavy.answer('x', true, () => { throw new Error('bad parameter'); })).rejects.toThrow('bad parameter');

@@ -4,7 +4,8 @@
  * move an invocation to another workflow, time or agent; invocations out of time order;
  * workflows completed before their invocations arrive; repeated start and complete lines; loose
  * invocations joined by session; null and "" names), then after every event the four
- * unfiltered views and the overhead are the same JSON, to
+ * unfiltered views, the overhead, the alert's windowed overhead, the open workflows and the
+ * most common patterns are the same JSON, to
  * the byte, and so are those of a state rebuilt from the folded columns (what a restored
  * checkpoint or a replay builds when first asked).
  */
@@ -18,6 +19,8 @@ import * as bottleneckView from '../../src/projections/views/bottlenecks.js';
 import * as coordinationGaps from '../../src/projections/views/coordinationGaps.js';
 import * as estimateAccuracy from '../../src/projections/views/estimateAccuracy.js';
 import * as handoffsView from '../../src/projections/views/handoffs.js';
+import * as openWorkflows from '../../src/projections/folds/openWorkflows.js';
+import * as workflowStats from '../../src/projections/folds/workflowStats.js';
 import * as overheadView from '../../src/projections/views/overhead.js';
 import * as q from '../../src/queries/telemetryQueries.js';
 import { complete, handoff, invocation, workflowStart } from '../support/events.js';
@@ -37,7 +40,7 @@ const invocationArb = fc.record({
   agent: fc.constantFrom(...AGENTS),
   step: fc.integer({ min: 0, max: 12 }),
   duration: fc.constantFrom(null, 0, 30, 60, 45.5, 0.1),
-  status: fc.constantFrom('success', 'failure', 'partial') as fc.Arbitrary<'success' | 'failure' | 'partial'>,
+  status: fc.constantFrom('success', 'failure', 'partial', 'unknown') as fc.Arbitrary<'success' | 'failure' | 'partial' | 'unknown'>,
 });
 
 const startArb = fc.record({
@@ -94,6 +97,11 @@ function eventOf(step: Step): TelemetryEvent {
 }
 
 const LIMITS = [Infinity, 2, 0];
+/** The overhead alert's windows: smaller and larger than the workflows there are. */
+const WINDOWS = [1, 2, 50];
+const NOW_US = (T0 + 10 * 30_000) * 1000;
+/** The open-too-long alert's ages, seconds: starts are 180-300 s old at NOW_US. */
+const MAX_AGES = [0, 200, 240, 250, 1000];
 const THRESHOLD_PCT = 25;
 
 function walked(state: TelemetryState, limit: number): string {
@@ -101,6 +109,16 @@ function walked(state: TelemetryState, limit: number): string {
   const figures = coordinationGaps.workflowGapFigures(ledger, timings, details, {});
   return JSON.stringify({
     overhead: overheadView.query(overhead, timings, ledger),
+    recent: WINDOWS.map((window) => overheadView.recentOverhead(overhead, timings, ledger, window)),
+    workflows: workflowStats.query(state.workflows),
+    tooLong: MAX_AGES.map((maxAge) => {
+      const all = openWorkflows.query(state.open, ledger, NOW_US).filter((w) => w.age_seconds !== null && w.age_seconds > maxAge);
+      return { count: all.length, items: all.slice(0, 2) };
+    }),
+    open: LIMITS.map((limit) => {
+      const all = openWorkflows.query(state.open, ledger, NOW_US);
+      return { count: all.length, items: all.slice(0, limit) };
+    }),
     handoffs: handoffsView.query(ledger, timings, details, {}, limit),
     gaps: coordinationGaps.query(ledger, timings, details, {}, limit, figures),
     estimates: estimateAccuracy.query(ledger, timings, details, {}, limit),
@@ -112,6 +130,10 @@ function live(state: TelemetryState, limit: number): string {
   const args = { limit };
   return JSON.stringify({
     overhead: q.overhead(state),
+    recent: WINDOWS.map((window) => q.recentOverhead(state, window)),
+    workflows: q.workflows(state),
+    tooLong: MAX_AGES.map((maxAge) => q.openOlderThan(state, NOW_US, maxAge, 2)),
+    open: LIMITS.map((limit) => q.openPage(state, NOW_US, limit)),
     handoffs: q.handoffs(state, args),
     gaps: q.gaps(state, args),
     estimates: q.estimates(state, args),

@@ -12,7 +12,7 @@ import type { LedgerState } from './ledger.js';
  */
 export const schemaVersion = 2;
 
-interface OpenStart {
+export interface OpenStart {
   readonly projectName: string | null;
   readonly timeUs: number;
   readonly timestamp: string;
@@ -63,40 +63,76 @@ export interface OpenWorkflowView {
   handoffs: number;
 }
 
-/** Open workflows, oldest start first (ties by id). */
-export function query(state: OpenWorkflowsState, ledger: LedgerState, nowUs: number): OpenWorkflowView[] {
+/** Whole seconds since the start; null when its time does not parse. */
+export function ageSeconds(start: OpenStart, nowUs: number): number | null {
+  // A start after `now` (a clock ahead of ours) is a workflow that has only just begun: age 0.
+  const ageUs = Math.max(0, nowUs - start.timeUs);
+  return Number.isNaN(ageUs) ? null : Math.round(ageUs / US_PER_SECOND);
+}
+
+/** What the live-views fold keeps for this answer (the daemon's case). */
+export interface OpenIndexes {
+  /** A workflow's invocation rows in first-seen order: only the listed workflows' rows are read. */
+  readonly rowsOf?: ((ref: number) => Iterable<number>) | undefined;
+  /** The first `limit` open workflows in this answer's order: no sort of every open workflow. */
+  readonly firstOpen?: ((limit: number) => number[]) | undefined;
+}
+
+/**
+ * Open workflows, oldest start first (ties by id): the first `limit` of them (all by default).
+ * Agents are worked out for the listed workflows only: from `indexes.rowsOf` when given, else
+ * in one pass over every invocation.
+ */
+export function query(state: OpenWorkflowsState, ledger: LedgerState, nowUs: number, limit = Infinity, indexes: OpenIndexes = {}): OpenWorkflowView[] {
   if (state.open.size === 0) return [];
   const table = ledger.table;
-  // One pass over the invocations, in first-seen order: agents so far and the running one.
+  const ids = table.workflows;
+  const { rowsOf, firstOpen } = indexes;
+  let listed: number[];
+  if (firstOpen !== undefined) listed = firstOpen(limit);
+  else {
+    const startUs = (ref: number) => {
+      const timeUs = (state.open.get(ref) as OpenStart).timeUs;
+      return Number.isNaN(timeUs) ? Infinity : timeUs;
+    };
+    const order = [...state.open.keys()].sort((a, b) => {
+      const ia = ids.at(a);
+      const ib = ids.at(b);
+      return startUs(a) - startUs(b) || (ia < ib ? -1 : ia > ib ? 1 : 0);
+    });
+    listed = order.length > limit ? order.slice(0, Math.max(0, limit)) : order;
+  }
+  // In first-seen order: agents so far and the running one.
   const agents = new Map<number, Set<number>>();
   const running = new Map<number, number>();
-  for (const ref of state.open.keys()) agents.set(ref, new Set());
-  for (let seq = 0; seq < table.size; seq++) {
-    const seen = agents.get(table.workflowRefAt(seq));
-    if (seen === undefined) continue;
+  for (const ref of listed) agents.set(ref, new Set());
+  const see = (seq: number, seen: Set<number>) => {
     const agentRef = table.agentRefAt(seq);
     seen.add(agentRef);
     if (table.statusAt(seq) === UNKNOWN) running.set(table.workflowRefAt(seq), agentRef);
+  };
+  if (rowsOf !== undefined) {
+    for (const [ref, seen] of agents) for (const seq of rowsOf(ref)) see(seq, seen);
+  } else {
+    for (let seq = 0; seq < table.size; seq++) {
+      const seen = agents.get(table.workflowRefAt(seq));
+      if (seen !== undefined) see(seq, seen);
+    }
   }
-  const open: Array<OpenWorkflowView & { startUs: number }> = [];
-  for (const [ref, start] of state.open) {
-    // A start after `now` (a clock ahead of ours) is a workflow that has only just begun: age 0.
-    const ageUs = Math.max(0, nowUs - start.timeUs);
+  return listed.map((ref) => {
+    const start = state.open.get(ref) as OpenStart;
     const runningAgent = running.get(ref);
-    open.push({
-      workflow_id: table.workflows.at(ref),
+    return {
+      workflow_id: ids.at(ref),
       project: start.projectName,
       started_at: start.timestamp,
-      age_seconds: Number.isNaN(ageUs) ? null : Math.round(ageUs / US_PER_SECOND),
+      age_seconds: ageSeconds(start, nowUs),
       agent_plan: [...start.plan],
       agents: [...(agents.get(ref) as Set<number>)].map((agentRef) => table.words.at(agentRef)),
       running_agent: runningAgent === undefined ? null : table.words.at(runningAgent),
       handoffs: state.handoffs.get(ref),
-      startUs: Number.isNaN(start.timeUs) ? Infinity : start.timeUs,
-    });
-  }
-  open.sort((a, b) => a.startUs - b.startUs || (a.workflow_id < b.workflow_id ? -1 : a.workflow_id > b.workflow_id ? 1 : 0));
-  return open.map(({ startUs: _startUs, ...view }) => view);
+    };
+  });
 }
 
 export interface OpenWorkflowsData {

@@ -99,7 +99,8 @@ export interface WorkflowsView {
   most_common_patterns: Array<{ pattern: string; count: number }>;
 }
 
-export function query(state: WorkflowStatsState): WorkflowsView {
+/** `topPatterns`, when given, ranks the patterns from counts kept elsewhere (the live-views fold), else they are counted now. */
+export function query(state: WorkflowStatsState, topPatterns?: (limit: number) => Array<{ pattern: string; count: number }>): WorkflowsView {
   const total = state.completedCount;
   if (total === 0) {
     return { total_workflows: 0, avg_duration_minutes: 0, success_rate: 0, avg_agents_per_workflow: 0, most_common_patterns: [] };
@@ -109,7 +110,7 @@ export function query(state: WorkflowStatsState): WorkflowsView {
     avg_duration_minutes: pyRound(state.duration.value() / total / 60, 2),
     success_rate: pyRound(state.successes / total, 3),
     avg_agents_per_workflow: pyRound(state.agentsTotal / total, 2),
-    most_common_patterns: mostCommonPatterns(state, 5),
+    most_common_patterns: topPatterns === undefined ? mostCommonPatterns(state, 5) : topPatterns(5),
   };
 }
 

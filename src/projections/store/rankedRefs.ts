@@ -59,6 +59,12 @@ export class RankedRefs {
     return Array.from(this.data.subarray(0, n));
   }
 
+  /** The last `limit` members, in order. */
+  last(limit: number): number[] {
+    const n = Math.min(this.size, Math.max(0, limit));
+    return Array.from(this.data.subarray(this.size - n, this.size));
+  }
+
   /** How many leading members pass `keep` (which must hold for a prefix of the order and fail after it). */
   countWhile(keep: (ref: number) => boolean): number {
     let lo = 0;

@@ -68,6 +68,11 @@ export interface RecentOverhead {
  * costs one pass, not a sort of every workflow.
  */
 export function recentOverhead(overhead: OverheadState, timings: WorkflowTimingsState, ledger: LedgerState, window: number): RecentOverhead {
+  return recentOverheadOf(overhead, timings, ledger, newestCompletedRefs(timings, ledger, window));
+}
+
+/** The newest `window` completed workflows by completion time (ties by id), oldest first: one pass. */
+function newestCompletedRefs(timings: WorkflowTimingsState, ledger: LedgerState, window: number): number[] {
   const ids = ledger.table.workflows;
   const newest: Array<{ ref: number; timeUs: number }> = [];
   const before = (a: { ref: number; timeUs: number }, b: { ref: number; timeUs: number }): number => {
@@ -87,8 +92,13 @@ export function recentOverhead(overhead: OverheadState, timings: WorkflowTimings
     newest.splice(at, 0, entry);
     if (newest.length > window) newest.shift();
   }
+  return newest.map(({ ref }) => ref);
+}
+
+/** The windowed figure over given workflows (the newest few, from the scan or from the live-views fold's completion order). */
+export function recentOverheadOf(overhead: OverheadState, timings: WorkflowTimingsState, ledger: LedgerState, newest: readonly number[]): RecentOverhead {
   const workflows: WorkflowOverhead[] = [];
-  for (const { ref } of newest) {
+  for (const ref of newest) {
     const wf = counted(overhead, timings, ledger, ref);
     if (wf !== undefined) workflows.push(wf);
   }

@@ -9,6 +9,12 @@ import { groupRowsByWorkflow } from '../workflowRows.js';
 import type { Adherence } from '../planAdherence.js';
 import { NOT_COMPLETED, OVERRUN_RATIO, SUCCEEDED } from '../workflowDetails.js';
 import { hasStart } from '../workflowTimings.js';
+import { type CompletionOrder, placeCompletion } from './completionOrder.js';
+import { moveRow, type RowsBySeq } from './rowsBySeq.js';
+import { type PatternCounts, placePattern } from './patternCounts.js';
+import type { WorkflowStatsState } from '../workflowStats.js';
+import type { OpenWorkflowsState } from '../openWorkflows.js';
+import { type OpenOrder, placeOpen } from './openOrder.js';
 import { type Contribution, contributionOf, PAIR_BASE, RowReader, type RowOrder, type ViewSources } from './contribution.js';
 
 /**
@@ -78,6 +84,14 @@ export interface LiveViewsState {
   readonly handoffPairs: Map<number, HandoffPairTotals>;
   readonly adherence: { workflows: number } & Record<Adherence, number>;
   readonly listed: RankedRefs;
+  /** The overhead alert's window order: built when first read (not checkpointed), then kept current per workflow line. */
+  completions: CompletionOrder | null;
+  /** The open-workflows answer's index: built when first read (not checkpointed), then kept current per invocation. */
+  rowsBySeq: RowsBySeq | null;
+  /** `workflows`' pattern counts: built when first read (not checkpointed), then kept current per workflow line. */
+  patterns: PatternCounts | null;
+  /** The open-workflows answer's order: built when first read (not checkpointed), then kept current per workflow line. */
+  openOrder: OpenOrder | null;
 }
 
 /**
@@ -136,6 +150,10 @@ export function initial(sources: Pick<ViewSources, 'ledger'>): LiveViewsState {
     adherence: { workflows: 0, same_order: 0, reordered: 0, skipped: 0, added: 0, skipped_and_added: 0 },
     // Most recent first by the workflow's first line in workflow_events.jsonl (unique).
     listed: new RankedRefs((a, b) => groupSeq.get(b) - groupSeq.get(a)),
+    completions: null,
+    rowsBySeq: null,
+    patterns: null,
+    openOrder: null,
   };
 }
 
@@ -366,14 +384,18 @@ export function before(views: LiveViewsState, sources: ViewSources, change: Chan
 }
 
 /** After every other fold has applied `change`: the row order and session index move, and the touched workflows add their contribution. */
-export function after(views: LiveViewsState, sources: ViewSources, change: Change, touched: Touched): void {
+export function after(views: LiveViewsState, sources: ViewSources & { readonly workflows: WorkflowStatsState; readonly open: OpenWorkflowsState }, change: Change, touched: Touched): void {
   if (change.kind === 'invocation') {
     const { prev, next } = change;
     if (prev !== undefined && prev.workflowRef >= 0 && !Number.isNaN(prev.timeUs)) unlinkRow(views.order, prev.workflowRef, prev.seq);
     if (next.workflowRef >= 0 && !Number.isNaN(next.timeUs)) linkRow(views.order, sources, next.workflowRef, next.seq);
     addDuration(views, next, 1);
+    if (views.rowsBySeq !== null) moveRow(views.rowsBySeq, prev, next);
   } else if (change.kind === 'workflow') {
     indexSession(views, sources, change.workflowRef);
+    if (views.completions !== null) placeCompletion(views.completions, sources.timings, change.workflowRef);
+    if (views.patterns !== null) placePattern(views.patterns, sources.workflows, change.workflowRef);
+    if (views.openOrder !== null) placeOpen(views.openOrder, sources.open, change.workflowRef);
   }
   if (touched.length === 0) return;
   const rows = new RowReader(sources.ledger, undefined);

@@ -1,0 +1,61 @@
+import { Int32Column } from '../../store/columns.js';
+import { isCompleted, type WorkflowStatsState } from '../workflowStats.js';
+
+/**
+ * How many completed workflows show each agent pattern, and the group position of the first
+ * one: what `workflows`' most_common_patterns ranks, kept current per workflow line instead of
+ * counted over every workflow on each snapshot. Built when first read (not checkpointed).
+ * A pattern whose first workflow leaves it (a repeated complete line with other agents) is
+ * counted again from the columns when next read: rare, and exact.
+ */
+export interface PatternCounts {
+  /** Per workflow number: the pattern it is counted under (-1: not counted) and its group position then. */
+  readonly pattern: Int32Column;
+  readonly groupSeq: Int32Column;
+  readonly count: number[];
+  readonly first: number[];
+  /** A first position was taken away: recount before the next read. */
+  stale: boolean;
+}
+
+function add(counts: PatternCounts, ref: number, pattern: number, groupSeq: number): void {
+  counts.pattern.set(ref, pattern);
+  counts.groupSeq.set(ref, groupSeq);
+  counts.count[pattern] = (counts.count[pattern] ?? 0) + 1;
+  counts.first[pattern] = Math.min(counts.first[pattern] ?? Infinity, groupSeq);
+}
+
+export function buildPatternCounts(stats: WorkflowStatsState): PatternCounts {
+  const counts: PatternCounts = { pattern: new Int32Column(-1), groupSeq: new Int32Column(-1), count: [], first: [], stale: false };
+  for (let ref = 0; ref < stats.completeDuration.length; ref++) {
+    if (isCompleted(stats, ref)) add(counts, ref, stats.pattern.get(ref), stats.groupSeq.get(ref));
+  }
+  return counts;
+}
+
+/** After a workflow line: the workflow is counted under its pattern now. */
+export function placePattern(counts: PatternCounts, stats: WorkflowStatsState, ref: number): void {
+  const completed = isCompleted(stats, ref);
+  const pattern = completed ? stats.pattern.get(ref) : -1;
+  const groupSeq = completed ? stats.groupSeq.get(ref) : -1;
+  const was = counts.pattern.get(ref);
+  const wasSeq = counts.groupSeq.get(ref);
+  if (was === pattern && wasSeq === groupSeq) return;
+  if (was >= 0) {
+    counts.count[was] = (counts.count[was] as number) - 1;
+    if (counts.first[was] === wasSeq) counts.stale = true;
+    counts.pattern.set(ref, -1);
+    counts.groupSeq.set(ref, -1);
+  }
+  if (pattern >= 0) add(counts, ref, pattern, groupSeq);
+}
+
+/** The `limit` most frequent patterns, by count descending, ties by first group position (as the walk ranks them). */
+export function topPatterns(holder: { patterns: PatternCounts | null }, stats: WorkflowStatsState, limit: number): Array<{ pattern: string; count: number }> {
+  if (holder.patterns === null || holder.patterns.stale) holder.patterns = buildPatternCounts(stats);
+  const { count, first } = holder.patterns;
+  const seen: number[] = [];
+  for (let p = 0; p < count.length; p++) if ((count[p] ?? 0) > 0) seen.push(p);
+  seen.sort((a, b) => (count[b] as number) - (count[a] as number) || (first[a] as number) - (first[b] as number));
+  return seen.slice(0, limit).map((p) => ({ pattern: stats.patternNames.at(p), count: count[p] as number }));
+}
