@@ -1,3 +1,4 @@
+import type { FaultRegistry } from '../io/faults.js';
 import type { Source } from '../sources/source.js';
 import type { Alerting } from './alerting.js';
 import type { Checkpointer } from './checkpointer.js';
@@ -16,6 +17,7 @@ export interface LiveParts {
   readonly checkpointer: Checkpointer;
   readonly lock: StateDirLock;
   readonly hookErrors: HookErrorReports;
+  readonly faults: Pick<FaultRegistry, 'failedAttempts'>;
   /** Something was applied now (the snapshot's last_event_at). */
   noteEvent(): void;
   readonly clock: () => number;
@@ -25,6 +27,7 @@ export interface LiveParts {
 export function liveJobs(parts: LiveParts): LiveJobs {
   const { source, fold, alerting, snapshots, checkpointer, lock } = parts;
   const nowUs = () => parts.clock() * 1000;
+  let attemptsShown = parts.faults.failedAttempts();
   return {
     follow: (polls$) => source.follow(fold, polls$),
     changed: () => {
@@ -42,7 +45,11 @@ export function liveJobs(parts: LiveParts): LiveJobs {
       lock.retry();
       const hookErrors = parts.hookErrors.poll();
       if (hookErrors) checkpointer.markChanged();
-      if (alerting.evaluate(fold.ingest.state, nowUs(), false) || hookErrors) snapshots.request();
+      // A fault is logged and announced once; its attempts since show at the next poll.
+      const attempts = parts.faults.failedAttempts();
+      const retried = attempts !== attemptsShown;
+      attemptsShown = attempts;
+      if (alerting.evaluate(fold.ingest.state, nowUs(), false) || hookErrors || retried) snapshots.request();
       else snapshots.retryIfStale();
     },
     // No checkpoint pairs the old state with a rebuild's half-read files; it waits for the swap.

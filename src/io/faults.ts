@@ -53,6 +53,8 @@ export class FaultRegistry implements FaultSink {
   private readonly active = new Map<string, Fault>();
   private readonly counts = new Map<string, { op: string; file: string; code: string; count: number }>();
   private listeners: Array<() => void> = [];
+  /** Every failed attempt so far, all faults together: a poll that sees it move shows the new attempts. */
+  private attemptsSoFar = 0;
 
   constructor(
     private readonly log: Logger,
@@ -62,6 +64,7 @@ export class FaultRegistry implements FaultSink {
   raise(file: string, op: string, error: unknown): void {
     const code = errorCode(error);
     const message = errorMessage(error);
+    this.attemptsSoFar++;
     const countKey = `${op}\u0000${file}\u0000${code}`;
     const counted = this.counts.get(countKey);
     if (counted) counted.count++;
@@ -95,6 +98,11 @@ export class FaultRegistry implements FaultSink {
   /** Every failed attempt so far, by (op, file, code): oak_io_errors_total. */
   errorCounts(): IoErrorCount[] {
     return [...this.counts.values()].map((c) => ({ ...c }));
+  }
+
+  /** Failed attempts so far; listeners hear only of starts and clears, a poll compares this. */
+  failedAttempts(): number {
+    return this.attemptsSoFar;
   }
 
   /** Called whenever a fault starts or clears (the snapshot shows them). */

@@ -61,6 +61,8 @@ describe('FaultRegistry', () => {
     for (let i = 0; i < 5; i++) faults.raise('x', 'read', isDirError());
     faults.clear('x', 'read');
     expect(changes).toBe(2);
+    // ...while the attempts between (which the daemon's poll shows) are counted.
+    expect(faults.failedAttempts()).toBe(5);
   });
 });
 
