@@ -108,30 +108,34 @@ export function query(
     }
   }
   considered.sort((a, b) => b.groupSeq - a.groupSeq);
-  const items = considered.slice(0, limit).map(({ ref }): WorkflowHandoffs => {
-    const chain: WorkflowHandoffs['chain'] = [];
-    for (let row = details.firstHandoff.get(ref); row >= 0; row = details.handoffNext.get(row)) {
-      const at = details.handoffTime.get(row);
-      chain.push({
-        from_agent: names.atOrNull(details.handoffFrom.get(row)),
-        to_agent: names.atOrNull(details.handoffTo.get(row)),
-        artifacts: details.handoffArtifacts.get(row),
-        at: Number.isNaN(at) ? null : formatTimestampUs(at),
-      });
-    }
-    const plan = planOf(details, ref);
-    const executed = executedOf(details, ref);
-    const judged = executed !== null && plan.length > 0 ? adherenceOf(plan, executed) : null;
-    return {
-      workflow_id: ledger.table.workflows.at(ref),
-      project: projectOf(details, ref),
-      chain,
-      plan,
-      executed,
-      adherence: judged?.adherence ?? null,
-      skipped: judged?.skipped ?? [],
-      added: judged?.added ?? [],
-    };
-  });
+  const items = considered.slice(0, limit).map(({ ref }) => workflowHandoffsOf(ledger, details, ref));
   return { handoffs, pairs: { count: pairViews.length, items: pairViews.slice(0, limit) }, adherence, workflows: { count: considered.length, items } };
+}
+
+/** One workflow's row of the view: its chain in file order, plan, agents executed and adherence. */
+export function workflowHandoffsOf(ledger: LedgerState, details: WorkflowDetailsState, ref: number): WorkflowHandoffs {
+  const names = details.names;
+  const chain: WorkflowHandoffs['chain'] = [];
+  for (let row = details.firstHandoff.get(ref); row >= 0; row = details.handoffNext.get(row)) {
+    const at = details.handoffTime.get(row);
+    chain.push({
+      from_agent: names.atOrNull(details.handoffFrom.get(row)),
+      to_agent: names.atOrNull(details.handoffTo.get(row)),
+      artifacts: details.handoffArtifacts.get(row),
+      at: Number.isNaN(at) ? null : formatTimestampUs(at),
+    });
+  }
+  const plan = planOf(details, ref);
+  const executed = executedOf(details, ref);
+  const judged = executed !== null && plan.length > 0 ? adherenceOf(plan, executed) : null;
+  return {
+    workflow_id: ledger.table.workflows.at(ref),
+    project: projectOf(details, ref),
+    chain,
+    plan,
+    executed,
+    adherence: judged?.adherence ?? null,
+    skipped: judged?.skipped ?? [],
+    added: judged?.added ?? [],
+  };
 }

@@ -1,14 +1,12 @@
 import { ExactSum } from '../../domain/exactSum.js';
-import { formatTimestampUs } from '../../domain/time.js';
 import { pyRound } from '../../domain/pyRound.js';
 import { gapContribution, RowReader, type ViewSources } from '../folds/liveViews/contribution.js';
 import type { LiveViewsState, RatioGroup } from '../folds/liveViews/liveViews.js';
-import { executedOf, planOf, projectOf } from '../folds/workflowDetails.js';
+import { projectOf } from '../folds/workflowDetails.js';
 import type { BottlenecksView, OverThreshold, SlowAgent } from './bottlenecks.js';
 import type { GapsView, TransitionGaps, WorkflowGaps } from './coordinationGaps.js';
 import type { EstimatesView, RatioSummary } from './estimateAccuracy.js';
-import { adherenceOf } from '../folds/planAdherence.js';
-import { type HandoffPair, type HandoffsView, type WorkflowHandoffs } from './handoffs.js';
+import { type HandoffPair, type HandoffsView, workflowHandoffsOf } from './handoffs.js';
 import { counted } from '../folds/workflowOverhead.js';
 import { spreadOf } from './quantiles.js';
 import { byText } from '../../domain/byText.js';
@@ -159,31 +157,7 @@ export function handoffs(sources: LiveSources, limit = Infinity): HandoffsView {
       byText(a.view.to_agent ?? '', b.view.to_agent ?? '') ||
       firstRow(a.pair.from, a.pair.to) - firstRow(b.pair.from, b.pair.to),
   );
-  const items = views.listed.first(limit).map((ref): WorkflowHandoffs => {
-    const chain: WorkflowHandoffs['chain'] = [];
-    for (let row = details.firstHandoff.get(ref); row >= 0; row = details.handoffNext.get(row)) {
-      const at = details.handoffTime.get(row);
-      chain.push({
-        from_agent: names.atOrNull(details.handoffFrom.get(row)),
-        to_agent: names.atOrNull(details.handoffTo.get(row)),
-        artifacts: details.handoffArtifacts.get(row),
-        at: Number.isNaN(at) ? null : formatTimestampUs(at),
-      });
-    }
-    const plan = planOf(details, ref);
-    const executed = executedOf(details, ref);
-    const judged = executed !== null && plan.length > 0 ? adherenceOf(plan, executed) : null;
-    return {
-      workflow_id: sources.ledger.table.workflows.at(ref),
-      project: projectOf(details, ref),
-      chain,
-      plan,
-      executed,
-      adherence: judged?.adherence ?? null,
-      skipped: judged?.skipped ?? [],
-      added: judged?.added ?? [],
-    };
-  });
+  const items = views.listed.first(limit).map((ref) => workflowHandoffsOf(sources.ledger, details, ref));
   return {
     handoffs: details.handoffCount,
     pairs: { count: pairs.length, items: pairs.slice(0, limit).map((p) => p.view) },
