@@ -276,6 +276,13 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonProcess
   return daemon;
 }
 
+/** Starts `oak-telemetry receive --otlp` on a free loopback port writing into `dir`; resolves once it listens. */
+export async function startOtlpReceiver(dir: string, extraArgs: readonly string[] = []): Promise<{ receiver: DaemonProcess; url: string }> {
+  const child = spawn(process.execPath, [CLI, 'receive', '--otlp', '127.0.0.1:0', '--dir', dir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  const receiver = new DaemonProcess(child, dir, path.join(dir, '.oak-telemetry'));
+  return { receiver, url: await receiver.otlpUrl() };
+}
+
 // ---- snapshot == batch replay ---------------------------------------------------------------
 
 /** What a batch replay of the files as they are now says, in the snapshot's terms. */
