@@ -1,14 +1,12 @@
-import { ExactSum } from '../../domain/exactSum.js';
 import { pyRound } from '../../domain/pyRound.js';
 import { gapContribution, RowReader, type ViewSources } from '../folds/liveViews/contribution.js';
 import type { LiveViewsState, RatioGroup } from '../folds/liveViews/liveViews.js';
 import { projectOf } from '../folds/workflowDetails.js';
 import type { BottlenecksView, OverThreshold, SlowAgent } from './bottlenecks.js';
-import type { GapsView, TransitionGaps, WorkflowGaps } from './coordinationGaps.js';
+import { byTotalGap, coordinationSummary, type GapsView, type TransitionGaps, type WorkflowGaps, workflowGapsRow } from './coordinationGaps.js';
 import type { EstimatesView, RatioSummary } from './estimateAccuracy.js';
 import { type HandoffPair, type HandoffsView, workflowHandoffsOf } from './handoffs.js';
 import { counted } from '../folds/workflowOverhead.js';
-import { spreadOf } from './quantiles.js';
 import { byText } from '../../domain/byText.js';
 
 /**
@@ -23,7 +21,6 @@ export interface LiveSources extends ViewSources {
 }
 
 const seconds = (value: number): number => pyRound(value, 3);
-const orNull = (value: number): number | null => (Number.isNaN(value) ? null : seconds(value));
 
 function pairViews(sources: LiveSources): TransitionGaps[] {
   const words = sources.ledger.table.words;
@@ -47,41 +44,13 @@ export function gaps(sources: LiveSources, limit = Infinity): GapsView {
   const items = views.byCoordination.first(limit).map((ref): WorkflowGaps => {
     const g = gapContribution(sources, views.order, rows, ref);
     if (g === null) throw new Error(`live views: workflow ${ref} is ranked but has no gap figures`);
-    const s = spreadOf(g.gaps);
-    const total = new ExactSum();
-    for (const gap of g.gaps) total.add(gap);
-    return {
-      workflow_id: ids.at(ref),
-      project: projectOf(sources.details, ref),
-      transitions: g.gaps.length,
-      median_gap_seconds: s.count > 0 ? seconds(s.median) : null,
-      p90_gap_seconds: s.count > 0 ? seconds(s.p90) : null,
-      total_gap_seconds: seconds(total.value()),
-      overlap_seconds: seconds(g.overlap),
-      idle_before_seconds: orNull(g.idleBefore),
-      idle_after_seconds: orNull(g.idleAfter),
-      coordination_seconds: seconds(g.coordination),
-      span_seconds: orNull(g.span),
-    };
+    return workflowGapsRow(ids.at(ref), projectOf(sources.details, ref), g);
   });
-  const sums = views.sums;
-  const span = sums.span.value();
-  const pairs = pairViews(sources).sort(
-    (a, b) => b.total_seconds - a.total_seconds || byText(a.from_agent, b.from_agent) || byText(a.to_agent, b.to_agent),
-  );
+  const pairs = pairViews(sources).sort(byTotalGap);
   return {
     workflows_considered: views.considered,
     transitions: views.transitions,
-    coordination: {
-      workflows: views.counted,
-      coordination_seconds: seconds(sums.coordination.value()),
-      span_seconds: seconds(span),
-      coordination_pct: span > 0 ? pyRound((sums.coordination.value() / span) * 100, 2) : 0,
-      gap_seconds: seconds(sums.gaps.value()),
-      idle_before_seconds: seconds(sums.before.value()),
-      idle_after_seconds: seconds(sums.after.value()),
-      overlap_seconds: seconds(sums.overlap.value()),
-    },
+    coordination: coordinationSummary(views.counted, views.sums),
     pairs: { count: pairs.length, items: pairs.slice(0, limit) },
     workflows: { count: views.considered, items },
   };
