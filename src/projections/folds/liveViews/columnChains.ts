@@ -4,8 +4,8 @@ import type { Int32Column } from '../../store/columns.js';
  * Singly linked chains held in two columns: `head` (per owner, its first item, -1 when none)
  * and `next` (per item, the following item of its chain, -1 at the end). The live views keep
  * each workflow's rows this way in two orders (timestamp, first-seen position), which differ
- * only in where a row is inserted. The columns are passed, not an object holding them, so
- * the chain holders' different shapes do not make these loops polymorphic.
+ * only in where a row is inserted, and each session's workflows. The columns are passed, not
+ * an object holding them, so the holders' different shapes do not make these loops polymorphic.
  */
 
 /**

@@ -416,19 +416,8 @@ function indexSession(views: LiveViewsState, sources: ViewSources, ref: number):
   const session = hasStart(timings, ref) ? timings.startSession.get(ref) : timings.completeSession.get(ref);
   const was = views.sessionOf.get(ref);
   if (session === was) return;
-  if (was >= 0) {
-    let prev = -1;
-    let at = views.sessionHead.get(was);
-    while (at >= 0 && at !== ref) {
-      prev = at;
-      at = views.sessionNext.get(at);
-    }
-    const following = views.sessionNext.get(ref);
-    if (prev >= 0) views.sessionNext.set(prev, following);
-    else views.sessionHead.set(was, following);
-  }
+  if (was >= 0) unlinkItem(views.sessionHead, views.sessionNext, was, ref);
   views.sessionOf.set(ref, session);
-  views.sessionNext.set(ref, -1);
   if (session >= 0) {
     views.sessionNext.set(ref, views.sessionHead.get(session));
     views.sessionHead.set(session, ref);
