@@ -4,7 +4,7 @@ import type { WorkflowTimingsState } from '../folds/workflowTimings.js';
 import { type GapFigures, type TransitionGaps, transitionGaps } from './coordinationGaps.js';
 import { FAILURE } from '../store/invocationTable.js';
 import type { LedgerState } from '../folds/ledger.js';
-import { spreadOf } from './quantiles.js';
+import { spreadOf } from '../../domain/quantiles.js';
 import { byText } from '../../domain/byText.js';
 import { FAILED, projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
 import { countedWorkflows } from '../folds/workflowOverhead.js';

@@ -2,7 +2,7 @@ import { ExactSum } from '../../domain/exactSum.js';
 import { pyRound } from '../../domain/pyRound.js';
 import { US_PER_SECOND } from '../../domain/time.js';
 import type { LedgerState } from '../folds/ledger.js';
-import { spreadOf } from './quantiles.js';
+import { spreadOf } from '../../domain/quantiles.js';
 import { byText } from '../../domain/byText.js';
 import { topBy } from './topBy.js';
 import { projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';

@@ -1,6 +1,6 @@
 import { pyRound } from '../../domain/pyRound.js';
 import type { LedgerState } from '../folds/ledger.js';
-import { medianOfSorted, quantileOfSorted, sortedCopy } from './quantiles.js';
+import { medianOfSorted, quantileOfSorted, sortedCopy } from '../../domain/quantiles.js';
 import { byText } from '../../domain/byText.js';
 import { topBy } from './topBy.js';
 import { OVERRUN_RATIO, projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
