@@ -2,7 +2,7 @@ import { pyRound } from '../../domain/pyRound.js';
 import { gapContribution, RowReader, type ViewSources } from '../folds/liveViews/contribution.js';
 import type { LiveViewsState, RatioGroup } from '../folds/liveViews/liveViews.js';
 import { projectOf } from '../folds/workflowDetails.js';
-import type { BottlenecksView, OverThreshold, SlowAgent } from './bottlenecks.js';
+import { byMedianGap, type BottlenecksView, failureEnderRows, type OverThreshold, overThresholdRow, slowAgentRows } from './bottlenecks.js';
 import { byTotalGap, coordinationSummary, type GapsView, type TransitionGaps, type WorkflowGaps, workflowGapsRow } from './coordinationGaps.js';
 import type { EstimatesView, RatioSummary } from './estimateAccuracy.js';
 import { type HandoffPair, type HandoffsView, workflowHandoffsOf } from './handoffs.js';
@@ -138,28 +138,15 @@ export function handoffs(sources: LiveSources, limit = Infinity): HandoffsView {
 export function bottlenecks(sources: LiveSources, limit: number, thresholdPct: number): BottlenecksView {
   const { views, details } = sources;
   const words = sources.ledger.table.words;
-  const agents = [...views.durations].map(([agent, list]) => ({ agent_name: words.at(agent), invocations: list.size, p50: list.median(), p90: list.quantile(0.9) }));
-  agents.sort((a, b) => b.p50 - a.p50 || b.p90 - a.p90 || byText(a.agent_name, b.agent_name));
-  const slow: SlowAgent[] = agents.map(({ p50, p90, ...agent }) => ({ ...agent, p50_seconds: pyRound(p50, 3), p90_seconds: pyRound(p90, 3) }));
-  const transitions = pairViews(sources).sort(
-    (a, b) => b.median_seconds - a.median_seconds || b.count - a.count || byText(a.from_agent, b.from_agent) || byText(a.to_agent, b.to_agent),
-  );
+  const slow = slowAgentRows([...views.durations].map(([agent, list]) => ({ agent_name: words.at(agent), invocations: list.size, p50: list.median(), p90: list.quantile(0.9) })));
+  const transitions = pairViews(sources).sort(byMedianGap);
   const unsuccessful = views.unsuccessful;
-  const enders = [...views.enders]
-    .map(([agent, workflows]) => ({ agent_name: words.at(agent), workflows, share: pyRound(workflows / unsuccessful, 3) }))
-    .sort((a, b) => b.workflows - a.workflows || byText(a.agent_name, b.agent_name));
+  const enders = failureEnderRows(views.enders, words, unsuccessful);
   const overCount = views.byOverhead.countWhile((ref) => views.overheadPct.get(ref) > thresholdPct);
   const over = views.byOverhead.first(Math.min(limit, overCount)).map((ref): OverThreshold => {
     const wf = counted(sources.overhead, sources.timings, sources.ledger, ref);
     if (wf === undefined) throw new Error(`live views: workflow ${ref} is ranked by overhead but does not count`);
-    const pct = views.overheadPct.get(ref);
-    return {
-      workflow_id: wf.workflowId,
-      project: projectOf(details, ref),
-      overhead_pct: pyRound(pct, 2),
-      workflow_seconds: wf.workflowSeconds,
-      agent_seconds: pyRound(wf.agentSeconds, 3),
-    };
+    return overThresholdRow(wf, projectOf(details, ref), views.overheadPct.get(ref));
   });
   return {
     slow_agents: { count: slow.length, items: slow.slice(0, limit) },
