@@ -4,7 +4,7 @@ import type { LiveViewsState, RatioGroup } from '../folds/liveViews/liveViews.js
 import { projectOf } from '../folds/workflowDetails.js';
 import { byMedianGap, type BottlenecksView, failureEnderRows, type OverThreshold, overThresholdRow, slowAgentRows } from './bottlenecks.js';
 import { byTotalGap, coordinationSummary, type GapsView, type TransitionGaps, type WorkflowGaps, workflowGapsRow } from './coordinationGaps.js';
-import type { EstimatesView, RatioSummary } from './estimateAccuracy.js';
+import { type EstimatesView, type RatioSummary, ratioSummary } from './estimateAccuracy.js';
 import { type HandoffPair, type HandoffsView, workflowHandoffsOf } from './handoffs.js';
 import { counted } from '../folds/workflowOverhead.js';
 import { byText } from '../../domain/byText.js';
@@ -56,16 +56,8 @@ export function gaps(sources: LiveSources, limit = Infinity): GapsView {
   };
 }
 
-function summary(group: RatioGroup | undefined): RatioSummary {
-  const n = group?.ratios.size ?? 0;
-  if (group === undefined || n === 0) return { workflows: 0, median_ratio: null, p90_ratio: null, over_estimate_share: null, overruns: 0 };
-  return {
-    workflows: n,
-    median_ratio: pyRound(group.ratios.median(), 3),
-    p90_ratio: pyRound(group.ratios.quantile(0.9), 3),
-    over_estimate_share: pyRound(group.over / n, 3),
-    overruns: group.overruns,
-  };
+function summary(group: RatioGroup): RatioSummary {
+  return ratioSummary(group.ratios.size, group.ratios.median(), group.ratios.quantile(0.9), group.over, group.overruns);
 }
 
 export function estimates(sources: LiveSources, limit = Infinity): EstimatesView {
