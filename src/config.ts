@@ -145,6 +145,7 @@ function buildSchemas() {
     maxAgeHours: numberIn(0),
     maxBytes: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(-1, { error: 'must be -1 (no limit) or more' }),
   };
+  /** A bearer token: the API's (httpToken) and the OTLP receiver's (otlp.token). */
   const token = z
     .string({ error: 'must be a string or null' })
     .min(1, { error: 'must not be empty' })
@@ -169,11 +170,7 @@ function buildSchemas() {
     snapshotListLimit: intAtLeast1,
     logLevel,
     http: z.string({ error: 'must be HOST:PORT or "off"' }).regex(SETTING_PATTERNS.listenAddress, { error: 'must be HOST:PORT or "off"' }),
-    httpToken: z
-      .string({ error: 'must be a string or null' })
-      .min(1, { error: 'must not be empty' })
-      .regex(SETTING_PATTERNS.token, { error: 'must not start or end with whitespace (HTTP drops it from the header)' })
-      .nullable(),
+    httpToken: token,
   };
 
   /** The defaults file must give every field. */

@@ -7,13 +7,12 @@
  * against the fake Messages API on loopback; the exporter points at loopback: nothing leaves the
  * machine.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectBuilt, runCliJson } from '../support/cliRunner.js';
 import { agentCall, answered, claudeMissing, initHooks, makeClaudeProject, runClaude, type AgentDefinition, type ClaudeProject } from '../support/claudeCode.js';
-import { CLI, DaemonProcess, ROOT, readJsonLines } from '../support/daemonHarness.js';
+import { DaemonProcess, readJsonLines, startOtlpReceiver } from '../support/daemonHarness.js';
 import { startFakeAnthropic, type FakeAnthropic, type ModelCall, type Reply } from '../support/fakeAnthropic.js';
 import { tempDirsPerTest } from '../support/tempDirs.js';
 
@@ -53,11 +52,9 @@ const SCENARIOS: Record<string, (call: ModelCall) => Reply> = {
 };
 
 async function startReceiver(dir: string): Promise<{ receiver: DaemonProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'receive', '--otlp', '127.0.0.1:0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
-  const receiver = new DaemonProcess(child, dir, path.join(dir, '.oak-telemetry'));
-  receivers.push(receiver);
-  const line = await receiver.waitForLog((l) => /otlp/.test(l.msg) && typeof l.port === 'number', 10_000, 'the otlp listening line');
-  return { receiver, url: `http://127.0.0.1:${String(line.port)}` };
+  const started = await startOtlpReceiver(dir);
+  receivers.push(started.receiver);
+  return started;
 }
 
 /** Claude Code's telemetry switched on, exported to `endpoint` in `protocol`, with short export intervals. */

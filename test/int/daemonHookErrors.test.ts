@@ -29,7 +29,7 @@ function linesWritten(stateDir: string): number {
 }
 
 async function metric(daemon: DaemonProcess, name: string): Promise<number> {
-  const url = String(daemon.logsWith('http listening')[0]?.url);
+  const url = await daemon.httpUrl();
   const text = await (await fetch(new URL('/metrics', url), { signal: AbortSignal.timeout(5000) })).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   expect(line, `${name} in /metrics`).toBeDefined();

@@ -26,9 +26,7 @@ afterEach(() => {
 
 async function startWithOtlp(dir: string, extra: { stateDir?: string; config?: Record<string, unknown> } = {}): Promise<{ daemon: DaemonProcess; otlp: string; api: string }> {
   const daemon = await startDaemon({ dir, otlp: '127.0.0.1:0', http: '127.0.0.1:0', ...extra });
-  const otlpLine = await daemon.waitForLog((l) => /otlp/.test(l.msg) && typeof l.port === 'number', 5000, 'the otlp listening line');
-  const httpLine = await daemon.waitForLog((l) => l.msg === 'http listening', 5000, 'http listening');
-  return { daemon, otlp: `http://127.0.0.1:${String(otlpLine.port)}`, api: String(httpLine.url) };
+  return { daemon, otlp: await daemon.otlpUrl(5000), api: await daemon.httpUrl(5000) };
 }
 
 async function cliJson(dir: string, command: string): Promise<unknown> {

@@ -53,7 +53,7 @@ function faultLogs(daemon: DaemonProcess, file: string) {
 }
 
 async function healthzAnswers(daemon: DaemonProcess): Promise<number> {
-  const url = String(daemon.logsWith('http listening')[0]?.url);
+  const url = await daemon.httpUrl();
   const began = Date.now();
   const response = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(5000) });
   expect(response.status).toBe(200);

@@ -34,9 +34,7 @@ function allRejected(stateDir: string): Array<Record<string, unknown>> {
 
 /** The figures the daemon holds now, through its HTTP API (the snapshot file may not be writable). */
 async function liveSnapshot(daemon: DaemonProcess): Promise<Snapshot> {
-  const listening = daemon.logs.find((l) => l.msg === 'http listening');
-  expect(listening, 'the daemon serves HTTP').toBeDefined();
-  const response = await fetch(`http://127.0.0.1:${String(listening?.port)}/api/v1/snapshot`).catch((error: unknown) => {
+  const response = await fetch(new URL('api/v1/snapshot', await daemon.httpUrl())).catch((error: unknown) => {
     throw new Error(`GET /api/v1/snapshot failed (${String(error)}); daemon exited: ${String(daemon.hasExited)}\n${daemon.describe()}`);
   });
   expect(response.status).toBe(200);

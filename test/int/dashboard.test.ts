@@ -14,7 +14,7 @@ import { EventStream } from '../../src/http/eventStream.js';
 import { Ingest } from '../../src/pipeline/ingest.js';
 import { initialState } from '../../src/projections/folds/telemetryState.js';
 import { runCli } from '../support/cliRunner.js';
-import { daemonDirsPerTest, type DaemonProcess, fixtureDir, ROOT, startDaemon } from '../support/daemonHarness.js';
+import { daemonDirsPerTest, fixtureDir, ROOT, startDaemon } from '../support/daemonHarness.js';
 import { NatsServer } from '../support/natsServer.js';
 import { Workload, type WorkflowSpec } from '../support/telemetryWorkload.js';
 
@@ -39,15 +39,11 @@ afterAll(async () => {
   await browser?.close();
 });
 
-function baseUrl(daemon: DaemonProcess): string {
-  return String(daemon.logsWith('http listening')[0]?.url);
-}
-
 describe('dashboard', () => {
   it('shows every section from the live stream, updates without reloading, and fetches only from the daemon', async () => {
     const dir = dirs.track(fixtureDir());
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
-    const base = baseUrl(daemon);
+    const base = await daemon.httpUrl();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const foreign: string[] = [];
     const errors: string[] = [];
@@ -98,7 +94,7 @@ describe('dashboard', () => {
   it('draws history, hand-offs and a timeline with the figures of their API routes, filters by project, and reads at 400 px', async () => {
     const dir = dirs.track(fixtureDir());
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
-    const base = baseUrl(daemon);
+    const base = await daemon.httpUrl();
     const api = async <T>(route: string): Promise<T> => (await (await fetch(`${base}${route.slice(1)}`)).json()) as T;
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const foreign: string[] = [];
@@ -194,7 +190,7 @@ describe('dashboard', () => {
     work.workflows(2, EFFICIENT);
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0', config: { alerts: { overhead: { window: 5 } } } });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(baseUrl(daemon));
+    await page.goto(await daemon.httpUrl());
     await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('live'));
     expect(await page.textContent('#alerts')).toContain('none firing');
     // when slow workflows arrive (90% of their time outside agents)
@@ -212,7 +208,7 @@ describe('dashboard', () => {
   it('never throws on a figure: every number null, huge, negative, not a number, or missing', async () => {
     const dir = dirs.track(fixtureDir());
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
-    const base = baseUrl(daemon);
+    const base = await daemon.httpUrl();
     const real = (await (await fetch(`${base}api/v1/snapshot`)).json()) as Record<string, unknown>;
     // Every number in the snapshot replaced (counts too), and one alert of each kind carrying the same.
     const everyNumber = (value: unknown, to: (n: number) => unknown): unknown => {
@@ -262,7 +258,7 @@ describe('dashboard', () => {
     // given a real snapshot document from the daemon on the fixture
     const dir = dirs.track(fixtureDir());
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
-    const snapshot = (await (await fetch(`${baseUrl(daemon)}api/v1/snapshot`)).json()) as { health: Record<string, unknown> };
+    const snapshot = (await (await fetch(`${await daemon.httpUrl()}api/v1/snapshot`)).json()) as { health: Record<string, unknown> };
     await daemon.stop();
     // and the page served by the API from a source whose snapshots the test writes
     const events = new EventStream();
@@ -314,7 +310,7 @@ describe('dashboard', () => {
     const dir = dirs.make('oak-daemon-');
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
     const page = await browser.newPage();
-    await page.goto(baseUrl(daemon));
+    await page.goto(await daemon.httpUrl());
     await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('live'));
     expect(await page.isVisible('#empty')).toBe(true);
     expect(await page.textContent('#empty')).toContain("point --dir at your agents' telemetry directory");
@@ -326,7 +322,7 @@ describe('dashboard', () => {
     const dir = dirs.track(fixtureDir());
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0', httpToken: 'dash-token' });
     const page = await browser.newPage();
-    await page.goto(`${baseUrl(daemon)}#token=dash-token`);
+    await page.goto(`${await daemon.httpUrl()}#token=dash-token`);
     await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('live'));
     expect(await page.locator('#agents tbody tr').count()).toBeGreaterThan(0);
     await page.close();
@@ -349,7 +345,7 @@ describe('dashboard', () => {
       const aggDir = dirs.make('oak-dash-agg-');
       const daemon = await startDaemon({ dir: aggDir, stateDir: path.join(aggDir, 'state'), nats: nats.url, http: '127.0.0.1:0' });
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      await page.goto(baseUrl(daemon));
+      await page.goto(await daemon.httpUrl());
       await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('from 2 hosts'));
       expect(await page.isVisible('#hosts-card')).toBe(true);
       const rows = await page.locator('#hosts tbody tr').evaluateAll((trs) => trs.map((tr) => [...(tr as HTMLTableRowElement).cells].map((td) => td.textContent)));

@@ -11,9 +11,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, cliEnv, expectBuilt } from '../support/cliRunner.js';
-import { tempDirsPerTest } from '../support/tempDirs.js';
+import { daemonDirsPerTest, DaemonProcess } from '../support/daemonHarness.js';
 
-const temp = tempDirsPerTest();
+const temp = daemonDirsPerTest();
 
 /** Preloaded into the daemon: records every package name a require() asks for, written out at exit. */
 const RECORD_REQUIRES = `
@@ -34,23 +34,15 @@ describe('cookie@2.0.2 (engines: node >= 22) on Node 20', () => {
     fs.writeFileSync(preload, RECORD_REQUIRES);
     const telemetry = path.join(dir, 'telemetry');
     fs.mkdirSync(telemetry);
-    const daemon = spawn(process.execPath, ['--require', preload, CLI, 'daemon', '--dir', telemetry, '--http', '127.0.0.1:0'], {
+    const child = spawn(process.execPath, ['--require', preload, CLI, 'daemon', '--dir', telemetry, '--http', '127.0.0.1:0'], {
       env: { ...cliEnv(), OAK_TEST_REQUIRED_OUT: required },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const exited = new Promise<number | null>((resolve) => daemon.once('exit', resolve));
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      daemon.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        out += chunk;
-        const listening = /"url":"([^"]+)"[^\n]*"msg":"http listening"/.exec(out);
-        if (listening) resolve(listening[1] as string);
-      });
-      void exited.then((code) => reject(new Error(`the daemon exited (${code}): ${out}`)));
-    });
+    const daemon = new DaemonProcess(child, telemetry, path.join(telemetry, '.oak-telemetry'));
+    const url = await daemon.httpUrl();
     for (const route of ['', 'api/v1/stats', 'api/v1/report', 'metrics', 'readyz']) await (await fetch(new URL(route, url))).arrayBuffer();
-    daemon.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    child.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
     const asked = fs.readFileSync(required, 'utf8').split('\n');
     expect(asked).toContain('avvio'); // fastify's own requires are seen
     expect(asked.filter((name) => /light-my-request|^cookie$/.test(name))).toEqual([]);

@@ -19,10 +19,8 @@ const dirs = daemonDirsPerTest();
 
 const track = (dir: string): string => dirs.track(dir);
 
-function baseUrl(daemon: DaemonProcess): string {
-  const line = daemon.logsWith('http listening')[0];
-  expect(line, 'the daemon logs where it listens').toBeDefined();
-  return String(line?.url).replace(/\/$/, '');
+async function baseUrl(daemon: DaemonProcess): Promise<string> {
+  return (await daemon.httpUrl()).replace(/\/$/, '');
 }
 
 async function cliJson(dir: string, args: readonly string[]): Promise<string> {
@@ -50,7 +48,7 @@ describe('HTTP API: the same answers as the CLI', () => {
       }
     }
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
-    const base = baseUrl(daemon);
+    const base = await baseUrl(daemon);
     const task = 'write tests for the payment api';
     const cases: Array<[string, string[]]> = [
       ['/api/v1/stats', ['stats']],
@@ -114,7 +112,7 @@ describe('HTTP API: the same answers as the CLI', () => {
   it('bad requests are 400s naming the parameter; unknown routes are 404s; nothing is echoed', async () => {
     const dir = track(fixtureDir());
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
-    const base = baseUrl(daemon);
+    const base = await baseUrl(daemon);
     const bad: Array<[string, string]> = [
       ['/api/v1/trends/x?days=abc', 'days'],
       ['/api/v1/trends/x?days=0', 'days'],
@@ -167,7 +165,7 @@ describe('HTTP API: tokens', () => {
   it('with a token every route but /healthz needs it', async () => {
     const dir = track(fixtureDir());
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0', httpToken: 's3cret-token' });
-    const base = baseUrl(daemon);
+    const base = await baseUrl(daemon);
     expect((await get(`${base}/api/v1/stats`)).status).toBe(401);
     expect((await get(`${base}/api/v1/stats`, { authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await get(`${base}/api/v1/stats`, { authorization: 's3cret-token' })).status).toBe(401);
@@ -221,7 +219,7 @@ describe('HTTP API: /api/v1/events', () => {
   it('streams the current snapshot at once, then each new one; a reconnect gets the current one again', async () => {
     const dir = track(fixtureDir());
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
-    const base = baseUrl(daemon);
+    const base = await baseUrl(daemon);
     const work = new Workload(dir, 'sse');
     const events = await readEvents(`${base}/api/v1/events`, {}, (seen) => {
       if (seen.length === 1) work.workflows(2);
@@ -249,7 +247,7 @@ describe('HTTP API: /metrics', () => {
     const dir = track(fixtureDir());
     appendLine(`${dir}/success_metrics.jsonl`, '{not json');
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
-    const base = baseUrl(daemon);
+    const base = await baseUrl(daemon);
     // when /metrics and the snapshot are read with nothing written in between
     const response = await fetch(`${base}/metrics`);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);

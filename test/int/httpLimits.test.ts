@@ -23,8 +23,8 @@ const dirs = tempDirsPerTest(async () => {
   await killAllDaemons();
 });
 
-function baseUrl(daemon: DaemonProcess): string {
-  return String(daemon.logsWith('http listening')[0]?.url).replace(/\/$/, '');
+async function baseUrl(daemon: DaemonProcess): Promise<string> {
+  return (await daemon.httpUrl()).replace(/\/$/, '');
 }
 
 /** A generated telemetry dir big enough that one heavy answer costs tens of milliseconds. */
@@ -97,7 +97,7 @@ describe('HTTP API under load', () => {
     // given a daemon on 1,000 generated workflows (gaps?limit=0 walks every invocation)
     const dir = await generatedDir(1000);
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
-    const base = baseUrl(daemon);
+    const base = await baseUrl(daemon);
     const before = daemon.readSnapshot()?.health.events_applied ?? 0;
 
     // when 50 clients (another process) ask for heavy views without pause: the same view, and
@@ -149,7 +149,7 @@ describe('HTTP API under load', () => {
     // given a daemon limited to 512 file descriptors (as `ulimit -n 512`)
     const dir = await generatedDir(50);
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
-    const base = baseUrl(daemon);
+    const base = await baseUrl(daemon);
     const { port } = new URL(base);
     await run('prlimit', ['--pid', String(daemon.child.pid), '--nofile=512:512']);
     const before = daemon.readSnapshot()?.health.events_applied ?? 0;

@@ -227,7 +227,7 @@ describe('scale-out: ship -> JetStream -> daemon --nats', () => {
     const stateDir = dir('oak-agg-');
     const agg = await aggregator(nats.url, stateDir, true, '127.0.0.1:0');
     const snapshot = await expectUnionParity(agg, [d]);
-    const base = String(agg.logsWith('http listening')[0]?.url).replace(/\/$/, '');
+    const base = (await agg.httpUrl()).replace(/\/$/, '');
     for (const [route, args] of [
       ['stats', ['stats']],
       ['workflows', ['workflows']],

@@ -6,15 +6,13 @@
  * set-up (maybeSetOtelProviders) to the real OTLP/protobuf exporter. A daemon follows the dir
  * the receiver writes, from before the first span, and comes to a replay's answers.
  */
-import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { BaseLlm, FunctionTool, InMemoryRunner, LlmAgent, maybeSetOtelProviders, type BaseLlmConnection, type LlmRequest, type LlmResponse } from '@google/adk';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, DaemonProcess, killAllDaemons, ROOT } from '../support/daemonHarness.js';
+import { CLI, DaemonProcess, killAllDaemons, startOtlpReceiver } from '../support/daemonHarness.js';
 import { expectDaemonEqualsReplay, startFollowingDaemon } from '../support/followingDaemon.js';
 import { TempDirs } from '../support/tempDirs.js';
 
@@ -26,11 +24,10 @@ let spans: BatchSpanProcessor;
 
 beforeAll(async () => {
   dir = dirs.make('oak-otlp-adk-');
-  const child = spawn(process.execPath, [CLI, 'receive', '--otlp', '127.0.0.1:0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
-  receiver = new DaemonProcess(child, dir, path.join(dir, '.oak-telemetry'));
-  const line = await receiver.waitForLog((l) => /otlp/.test(l.msg) && typeof l.port === 'number', 10_000, 'the otlp listening line');
+  const started = await startOtlpReceiver(dir);
+  receiver = started.receiver;
   // ADK's own way to add span processors to the global provider its tracer writes to.
-  spans = new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${String(line.port)}/v1/traces` }));
+  spans = new BatchSpanProcessor(new OTLPTraceExporter({ url: `${started.url}/v1/traces` }));
   maybeSetOtelProviders([{ spanProcessors: [spans] }]);
 });
 afterAll(async () => {

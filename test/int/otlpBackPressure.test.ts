@@ -16,9 +16,7 @@ const MiB = 1024 * 1024;
 async function startWithOtlp(config: Record<string, unknown> = {}): Promise<{ daemon: DaemonProcess; otlp: string; api: string; dir: string }> {
   const dir = dirs.make('oak-otlp-pressure-');
   const daemon = await startDaemon({ dir, otlp: '127.0.0.1:0', http: '127.0.0.1:0', config });
-  const otlpLine = await daemon.waitForLog((l) => /otlp/.test(l.msg) && typeof l.port === 'number', 5000, 'the otlp listening line');
-  const httpLine = await daemon.waitForLog((l) => l.msg === 'http listening', 5000, 'http listening');
-  return { daemon, otlp: `http://127.0.0.1:${String(otlpLine.port)}`, api: String(httpLine.url), dir };
+  return { daemon, otlp: await daemon.otlpUrl(5000), api: await daemon.httpUrl(5000), dir };
 }
 
 function post(otlp: string, body: Uint8Array): Promise<Response> {

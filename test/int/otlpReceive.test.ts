@@ -5,7 +5,7 @@
  * from the scenario; an exporter's retry changes nothing; bad requests get a clear 4xx or a
  * partial success and the receiver keeps serving.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
@@ -17,7 +17,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, DaemonProcess, ROOT, readJsonLines } from '../support/daemonHarness.js';
+import { CLI, DaemonProcess, ROOT, readJsonLines, startOtlpReceiver } from '../support/daemonHarness.js';
 import { tempDirsPerTest } from '../support/tempDirs.js';
 
 const run = promisify(execFile);
@@ -29,11 +29,9 @@ afterEach(async () => {
 });
 
 async function startReceiver(dir: string): Promise<{ receiver: DaemonProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'receive', '--otlp', '127.0.0.1:0', '--dir', dir, '--otlp-token', TOKEN], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
-  const receiver = new DaemonProcess(child, dir, path.join(dir, '.oak-telemetry'));
-  running.push(receiver);
-  const line = await receiver.waitForLog((l) => /otlp/.test(l.msg) && typeof l.port === 'number', 10_000, 'the otlp listening line');
-  return { receiver, url: `http://127.0.0.1:${String(line.port)}` };
+  const started = await startOtlpReceiver(dir, ['--otlp-token', TOKEN]);
+  running.push(started.receiver);
+  return started;
 }
 
 async function cliJson(dir: string, command: string): Promise<unknown> {

@@ -6,14 +6,13 @@
  * OTEL_EXPORTER_OTLP_ENDPOINT), the real OTLP/HTTP JSON exporter in its peer range. A daemon
  * follows the dir the receiver writes, from before the first span, and comes to a replay's answers.
  */
-import { execFile, spawn } from 'node:child_process';
-import path from 'node:path';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Agent, Model, Swarm, tool, type BaseModelConfig, type Message, type ModelStreamEvent } from '@strands-agents/sdk';
 import { setupTracer } from '@strands-agents/sdk/telemetry';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, DaemonProcess, killAllDaemons, ROOT } from '../support/daemonHarness.js';
+import { CLI, DaemonProcess, killAllDaemons, startOtlpReceiver } from '../support/daemonHarness.js';
 import { expectDaemonEqualsReplay, startFollowingDaemon } from '../support/followingDaemon.js';
 import { TempDirs } from '../support/tempDirs.js';
 
@@ -25,11 +24,10 @@ let provider: { forceFlush(): Promise<void>; shutdown(): Promise<void> };
 
 beforeAll(async () => {
   dir = dirs.make('oak-otlp-strands-');
-  const child = spawn(process.execPath, [CLI, 'receive', '--otlp', '127.0.0.1:0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
-  receiver = new DaemonProcess(child, dir, path.join(dir, '.oak-telemetry'));
-  const line = await receiver.waitForLog((l) => /otlp/.test(l.msg) && typeof l.port === 'number', 10_000, 'the otlp listening line');
+  const started = await startOtlpReceiver(dir);
+  receiver = started.receiver;
   // As a user points Strands at oak-telemetry: the standard OTLP variables, then setupTracer.
-  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${String(line.port)}`;
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = started.url;
   process.env.OTEL_SERVICE_NAME = 'strands-scenario';
   provider = setupTracer({ exporters: { otlp: true } });
 });

@@ -15,6 +15,7 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, expectBuilt, ROOT } from '../support/cliRunner.js';
+import { DaemonProcess } from '../support/daemonHarness.js';
 import { tempDirsPerFile } from '../support/tempDirs.js';
 
 const temp = tempDirsPerFile();
@@ -92,22 +93,14 @@ describe('the packed bin, installed with its runtime dependencies only', () => {
     const exported = run(['export', 'invocations', '--dir', data]);
     expect(exported.stdout.trim().split('\n')).toHaveLength(total);
 
-    const daemon = spawn(process.execPath, [bin, 'daemon', '--dir', data, '--http', '127.0.0.1:0'], { cwd: outside, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => daemon.once('exit', resolve));
+    const child = spawn(process.execPath, [bin, 'daemon', '--dir', data, '--http', '127.0.0.1:0'], { cwd: outside, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const daemon = new DaemonProcess(child, data, path.join(data, '.oak-telemetry'));
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        daemon.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-          out += chunk;
-          const listening = /"url":"([^"]+)"[^\n]*"msg":"http listening"/.exec(out);
-          if (listening) resolve(listening[1] as string);
-        });
-        void exited.then((code) => reject(new Error(`the daemon exited (${code}): ${out}`)));
-      });
+      const url = await daemon.httpUrl();
       for (const route of ['', 'assets/app.js', 'assets/uPlot.iife.min.js', 'api/v1/stats']) expect((await fetch(new URL(route, url))).status, route).toBe(200);
     } finally {
-      daemon.kill('SIGTERM');
-      await exited;
+      child.kill('SIGTERM');
+      await daemon.exited;
     }
   }, 120_000);
 });

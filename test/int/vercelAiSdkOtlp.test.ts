@@ -7,7 +7,7 @@
  * clock, so durations are checked for their order, not their value. A daemon follows the dir
  * from before the first span, and comes to a replay's answers.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { context } from '@opentelemetry/api';
@@ -19,7 +19,7 @@ import { stepCountIs, tool, ToolLoopAgent } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CLI, DaemonProcess, killAllDaemons, ROOT, readJsonLines } from '../support/daemonHarness.js';
+import { CLI, DaemonProcess, killAllDaemons, readJsonLines, startOtlpReceiver } from '../support/daemonHarness.js';
 import { expectDaemonEqualsReplay, startFollowingDaemon } from '../support/followingDaemon.js';
 import { tempDirsPerTest } from '../support/tempDirs.js';
 
@@ -40,11 +40,9 @@ afterAll(() => {
 });
 
 async function startReceiver(dir: string): Promise<string> {
-  const child = spawn(process.execPath, [CLI, 'receive', '--otlp', '127.0.0.1:0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
-  const receiver = new DaemonProcess(child, dir, path.join(dir, '.oak-telemetry'));
+  const { receiver, url } = await startOtlpReceiver(dir);
   running.push(receiver);
-  const line = await receiver.waitForLog((l) => /otlp/.test(l.msg) && typeof l.port === 'number', 10_000, 'the otlp listening line');
-  return `http://127.0.0.1:${String(line.port)}`;
+  return url;
 }
 
 async function cliJson(dir: string, command: string): Promise<unknown> {

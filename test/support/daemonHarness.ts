@@ -90,6 +90,10 @@ export class DaemonProcess {
   private exit: Exit | null = null;
   private stdoutRest = '';
   private lastSnapshot: Snapshot | null = null;
+  /** Called on every new log line and once stdout is closed: the pending waitForLog calls. */
+  private readonly logWaiters = new Set<() => void>();
+  /** The child exited and its stdout is read to the end ('close' comes after 'exit'): no line can come any more. */
+  private closed = false;
 
   constructor(
     readonly child: ChildProcess,
@@ -99,6 +103,10 @@ export class DaemonProcess {
     running.add(this);
     child.stdout?.on('data', (chunk: Buffer) => this.onStdout(chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
+    child.once('close', () => {
+      this.closed = true;
+      for (const waiter of [...this.logWaiters]) waiter();
+    });
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exit = { code, signal };
@@ -127,6 +135,7 @@ export class DaemonProcess {
         this.foreignLines.push(part);
       }
     }
+    for (const waiter of [...this.logWaiters]) waiter();
   }
 
   /** The current snapshot, or null before the first one. Throws if the file is not whole JSON. */
@@ -163,16 +172,37 @@ export class DaemonProcess {
     }
   }
 
-  /** Waits until a log line matches; returns it. */
-  async waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 10_000, what = 'log line'): Promise<LogLine> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.logs.find(predicate);
-      if (found !== undefined) return found;
-      if (this.exit !== null) throw new Error(`daemon exited (${JSON.stringify(this.exit)}) while waiting for ${what}\n${this.describe()}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${this.describe()}`);
-      await delay(20);
-    }
+  /** Waits until a log line matches (woken by each line the daemon prints, not by a timer); returns it. */
+  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 10_000, what = 'log line'): Promise<LogLine> {
+    return new Promise((resolve, reject) => {
+      let seen = 0;
+      const settle = (outcome: () => void): void => {
+        clearTimeout(timer);
+        this.logWaiters.delete(check);
+        outcome();
+      };
+      const check = (): void => {
+        for (; seen < this.logs.length; seen++) {
+          const line = this.logs[seen] as LogLine;
+          if (predicate(line)) return settle(() => resolve(line));
+        }
+        if (this.closed) settle(() => reject(new Error(`daemon exited (${JSON.stringify(this.exit)}) while waiting for ${what}\n${this.describe()}`)));
+      };
+      const timer = setTimeout(() => settle(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${this.describe()}`))), timeoutMs);
+      this.logWaiters.add(check);
+      check();
+    });
+  }
+
+  /** The API's base URL as the daemon logs it ("http listening"), with its trailing slash: for `new URL(route, url)` or `${url}api/...`. */
+  async httpUrl(timeoutMs = 10_000): Promise<string> {
+    return String((await this.waitForLog((l) => l.msg === 'http listening', timeoutMs, '"http listening"')).url);
+  }
+
+  /** Where the OTLP receiver listens ("otlp receiver listening"), as http://127.0.0.1:PORT. */
+  async otlpUrl(timeoutMs = 10_000): Promise<string> {
+    const line = await this.waitForLog((l) => l.msg === 'otlp receiver listening' && typeof l.port === 'number', timeoutMs, '"otlp receiver listening"');
+    return `http://127.0.0.1:${String(line.port)}`;
   }
 
   logsWith(msg: string | RegExp): LogLine[] {
@@ -244,6 +274,13 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonProcess
   const daemon = new DaemonProcess(child, options.dir, options.stateDir ?? path.join(options.dir, '.oak-telemetry'));
   if (options.waitReady ?? true) await daemon.waitForLog((l) => l.msg === 'daemon ready: following telemetry', 15_000, '"daemon ready"');
   return daemon;
+}
+
+/** Starts `oak-telemetry receive --otlp` on a free loopback port writing into `dir`; resolves once it listens. */
+export async function startOtlpReceiver(dir: string, extraArgs: readonly string[] = []): Promise<{ receiver: DaemonProcess; url: string }> {
+  const child = spawn(process.execPath, [CLI, 'receive', '--otlp', '127.0.0.1:0', '--dir', dir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  const receiver = new DaemonProcess(child, dir, path.join(dir, '.oak-telemetry'));
+  return { receiver, url: await receiver.otlpUrl() };
 }
 
 // ---- snapshot == batch replay ---------------------------------------------------------------

@@ -26,8 +26,7 @@ export const PARITY_ROUTES = ['stats', 'workflows', 'handoffs'] as const;
  */
 export async function startFollowingDaemon(dir: string): Promise<FollowingDaemon> {
   const daemon = await startDaemon({ dir, stateDir: path.join(dir, '.following-daemon'), http: '127.0.0.1:0' });
-  const line = await daemon.waitForLog((l) => l.msg === 'http listening', 5000, 'http listening');
-  return { daemon, api: String(line.url) };
+  return { daemon, api: await daemon.httpUrl(5000) };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { medianOfSorted, quantileOfSorted, sortedCopy, spreadOf } from '../../src/projections/views/quantiles.js';
+import { medianOfSorted, quantileOfSorted, sortedCopy, spreadOf } from '../../src/domain/quantiles.js';
 
 describe('quantiles: by hand', () => {
   it.each([

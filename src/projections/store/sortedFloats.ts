@@ -1,9 +1,12 @@
+import { medianOfSorted, quantileOfSorted } from '../../domain/quantiles.js';
+
 /**
  * A multiset of numbers kept sorted in one growable Float64Array: insert and remove by binary
  * search and a shift. Why not a tree: the sets here (the gaps of one transition pair, the
  * durations of one agent, estimate ratios) hold at most every invocation, and a memmove of a
  * few hundred kilobytes is cheaper than a node per value. Order is that of Float64Array#sort
- * (-0 before 0), so the median and p90 are those of a sorted copy (views/quantiles.ts).
+ * (-0 before 0), so the median and p90 (domain/quantiles.ts's formulas, read on the buffer
+ * with its size) are those of a sorted copy.
  */
 export class SortedFloats {
   private data: Float64Array = new Float64Array(4);
@@ -61,24 +64,12 @@ export class SortedFloats {
     return this.data.subarray(0, this.size);
   }
 
-  // On the whole buffer with its size (no subarray per call): quantiles.ts's formulas, to the bit.
   median(): number {
-    const n = this.size;
-    if (n === 0) return NaN;
-    const mid = n >> 1;
-    const data = this.data;
-    return n % 2 === 1 ? (data[mid] as number) : ((data[mid - 1] as number) + (data[mid] as number)) / 2;
+    return medianOfSorted(this.data, this.size);
   }
 
   quantile(q: number): number {
-    const n = this.size;
-    if (n === 0) return NaN;
-    const rank = q * (n - 1);
-    const lo = Math.floor(rank);
-    const hi = Math.ceil(rank);
-    const a = this.data[lo] as number;
-    const b = this.data[hi] as number;
-    return lo === hi ? a : a + (b - a) * (rank - lo);
+    return quantileOfSorted(this.data, q, this.size);
   }
 }
 

@@ -4,10 +4,10 @@ import type { WorkflowTimingsState } from '../folds/workflowTimings.js';
 import { type GapFigures, type TransitionGaps, transitionGaps } from './coordinationGaps.js';
 import { FAILURE } from '../store/invocationTable.js';
 import type { LedgerState } from '../folds/ledger.js';
-import { spreadOf } from './quantiles.js';
+import { spreadOf } from '../../domain/quantiles.js';
 import { byText } from '../../domain/byText.js';
 import { FAILED, projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
-import { countedWorkflows } from '../folds/workflowOverhead.js';
+import { countedWorkflows, type WorkflowOverhead } from '../folds/workflowOverhead.js';
 import { type WorkflowFilter, workflowPredicate } from './workflowFilter.js';
 
 /**
@@ -55,6 +55,43 @@ export interface BottleneckArgs {
   readonly thresholdPct: number;
 }
 
+/** Agents with their unrounded p50 and p90, as the walk and the live views work them out. */
+export interface AgentDurations {
+  readonly agent_name: string;
+  readonly invocations: number;
+  readonly p50: number;
+  readonly p90: number;
+}
+
+/** Slowest first (p50, then p90, then name), rounded. */
+export function slowAgentRows(agents: AgentDurations[]): SlowAgent[] {
+  agents.sort((a, b) => b.p50 - a.p50 || b.p90 - a.p90 || byText(a.agent_name, b.agent_name));
+  return agents.map(({ p50, p90, ...agent }) => ({ ...agent, p50_seconds: pyRound(p50, 3), p90_seconds: pyRound(p90, 3) }));
+}
+
+/** The slow transitions' order: largest median gap first, then more gaps, then names. */
+export function byMedianGap(a: TransitionGaps, b: TransitionGaps): number {
+  return b.median_seconds - a.median_seconds || b.count - a.count || byText(a.from_agent, b.from_agent) || byText(a.to_agent, b.to_agent);
+}
+
+/** Per agent (number), the unsuccessful workflows its failure ended: most first, then by name. */
+export function failureEnderRows(counts: Iterable<[agent: number, workflows: number]>, words: { at(ref: number): string }, unsuccessful: number): FailureEnder[] {
+  return [...counts]
+    .map(([agent, workflows]) => ({ agent_name: words.at(agent), workflows, share: pyRound(workflows / unsuccessful, 3) }))
+    .sort((a, b) => b.workflows - a.workflows || byText(a.agent_name, b.agent_name));
+}
+
+/** `pct`: the workflow's overhead, unrounded (what the list is ordered and cut by). */
+export function overThresholdRow(wf: WorkflowOverhead, project: string | null, pct: number): OverThreshold {
+  return {
+    workflow_id: wf.workflowId,
+    project,
+    overhead_pct: pyRound(pct, 2),
+    workflow_seconds: wf.workflowSeconds,
+    agent_seconds: pyRound(wf.agentSeconds, 3),
+  };
+}
+
 function slowAgents(ledger: LedgerState, keep: ((ref: number) => boolean) | null): SlowAgent[] {
   const table = ledger.table;
   const durations = new Map<number, number[]>();
@@ -73,12 +110,12 @@ function slowAgents(ledger: LedgerState, keep: ((ref: number) => boolean) | null
     }
     list.push(duration);
   }
-  const agents = [...durations].map(([agent, list]) => {
-    const s = spreadOf(list);
-    return { agent_name: table.words.at(agent), invocations: s.count, p50: s.median, p90: s.p90 };
-  });
-  agents.sort((a, b) => b.p50 - a.p50 || b.p90 - a.p90 || byText(a.agent_name, b.agent_name));
-  return agents.map(({ p50, p90, ...agent }) => ({ ...agent, p50_seconds: pyRound(p50, 3), p90_seconds: pyRound(p90, 3) }));
+  return slowAgentRows(
+    [...durations].map(([agent, list]) => {
+      const s = spreadOf(list);
+      return { agent_name: table.words.at(agent), invocations: s.count, p50: s.median, p90: s.p90 };
+    }),
+  );
 }
 
 function failureEnders(
@@ -100,10 +137,7 @@ function failureEnders(
     const agent = table.agentRefAt(last);
     counts.set(agent, (counts.get(agent) ?? 0) + 1);
   }
-  const enders = [...counts]
-    .map(([agent, workflows]) => ({ agent_name: table.words.at(agent), workflows, share: pyRound(workflows / unsuccessful, 3) }))
-    .sort((a, b) => b.workflows - a.workflows || byText(a.agent_name, b.agent_name));
-  return Object.assign(enders, { unsuccessful });
+  return Object.assign(failureEnderRows(counts, table.words, unsuccessful), { unsuccessful });
 }
 
 export function query(
@@ -119,9 +153,7 @@ export function query(
   const filtered = filter.project !== undefined || filter.sinceUs !== undefined;
   const keep = workflowPredicate(filter, details, timings);
   const agents = slowAgents(ledger, filtered ? keep : null);
-  const transitions = transitionGaps(ledger, figures).sort(
-    (a, b) => b.median_seconds - a.median_seconds || b.count - a.count || byText(a.from_agent, b.from_agent) || byText(a.to_agent, b.to_agent),
-  );
+  const transitions = transitionGaps(ledger, figures).sort(byMedianGap);
   const enders = failureEnders(ledger, details, figures, keep);
   const ids = ledger.table.workflows;
   const over: Array<OverThreshold & { pct: number }> = [];
@@ -132,14 +164,7 @@ export function query(
     // which would pass a threshold of 28 while showing 28.00).
     const pct = ((wf.workflowSeconds - wf.agentSeconds) * 100) / wf.workflowSeconds;
     if (!(pct > args.thresholdPct)) continue;
-    over.push({
-      workflow_id: wf.workflowId,
-      project: projectOf(details, ref),
-      overhead_pct: pyRound(pct, 2),
-      workflow_seconds: wf.workflowSeconds,
-      agent_seconds: pyRound(wf.agentSeconds, 3),
-      pct,
-    });
+    over.push({ ...overThresholdRow(wf, projectOf(details, ref), pct), pct });
   }
   over.sort((a, b) => b.pct - a.pct || byText(a.workflow_id, b.workflow_id));
   return {

@@ -2,7 +2,7 @@ import { ExactSum } from '../../domain/exactSum.js';
 import { pyRound } from '../../domain/pyRound.js';
 import { US_PER_SECOND } from '../../domain/time.js';
 import type { LedgerState } from '../folds/ledger.js';
-import { spreadOf } from './quantiles.js';
+import { spreadOf } from '../../domain/quantiles.js';
 import { byText } from '../../domain/byText.js';
 import { topBy } from './topBy.js';
 import { projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
@@ -159,6 +159,57 @@ function exactTotal(values: ArrayLike<number>): number {
   return total.value();
 }
 
+const orNull = (value: number): number | null => (Number.isNaN(value) ? null : seconds(value));
+
+/** One workflow's figures, unrounded (NaN as in GapFigures): what its row is made of, by the walk or the live views. */
+export interface OneWorkflowGaps {
+  readonly gaps: ArrayLike<number>;
+  readonly overlap: number;
+  readonly idleBefore: number;
+  readonly idleAfter: number;
+  readonly span: number;
+  readonly coordination: number;
+}
+
+export function workflowGapsRow(workflowId: string, project: string | null, f: OneWorkflowGaps): WorkflowGaps {
+  const s = spreadOf(f.gaps);
+  return {
+    workflow_id: workflowId,
+    project,
+    transitions: f.gaps.length,
+    median_gap_seconds: s.count > 0 ? seconds(s.median) : null,
+    p90_gap_seconds: s.count > 0 ? seconds(s.p90) : null,
+    total_gap_seconds: seconds(exactTotal(f.gaps)),
+    overlap_seconds: seconds(f.overlap),
+    idle_before_seconds: orNull(f.idleBefore),
+    idle_after_seconds: orNull(f.idleAfter),
+    coordination_seconds: seconds(f.coordination),
+    span_seconds: orNull(f.span),
+  };
+}
+
+/** The exact totals over the counted workflows (a start, a complete and an invocation) that the coordination summary rounds. */
+export type CoordinationSums = Readonly<Record<'coordination' | 'span' | 'gaps' | 'before' | 'after' | 'overlap', ExactSum>>;
+
+export function coordinationSummary(workflows: number, sums: CoordinationSums): GapsView['coordination'] {
+  const span = sums.span.value();
+  return {
+    workflows,
+    coordination_seconds: seconds(sums.coordination.value()),
+    span_seconds: seconds(span),
+    coordination_pct: span > 0 ? pyRound((sums.coordination.value() / span) * 100, 2) : 0,
+    gap_seconds: seconds(sums.gaps.value()),
+    idle_before_seconds: seconds(sums.before.value()),
+    idle_after_seconds: seconds(sums.after.value()),
+    overlap_seconds: seconds(sums.overlap.value()),
+  };
+}
+
+/** The pairs' order: largest total gap first, ties by names. */
+export function byTotalGap(a: TransitionGaps, b: TransitionGaps): number {
+  return b.total_seconds - a.total_seconds || byText(a.from_agent, b.from_agent) || byText(a.to_agent, b.to_agent);
+}
+
 function spread(values: ArrayLike<number>): GapSpread {
   const s = spreadOf(values);
   return { count: s.count, median_seconds: seconds(s.median), p90_seconds: seconds(s.p90), total_seconds: seconds(exactTotal(values)) };
@@ -199,7 +250,7 @@ export function transitionGaps(ledger: LedgerState, figures: GapFigures): Transi
   const words = ledger.table.words;
   return [...byPair.values()]
     .map(({ from, to, gaps }) => ({ from_agent: words.at(from), to_agent: words.at(to), ...spread(gaps) }))
-    .sort((a, b) => b.total_seconds - a.total_seconds || byText(a.from_agent, b.from_agent) || byText(a.to_agent, b.to_agent));
+    .sort(byTotalGap);
 }
 
 export function query(
@@ -238,38 +289,20 @@ export function query(
   const items = topBy(indexes, limit, (i) => coordination[i] as number, (i) => workflowIds.at(figures.refs[i] as number)).map(
     (i): WorkflowGaps => {
       const ref = figures.refs[i] as number;
-      const gaps = gapsOf(figures, i);
-      const s = spreadOf(gaps);
-      const orNull = (value: number): number | null => (Number.isNaN(value) ? null : seconds(value));
-      return {
-        workflow_id: workflowIds.at(ref),
-        project: projectOf(details, ref),
-        transitions: gaps.length,
-        median_gap_seconds: s.count > 0 ? seconds(s.median) : null,
-        p90_gap_seconds: s.count > 0 ? seconds(s.p90) : null,
-        total_gap_seconds: seconds(exactTotal(gaps)),
-        overlap_seconds: seconds(figures.overlap[i] as number),
-        idle_before_seconds: orNull(figures.idleBefore[i] as number),
-        idle_after_seconds: orNull(figures.idleAfter[i] as number),
-        coordination_seconds: seconds(coordination[i] as number),
-        span_seconds: orNull(figures.span[i] as number),
-      };
+      return workflowGapsRow(workflowIds.at(ref), projectOf(details, ref), {
+        gaps: gapsOf(figures, i),
+        overlap: figures.overlap[i] as number,
+        idleBefore: figures.idleBefore[i] as number,
+        idleAfter: figures.idleAfter[i] as number,
+        span: figures.span[i] as number,
+        coordination: coordination[i] as number,
+      });
     },
   );
-  const span = totals.span.value();
   return {
     workflows_considered: figures.count,
     transitions: figures.gapStart[figures.count] as number,
-    coordination: {
-      workflows: counted,
-      coordination_seconds: seconds(totals.coordination.value()),
-      span_seconds: seconds(span),
-      coordination_pct: span > 0 ? pyRound((totals.coordination.value() / span) * 100, 2) : 0,
-      gap_seconds: seconds(totals.gaps.value()),
-      idle_before_seconds: seconds(totals.before.value()),
-      idle_after_seconds: seconds(totals.after.value()),
-      overlap_seconds: seconds(totals.overlap.value()),
-    },
+    coordination: coordinationSummary(counted, totals),
     pairs: (() => {
       const pairs = transitionGaps(ledger, figures);
       return { count: pairs.length, items: pairs.slice(0, limit) };

@@ -1,6 +1,6 @@
 import { pyRound } from '../../domain/pyRound.js';
 import type { LedgerState } from '../folds/ledger.js';
-import { medianOfSorted, quantileOfSorted, sortedCopy } from './quantiles.js';
+import { medianOfSorted, quantileOfSorted, sortedCopy } from '../../domain/quantiles.js';
 import { byText } from '../../domain/byText.js';
 import { topBy } from './topBy.js';
 import { OVERRUN_RATIO, projectOf, type WorkflowDetailsState } from '../folds/workflowDetails.js';
@@ -68,8 +68,22 @@ export function estimatedWorkflows(
   return { estimated, withoutEstimate };
 }
 
+/**
+ * The summary of `n` ratios from their unrounded median and p90 and how many are over 1 and over
+ * OVERRUN_RATIO: what the walk and the live views (which keep these per group) both round.
+ */
+export function ratioSummary(n: number, median: number, p90: number, over: number, overruns: number): RatioSummary {
+  if (n === 0) return { workflows: 0, median_ratio: null, p90_ratio: null, over_estimate_share: null, overruns: 0 };
+  return {
+    workflows: n,
+    median_ratio: pyRound(median, 3),
+    p90_ratio: pyRound(p90, 3),
+    over_estimate_share: pyRound(over / n, 3),
+    overruns,
+  };
+}
+
 function summary(ratios: readonly number[]): RatioSummary {
-  if (ratios.length === 0) return { workflows: 0, median_ratio: null, p90_ratio: null, over_estimate_share: null, overruns: 0 };
   const sorted = sortedCopy(ratios);
   let over = 0;
   let overruns = 0;
@@ -77,13 +91,7 @@ function summary(ratios: readonly number[]): RatioSummary {
     if (ratio > 1) over++;
     if (ratio > OVERRUN_RATIO) overruns++;
   }
-  return {
-    workflows: ratios.length,
-    median_ratio: pyRound(medianOfSorted(sorted), 3),
-    p90_ratio: pyRound(quantileOfSorted(sorted, 0.9), 3),
-    over_estimate_share: pyRound(over / ratios.length, 3),
-    overruns,
-  };
+  return ratioSummary(ratios.length, medianOfSorted(sorted), quantileOfSorted(sorted, 0.9), over, overruns);
 }
 
 export function query(

@@ -1,14 +1,12 @@
-import { ExactSum } from '../../domain/exactSum.js';
 import { pyRound } from '../../domain/pyRound.js';
 import { gapContribution, RowReader, type ViewSources } from '../folds/liveViews/contribution.js';
 import type { LiveViewsState, RatioGroup } from '../folds/liveViews/liveViews.js';
 import { projectOf } from '../folds/workflowDetails.js';
-import type { BottlenecksView, OverThreshold, SlowAgent } from './bottlenecks.js';
-import type { GapsView, TransitionGaps, WorkflowGaps } from './coordinationGaps.js';
-import type { EstimatesView, RatioSummary } from './estimateAccuracy.js';
+import { byMedianGap, type BottlenecksView, failureEnderRows, type OverThreshold, overThresholdRow, slowAgentRows } from './bottlenecks.js';
+import { byTotalGap, coordinationSummary, type GapsView, type TransitionGaps, type WorkflowGaps, workflowGapsRow } from './coordinationGaps.js';
+import { type EstimatesView, type RatioSummary, ratioSummary } from './estimateAccuracy.js';
 import { type HandoffPair, type HandoffsView, workflowHandoffsOf } from './handoffs.js';
 import { counted } from '../folds/workflowOverhead.js';
-import { spreadOf } from './quantiles.js';
 import { byText } from '../../domain/byText.js';
 
 /**
@@ -23,7 +21,6 @@ export interface LiveSources extends ViewSources {
 }
 
 const seconds = (value: number): number => pyRound(value, 3);
-const orNull = (value: number): number | null => (Number.isNaN(value) ? null : seconds(value));
 
 function pairViews(sources: LiveSources): TransitionGaps[] {
   const words = sources.ledger.table.words;
@@ -47,56 +44,20 @@ export function gaps(sources: LiveSources, limit = Infinity): GapsView {
   const items = views.byCoordination.first(limit).map((ref): WorkflowGaps => {
     const g = gapContribution(sources, views.order, rows, ref);
     if (g === null) throw new Error(`live views: workflow ${ref} is ranked but has no gap figures`);
-    const s = spreadOf(g.gaps);
-    const total = new ExactSum();
-    for (const gap of g.gaps) total.add(gap);
-    return {
-      workflow_id: ids.at(ref),
-      project: projectOf(sources.details, ref),
-      transitions: g.gaps.length,
-      median_gap_seconds: s.count > 0 ? seconds(s.median) : null,
-      p90_gap_seconds: s.count > 0 ? seconds(s.p90) : null,
-      total_gap_seconds: seconds(total.value()),
-      overlap_seconds: seconds(g.overlap),
-      idle_before_seconds: orNull(g.idleBefore),
-      idle_after_seconds: orNull(g.idleAfter),
-      coordination_seconds: seconds(g.coordination),
-      span_seconds: orNull(g.span),
-    };
+    return workflowGapsRow(ids.at(ref), projectOf(sources.details, ref), g);
   });
-  const sums = views.sums;
-  const span = sums.span.value();
-  const pairs = pairViews(sources).sort(
-    (a, b) => b.total_seconds - a.total_seconds || byText(a.from_agent, b.from_agent) || byText(a.to_agent, b.to_agent),
-  );
+  const pairs = pairViews(sources).sort(byTotalGap);
   return {
     workflows_considered: views.considered,
     transitions: views.transitions,
-    coordination: {
-      workflows: views.counted,
-      coordination_seconds: seconds(sums.coordination.value()),
-      span_seconds: seconds(span),
-      coordination_pct: span > 0 ? pyRound((sums.coordination.value() / span) * 100, 2) : 0,
-      gap_seconds: seconds(sums.gaps.value()),
-      idle_before_seconds: seconds(sums.before.value()),
-      idle_after_seconds: seconds(sums.after.value()),
-      overlap_seconds: seconds(sums.overlap.value()),
-    },
+    coordination: coordinationSummary(views.counted, views.sums),
     pairs: { count: pairs.length, items: pairs.slice(0, limit) },
     workflows: { count: views.considered, items },
   };
 }
 
-function summary(group: RatioGroup | undefined): RatioSummary {
-  const n = group?.ratios.size ?? 0;
-  if (group === undefined || n === 0) return { workflows: 0, median_ratio: null, p90_ratio: null, over_estimate_share: null, overruns: 0 };
-  return {
-    workflows: n,
-    median_ratio: pyRound(group.ratios.median(), 3),
-    p90_ratio: pyRound(group.ratios.quantile(0.9), 3),
-    over_estimate_share: pyRound(group.over / n, 3),
-    overruns: group.overruns,
-  };
+function summary(group: RatioGroup): RatioSummary {
+  return ratioSummary(group.ratios.size, group.ratios.median(), group.ratios.quantile(0.9), group.over, group.overruns);
 }
 
 export function estimates(sources: LiveSources, limit = Infinity): EstimatesView {
@@ -169,28 +130,15 @@ export function handoffs(sources: LiveSources, limit = Infinity): HandoffsView {
 export function bottlenecks(sources: LiveSources, limit: number, thresholdPct: number): BottlenecksView {
   const { views, details } = sources;
   const words = sources.ledger.table.words;
-  const agents = [...views.durations].map(([agent, list]) => ({ agent_name: words.at(agent), invocations: list.size, p50: list.median(), p90: list.quantile(0.9) }));
-  agents.sort((a, b) => b.p50 - a.p50 || b.p90 - a.p90 || byText(a.agent_name, b.agent_name));
-  const slow: SlowAgent[] = agents.map(({ p50, p90, ...agent }) => ({ ...agent, p50_seconds: pyRound(p50, 3), p90_seconds: pyRound(p90, 3) }));
-  const transitions = pairViews(sources).sort(
-    (a, b) => b.median_seconds - a.median_seconds || b.count - a.count || byText(a.from_agent, b.from_agent) || byText(a.to_agent, b.to_agent),
-  );
+  const slow = slowAgentRows([...views.durations].map(([agent, list]) => ({ agent_name: words.at(agent), invocations: list.size, p50: list.median(), p90: list.quantile(0.9) })));
+  const transitions = pairViews(sources).sort(byMedianGap);
   const unsuccessful = views.unsuccessful;
-  const enders = [...views.enders]
-    .map(([agent, workflows]) => ({ agent_name: words.at(agent), workflows, share: pyRound(workflows / unsuccessful, 3) }))
-    .sort((a, b) => b.workflows - a.workflows || byText(a.agent_name, b.agent_name));
+  const enders = failureEnderRows(views.enders, words, unsuccessful);
   const overCount = views.byOverhead.countWhile((ref) => views.overheadPct.get(ref) > thresholdPct);
   const over = views.byOverhead.first(Math.min(limit, overCount)).map((ref): OverThreshold => {
     const wf = counted(sources.overhead, sources.timings, sources.ledger, ref);
     if (wf === undefined) throw new Error(`live views: workflow ${ref} is ranked by overhead but does not count`);
-    const pct = views.overheadPct.get(ref);
-    return {
-      workflow_id: wf.workflowId,
-      project: projectOf(details, ref),
-      overhead_pct: pyRound(pct, 2),
-      workflow_seconds: wf.workflowSeconds,
-      agent_seconds: pyRound(wf.agentSeconds, 3),
-    };
+    return overThresholdRow(wf, projectOf(details, ref), views.overheadPct.get(ref));
   });
   return {
     slow_agents: { count: slow.length, items: slow.slice(0, limit) },

@@ -3,7 +3,8 @@ import type { Change } from '../changes.js';
 import { Float64Column, Int32Column } from '../../store/columns.js';
 import { RankedRefs } from '../../store/rankedRefs.js';
 import { SortedFloats } from '../../store/sortedFloats.js';
-import type { StoredInvocation } from '../../store/invocationTable.js';
+import type { InvocationTable, StoredInvocation } from '../../store/invocationTable.js';
+import { insertBefore, unlinkItem } from './columnChains.js';
 import { byText } from '../../../domain/byText.js';
 import { groupRowsByWorkflow } from '../workflowRows.js';
 import type { Adherence } from '../planAdherence.js';
@@ -387,8 +388,8 @@ export function before(views: LiveViewsState, sources: ViewSources, change: Chan
 export function after(views: LiveViewsState, sources: ViewSources & { readonly workflows: WorkflowStatsState; readonly open: OpenWorkflowsState }, change: Change, touched: Touched): void {
   if (change.kind === 'invocation') {
     const { prev, next } = change;
-    if (prev !== undefined && prev.workflowRef >= 0 && !Number.isNaN(prev.timeUs)) unlinkRow(views.order, prev.workflowRef, prev.seq);
-    if (next.workflowRef >= 0 && !Number.isNaN(next.timeUs)) linkRow(views.order, sources, next.workflowRef, next.seq);
+    if (prev !== undefined && prev.workflowRef >= 0 && !Number.isNaN(prev.timeUs)) unlinkItem(views.order.head, views.order.next, prev.workflowRef, prev.seq);
+    if (next.workflowRef >= 0 && !Number.isNaN(next.timeUs)) insertBefore(views.order.head, views.order.next, next.workflowRef, next.seq, byTime, sources.ledger.table);
     addDuration(views, next, 1);
     if (views.rowsBySeq !== null) moveRow(views.rowsBySeq, prev, next);
   } else if (change.kind === 'workflow') {
@@ -402,34 +403,11 @@ export function after(views: LiveViewsState, sources: ViewSources & { readonly w
   for (const { ref, old } of touched) replaceContribution(views, ref, old, contributionOf(sources, views.order, rows, ref));
 }
 
-/** Inserts `row` in its workflow's list by (timestamp, position), as groupRowsByWorkflow orders them. */
-function linkRow(order: RowOrder, sources: ViewSources, ref: number, row: number): void {
-  const table = sources.ledger.table;
+/** groupRowsByWorkflow's order: by timestamp, then first-seen position. */
+function byTime(table: InvocationTable, row: number, other: number): boolean {
   const time = table.timeUsAt(row);
-  const after = (other: number) => table.timeUsAt(other) > time || (table.timeUsAt(other) === time && other > row);
-  let prev = -1;
-  let at = order.head.get(ref);
-  while (at >= 0 && !after(at)) {
-    prev = at;
-    at = order.next.get(at);
-  }
-  order.next.set(row, at);
-  if (prev < 0) order.head.set(ref, row);
-  else order.next.set(prev, row);
-}
-
-function unlinkRow(order: RowOrder, ref: number, row: number): void {
-  let prev = -1;
-  let at = order.head.get(ref);
-  while (at >= 0 && at !== row) {
-    prev = at;
-    at = order.next.get(at);
-  }
-  if (at < 0) throw new Error(`live views: row ${row} is not in workflow ${ref}'s list`);
-  const following = order.next.get(row);
-  if (prev < 0) order.head.set(ref, following);
-  else order.next.set(prev, following);
-  order.next.set(row, -1);
+  const otherTime = table.timeUsAt(other);
+  return otherTime > time || (otherTime === time && other > row);
 }
 
 /** Keeps the workflow in the chain of the session overhead joins it by. */
@@ -438,19 +416,8 @@ function indexSession(views: LiveViewsState, sources: ViewSources, ref: number):
   const session = hasStart(timings, ref) ? timings.startSession.get(ref) : timings.completeSession.get(ref);
   const was = views.sessionOf.get(ref);
   if (session === was) return;
-  if (was >= 0) {
-    let prev = -1;
-    let at = views.sessionHead.get(was);
-    while (at >= 0 && at !== ref) {
-      prev = at;
-      at = views.sessionNext.get(at);
-    }
-    const following = views.sessionNext.get(ref);
-    if (prev >= 0) views.sessionNext.set(prev, following);
-    else views.sessionHead.set(was, following);
-  }
+  if (was >= 0) unlinkItem(views.sessionHead, views.sessionNext, was, ref);
   views.sessionOf.set(ref, session);
-  views.sessionNext.set(ref, -1);
   if (session >= 0) {
     views.sessionNext.set(ref, views.sessionHead.get(session));
     views.sessionHead.set(session, ref);

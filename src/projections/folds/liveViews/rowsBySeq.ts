@@ -1,4 +1,5 @@
 import { Int32Column } from '../../store/columns.js';
+import { insertBefore, unlinkItem } from './columnChains.js';
 import type { StoredInvocation } from '../../store/invocationTable.js';
 import type { LedgerState } from '../ledger.js';
 
@@ -20,44 +21,29 @@ function empty(): RowsBySeq {
   return { head: new Int32Column(-1), tail: new Int32Column(-1), next: new Int32Column(-1) };
 }
 
+/** Seq order: a later row follows. */
+function bySeq(_: null, row: number, other: number): boolean {
+  return other > row;
+}
+
 function link(rows: RowsBySeq, ref: number, seq: number): void {
   const tail = rows.tail.get(ref);
-  rows.next.set(seq, -1);
-  if (tail < 0) {
-    rows.head.set(ref, seq);
-    rows.tail.set(ref, seq);
-    return;
-  }
   if (tail < seq) {
-    rows.next.set(tail, seq);
+    // First-seen rows arrive in seq order: the common case appends without walking.
+    rows.next.set(seq, -1);
+    if (tail < 0) rows.head.set(ref, seq);
+    else rows.next.set(tail, seq);
     rows.tail.set(ref, seq);
     return;
   }
   // A replacement moved an older row into this workflow: its place by seq.
-  let prev = -1;
-  let at = rows.head.get(ref);
-  while (at >= 0 && at < seq) {
-    prev = at;
-    at = rows.next.get(at);
-  }
-  rows.next.set(seq, at);
-  if (prev < 0) rows.head.set(ref, seq);
-  else rows.next.set(prev, seq);
+  insertBefore(rows.head, rows.next, ref, seq, bySeq, null);
 }
 
 function unlink(rows: RowsBySeq, ref: number, seq: number): void {
-  let prev = -1;
-  let at = rows.head.get(ref);
-  while (at >= 0 && at !== seq) {
-    prev = at;
-    at = rows.next.get(at);
-  }
-  if (at < 0) throw new Error(`rows by seq: row ${seq} is not in workflow ${ref}'s chain`);
-  const following = rows.next.get(seq);
-  if (prev < 0) rows.head.set(ref, following);
-  else rows.next.set(prev, following);
-  if (following < 0) rows.tail.set(ref, prev);
-  rows.next.set(seq, -1);
+  const wasLast = rows.next.get(seq) < 0;
+  const prev = unlinkItem(rows.head, rows.next, ref, seq);
+  if (wasLast) rows.tail.set(ref, prev);
 }
 
 export function buildRowsBySeq(ledger: LedgerState): RowsBySeq {

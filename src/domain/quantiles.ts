@@ -8,8 +8,8 @@ export function sortedCopy(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(values).sort();
 }
 
-export function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
+/** `n`: how many of `sorted`'s first values count (a growable buffer passes its size, not a subarray per call). */
+export function quantileOfSorted(sorted: ArrayLike<number>, q: number, n = sorted.length): number {
   if (n === 0) return NaN;
   const rank = q * (n - 1);
   const lo = Math.floor(rank);
@@ -19,8 +19,7 @@ export function quantileOfSorted(sorted: ArrayLike<number>, q: number): number {
   return lo === hi ? a : a + (b - a) * (rank - lo);
 }
 
-export function medianOfSorted(sorted: ArrayLike<number>): number {
-  const n = sorted.length;
+export function medianOfSorted(sorted: ArrayLike<number>, n = sorted.length): number {
   if (n === 0) return NaN;
   const mid = n >> 1;
   return n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
