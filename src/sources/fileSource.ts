@@ -99,7 +99,8 @@ export class FileSource implements Source {
   async catchUp(fold: Fold, proceed: () => boolean): Promise<boolean> {
     let lastLog = Date.now();
     for (;;) {
-      const outcome = this.sources.readAll((kind, line) => this.applyLine(fold, kind, line), CATCH_UP_STEP_BYTES);
+      const step = () => this.sources.readAll((kind, line) => this.applyLine(fold, kind, line), CATCH_UP_STEP_BYTES);
+      const outcome = fold.inBatch ? fold.inBatch(step) : step();
       const redo = outcome.kind === 'rewritten' ? { file: outcome.file, why: outcome.why } : fold.takeRebuildRequest();
       if (redo !== null || outcome.kind === 'rewritten') {
         // Nothing is served yet: start over in place.
