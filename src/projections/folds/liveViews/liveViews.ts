@@ -84,13 +84,13 @@ export interface LiveViewsState {
   readonly handoffPairs: Map<number, HandoffPairTotals>;
   readonly adherence: { workflows: number } & Record<Adherence, number>;
   readonly listed: RankedRefs;
-  /** The overhead alert's window order: built when first read (not checkpointed), then kept current per workflow line. */
+  /** The overhead alert's window order: built when first read, then kept current (and checkpointed) per workflow line. */
   completions: CompletionOrder | null;
-  /** The open-workflows answer's index: built when first read (not checkpointed), then kept current per invocation. */
+  /** The open-workflows answer's index: built when first read, then kept current (and checkpointed) per invocation. */
   rowsBySeq: RowsBySeq | null;
-  /** `workflows`' pattern counts: built when first read (not checkpointed), then kept current per workflow line. */
+  /** `workflows`' pattern counts: built when first read, then kept current (and checkpointed) per workflow line. */
   patterns: PatternCounts | null;
-  /** The open-workflows answer's order: built when first read (not checkpointed), then kept current per workflow line. */
+  /** The open-workflows answer's order: built when first read, then kept current (and checkpointed) per workflow line. */
   openOrder: OpenOrder | null;
   /**
    * Inside a batch (openBatch): each workflow touched so far, with its contribution from
