@@ -3,7 +3,7 @@
 // `bin`. Node's ES module loader pays per file (resolve, read, link): a query answered by the
 // daemon loaded ~40 of our modules plus commander's, ~40-50 ms of a ~200 ms process. One file
 // per entry (with the lazily imported parts split off as chunks, still loaded only when asked)
-// removes most of that. Our code and commander are bundled; every other dependency stays a
+// removes most of that. Our code, commander and rxjs (see rxjsEsm) are bundled; every other dependency stays a
 // package import, so pino's transports, the MCP SDK and fastify load as their authors ship them.
 // `hook` runs once per Claude Code event and must start fast: it is bundled apart into one
 // self-contained file (dist/bin/hook.js), which the entry imports for that command alone.
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const BUNDLED = new Set(['commander']);
+const BUNDLED = new Set(['commander', 'rxjs']);
 const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => !BUNDLED.has(name));
 const outdir = path.join(root, 'dist', 'bin');
 
@@ -41,6 +41,18 @@ const hookApart = {
   },
 };
 
+/**
+ * rxjs from its ES2015 build, so only the operators we use are bundled: its package sends Node
+ * to the CommonJS build, whose index loads all ~400 modules (~80 ms of every daemon start, before
+ * the first snapshot). Its package exports do not name that file, hence a path, not a condition.
+ */
+const rxjsEsm = {
+  name: 'rxjs-esm',
+  setup(b) {
+    b.onResolve({ filter: /^rxjs$/ }, () => ({ path: path.join(root, 'node_modules', 'rxjs', 'dist', 'esm', 'index.js') }));
+  },
+};
+
 fs.rmSync(outdir, { recursive: true, force: true });
 await build({
   ...common,
@@ -48,7 +60,7 @@ await build({
   outdir,
   chunkNames: 'chunks/[name]-[hash]',
   splitting: true,
-  plugins: [hookApart],
+  plugins: [hookApart, rxjsEsm],
 });
 await build({ ...common, entryPoints: [path.join(root, 'dist', 'src', 'cli', 'hookCommand.js')], outfile: path.join(outdir, HOOK_FILE) });
 const entry = fs.readFileSync(path.join(outdir, 'oak-telemetry.js'), 'utf8');

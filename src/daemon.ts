@@ -16,10 +16,10 @@ import { Checkpointer, checkpointTiming } from './daemon/checkpointer.js';
 import { DaemonFold } from './daemon/daemonFold.js';
 import type { DaemonSettings } from './daemon/daemonSettings.js';
 import { HookErrorReports } from './daemon/hookErrorReports.js';
-import { serveHttp, type ServedHttp } from './daemon/httpServer.js';
+import type { ServedHttp } from './daemon/httpServer.js';
 import { liveJobs } from './daemon/liveJobs.js';
 import { LivePipeline } from './daemon/livePipeline.js';
-import { OtlpIntake } from './daemon/otlpIntake.js';
+import type { OtlpIntake } from './daemon/otlpIntake.js';
 import { RejectionReports } from './daemon/rejectionReports.js';
 import { snapshotDocument } from './daemon/snapshotDocument.js';
 import { SnapshotPublisher } from './daemon/snapshotPublisher.js';
@@ -233,6 +233,7 @@ export class Daemon {
     const settings = this.settings.otlp ?? null;
     if (settings === null) return;
     const { dir, maxLineBytes } = this.settings;
+    const { OtlpIntake } = await import('./daemon/otlpIntake.js');
     this.otlp = await OtlpIntake.start(settings, { dir, maxLineBytes, source: this.source, faults: this.faults, log: this.log, live: () => this.live });
   }
 
@@ -240,6 +241,9 @@ export class Daemon {
   private async listen(): Promise<void> {
     const address = this.settings.http ?? null;
     if (address === null) return;
+    // Loaded only when serving: fastify and prom-client are most of the daemon's module loading,
+    // and a daemon run with --http off should not pay for them before its first snapshot.
+    const { serveHttp } = await import('./daemon/httpServer.js');
     const view = apiView({ ...this.parts, snapshot: () => this.snapshots.current(), live: () => this.live, otlp: () => this.otlp?.counts ?? null, clock: this.clock });
     this.http = await serveHttp(address, this.settings.httpToken ?? null, view, this.events, this.log);
     this.snapshots.onWritten = (seconds) => this.http?.metrics.snapshotWritten(seconds);

@@ -8,7 +8,7 @@ import type { StateLog } from '../io/stateLogs.js';
 import type { Logger } from '../log.js';
 import { Ingest, type SourceTally } from '../pipeline/ingest.js';
 import type { RawLine } from '../pipeline/splitLines.js';
-import { initialState } from '../projections/folds/telemetryState.js';
+import { foldBatch, initialState } from '../projections/folds/telemetryState.js';
 import type { Fold } from '../sources/source.js';
 import type { RejectionReports } from './rejectionReports.js';
 
@@ -87,6 +87,11 @@ export class DaemonFold implements Fold {
       this.rebuildWanted ??= { file: kind, why: `applying line ${line.line} failed` };
       return null;
     }
+  }
+
+  inBatch<T>(apply: () => T): T {
+    // Logged, not a fault: nothing stays wrong (the views are rebuilt from the state when next read).
+    return foldBatch(this.ingest.state, apply, (error) => this.options.log.error({ err: error }, 'settling the live views after a batch failed: they are rebuilt from the state when next read'));
   }
 
   /** Whether a rewrite of `kind` may be applied as changes: no line of it is refused in the served state. */

@@ -98,17 +98,26 @@ export class FileSource implements Source {
 
   async catchUp(fold: Fold, proceed: () => boolean): Promise<boolean> {
     let lastLog = Date.now();
+    // Resuming, the lines before the checkpoint are unknown to InvocationLines anyway (a rewrite
+    // decodes them to compare): those appended since are left unknown too, rather than hashed
+    // one by one before the first snapshot. A rewrite after a restart decodes a few more lines;
+    // a full read hashes every line, so its first rewrite decodes only what changed.
+    let unnoted = this.lines.knownFrom > 1;
     for (;;) {
-      const outcome = this.sources.readAll((kind, line) => this.applyLine(fold, kind, line), CATCH_UP_STEP_BYTES);
+      const apply = unnoted ? (kind: SourceKind, line: RawLine) => void fold.apply(kind, line) : (kind: SourceKind, line: RawLine) => this.applyLine(fold, kind, line);
+      const step = () => this.sources.readAll(apply, CATCH_UP_STEP_BYTES);
+      const outcome = fold.inBatch ? fold.inBatch(step) : step();
       const redo = outcome.kind === 'rewritten' ? { file: outcome.file, why: outcome.why } : fold.takeRebuildRequest();
       if (redo !== null || outcome.kind === 'rewritten') {
         // Nothing is served yet: start over in place.
         if (redo !== null) fold.rebuildStarted(redo.file, redo.why);
         this.sources = this.freshSet();
         this.lines = new InvocationLines();
+        unnoted = false;
         fold.adopt(fold.fresh());
         continue;
       }
+      if (unnoted) this.lines = new InvocationLines(this.sources.positions().invocations.line);
       if (!outcome.more || !proceed()) return true;
       if (Date.now() - lastLog >= 1000) {
         lastLog = Date.now();

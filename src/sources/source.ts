@@ -35,6 +35,11 @@ export interface Fold {
   ingestNow(): Ingest;
   /** Lines applied to the served state (for progress lines). */
   readonly eventsApplied: number;
+  /**
+   * Lines applied to the served state inside `apply` are one batch for what is kept per
+   * workflow (the live views), settled before this returns; absent: line by line.
+   */
+  inBatch?<T>(apply: () => T): T;
 }
 
 /** What waits to be applied: cheap to ask (a stat per file), for /readyz and /metrics. */

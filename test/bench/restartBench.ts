@@ -43,10 +43,20 @@ interface StartTiming {
   readonly resumed: boolean;
 }
 
-/** Starts the daemon, waits for its first snapshot and for "daemon ready", then kills it. */
-async function timedStart(ctx: BenchContext, dir: string): Promise<StartTiming> {
+/**
+ * OAK_BENCH_RESTART_NODE_ARGS: node flags for the daemon restarted from the checkpoint, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof). With flags, that
+ * daemon is stopped by SIGTERM (a profile is written at exit), not killed.
+ */
+function resumedNodeArgs(): string[] {
+  const raw = process.env.OAK_BENCH_RESTART_NODE_ARGS?.trim();
+  return raw ? raw.split(/\s+/) : [];
+}
+
+/** Starts the daemon, waits for its first snapshot and for "daemon ready", then kills it (stops it, given node flags). */
+async function timedStart(ctx: BenchContext, dir: string, nodeArgs: readonly string[] = []): Promise<StartTiming> {
   const snapshotFile = snapshotPathOf(dir);
-  const daemon = new DaemonProcess(ctx.cli, dir);
+  const daemon = new DaemonProcess(ctx.cli, dir, [], nodeArgs);
   try {
     const snap = await waitFor(
       'the first snapshot',
@@ -71,6 +81,7 @@ async function timedStart(ctx: BenchContext, dir: string): Promise<StartTiming> 
     };
   } finally {
     // Nothing of this run is kept: SIGKILL spares the final checkpoint write.
+    if (nodeArgs.length > 0) await daemon.stop();
     await daemon.kill();
   }
 }
@@ -137,7 +148,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     for (let i = 0; i < ctx.runs; i++) {
       prepareFiles();
       restoreState();
-      const r = await timedStart(ctx, dir);
+      const r = await timedStart(ctx, dir, resumedNodeArgs());
       prepareFiles();
       const b = await timedStart(ctx, dir);
       resumed.push(r);

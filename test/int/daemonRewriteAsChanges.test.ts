@@ -4,12 +4,15 @@
  * against the real daemon: the change is applied as a change (no rebuild) and the snapshot
  * equals a batch replay. Once more with every record reformatted (sorted keys, no spaces):
  * still no rebuild. Then a rewrite that removes a record: a rebuild, and still the replay.
+ * After a restart (whose catch-up leaves the lines appended while it was down unhashed), a
+ * rewrite of a record from before the checkpoint and of one appended while down: still changes.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { daemonDirsPerTest, fixtureDir, startDaemon, waitForReplayParity } from '../support/daemonHarness.js';
+import { Workload } from '../support/telemetryWorkload.js';
 
 const dirs = daemonDirsPerTest();
 
@@ -70,6 +73,35 @@ describe('daemon: a rewrite of the invocations file applied as changes', () => {
     expect(removed.health.rewrites_as_changes).toBe(4);
     await daemon.waitForLog((l) => /rebuilding from the files/.test(String(l.msg)));
     expect(daemon.logsWith(/rebuilding from the files/).at(-1)?.why).toMatch(/not applied as changes: invocations in another order/);
+    await daemon.stop();
+  });
+
+  it('after a restart that caught up on appends, rewrites of records from before the checkpoint and from the appends: no rebuild, snapshot == replay', async () => {
+    const dir = dirs.track(fixtureDir());
+    const first = await startDaemon({ dir });
+    await waitForReplayParity(first);
+    await first.stop();
+    const before = fs.readFileSync(path.join(dir, 'agent_invocations.jsonl'), 'utf8').split('\n').length - 1;
+    new Workload(dir, 'down').workflows(5);
+    const after = fs.readFileSync(path.join(dir, 'agent_invocations.jsonl'), 'utf8').split('\n').length - 1;
+    expect(after).toBeGreaterThan(before + 5);
+
+    const daemon = await startDaemon({ dir });
+    expect(daemon.logsWith('resuming from checkpoint')).toHaveLength(1);
+    await waitForReplayParity(daemon);
+    // The last record appended while the daemon was down (read by the restart's catch-up; a
+    // last line is its invocation's last record, so the change shows).
+    updateInvocation(dir, after - 1, 'reference');
+    const { snapshot: appended } = await waitForReplayParity(daemon, { extra: (s) => (s.health.rewrites_as_changes ?? 0) >= 1 });
+    expect(appended.health.rebuilds).toBe(0);
+    // One from before the checkpoint, then the appended one again: the first rewrite noted every line.
+    updateInvocation(dir, 7, 'reference');
+    await waitForReplayParity(daemon, { extra: (s) => (s.health.rewrites_as_changes ?? 0) >= 2 });
+    updateInvocation(dir, after - 1, 'reference');
+    const { snapshot: last } = await waitForReplayParity(daemon, { extra: (s) => (s.health.rewrites_as_changes ?? 0) >= 3 });
+    expect(last.health.rebuilds).toBe(0);
+    await daemon.waitForLog((l) => /applied as changes/.test(String(l.msg)) && l.rewrites_as_changes === 3);
+    expect(daemon.logsWith(/applied as changes, no rebuild/).map((l) => l.records_changed)).toEqual([1, 1, 1]);
     await daemon.stop();
   });
 });

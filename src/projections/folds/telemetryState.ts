@@ -57,6 +57,29 @@ export function initialState(): TelemetryState {
 }
 
 /**
+ * Runs `fold` (which applies events) as one batch for the live views (liveViews.openBatch):
+ * what each touched workflow contributes is worked out once at the end, not per event. The
+ * views are whole again when this returns or throws. Views whose settling fails (a bug) are
+ * dropped, to be rebuilt from the columns when next read (they hold nothing the other folds do
+ * not), and `dropped` is told why.
+ */
+export function foldBatch<T>(state: TelemetryState, fold: () => T, dropped: (error: unknown) => void): T {
+  const views = state.views.built;
+  if (views === null || !liveViews.openBatch(views)) return fold();
+  try {
+    return fold();
+  } finally {
+    try {
+      liveViews.settleBatch(views, state);
+    } catch (error) {
+      views.batch = null;
+      if (state.views.built === views) state.views.built = null;
+      dropped(error);
+    }
+  }
+}
+
+/**
  * Folds one event into every projection. The state is owned by the fold and updated in place
  * (a copy per event would cost more than the work itself at 100k events); nothing here reads
  * the clock, the disk or anything but its arguments.

@@ -8,7 +8,8 @@ import { byText } from '../../../domain/byText.js';
  * Completed workflows in completion order (time, then id), the order the overhead alert's
  * window is taken in: the newest `window` are the last members, so the windowed overhead reads
  * a few workflows instead of scanning every one on each snapshot and alert check. Workflows
- * whose complete time does not parse are left out, as the scan leaves them out.
+ * whose complete time does not parse are left out, as the scan leaves them out. Checkpointed
+ * once built.
  */
 export interface CompletionOrder {
   /** The time each member was ranked by (NaN when not a member): the ranking must not read a moving key. */
@@ -22,7 +23,25 @@ function empty(ledger: LedgerState): CompletionOrder {
   return { rankedAt, ranked: new RankedRefs((a, b) => rankedAt.get(a) - rankedAt.get(b) || byText(ids.at(a), ids.at(b))) };
 }
 
-/** Built in one pass and one sort (the first read after a restore or a rebuild). */
+/** The order as a checkpoint holds it: each member's time, and the members in order. */
+export interface RankedData {
+  readonly rankedAt: Float64Array;
+  readonly ranked: Int32Array;
+}
+
+export function completionOrderData(order: CompletionOrder): RankedData {
+  return { rankedAt: order.rankedAt.toArray(), ranked: order.ranked.toArray() };
+}
+
+export function completionOrderFrom(data: RankedData, ledger: LedgerState): CompletionOrder {
+  const ids = ledger.table.workflows;
+  const rankedAt = Float64Column.from(data.rankedAt, NaN);
+  const ranked = new RankedRefs((a, b) => rankedAt.get(a) - rankedAt.get(b) || byText(ids.at(a), ids.at(b)));
+  ranked.restore(data.ranked);
+  return { rankedAt, ranked };
+}
+
+/** Built in one pass and one sort (the first read after a rebuild, or a restore of an older checkpoint). */
 export function buildCompletionOrder(timings: WorkflowTimingsState, ledger: LedgerState): CompletionOrder {
   const order = empty(ledger);
   const members: number[] = [];

@@ -85,14 +85,20 @@ export interface LiveViewsState {
   readonly handoffPairs: Map<number, HandoffPairTotals>;
   readonly adherence: { workflows: number } & Record<Adherence, number>;
   readonly listed: RankedRefs;
-  /** The overhead alert's window order: built when first read (not checkpointed), then kept current per workflow line. */
+  /** The overhead alert's window order: built when first read, then kept current (and checkpointed) per workflow line. */
   completions: CompletionOrder | null;
-  /** The open-workflows answer's index: built when first read (not checkpointed), then kept current per invocation. */
+  /** The open-workflows answer's index: built when first read, then kept current (and checkpointed) per invocation. */
   rowsBySeq: RowsBySeq | null;
-  /** `workflows`' pattern counts: built when first read (not checkpointed), then kept current per workflow line. */
+  /** `workflows`' pattern counts: built when first read, then kept current (and checkpointed) per workflow line. */
   patterns: PatternCounts | null;
-  /** The open-workflows answer's order: built when first read (not checkpointed), then kept current per workflow line. */
+  /** The open-workflows answer's order: built when first read, then kept current (and checkpointed) per workflow line. */
   openOrder: OpenOrder | null;
+  /**
+   * Inside a batch (openBatch): each workflow touched so far, with its contribution from
+   * before the batch; its new one is added once, at settleBatch. null outside a batch; never
+   * checkpointed (a batch opens and settles within one turn of the event loop).
+   */
+  batch: Map<number, Contribution> | null;
 }
 
 /**
@@ -155,6 +161,7 @@ export function initial(sources: Pick<ViewSources, 'ledger'>): LiveViewsState {
     rowsBySeq: null,
     patterns: null,
     openOrder: null,
+    batch: null,
   };
 }
 
@@ -381,7 +388,36 @@ export function before(views: LiveViewsState, sources: ViewSources, change: Chan
   if (prev !== undefined) addDuration(views, prev, -1);
   if (refs.length === 0) return [];
   const rows = new RowReader(sources.ledger, prev);
+  const batch = views.batch;
+  if (batch !== null) {
+    // A workflow's first change in the batch is the last that sees what it contributes now:
+    // nothing before it in the batch touched it.
+    for (const ref of refs) if (!batch.has(ref)) batch.set(ref, contributionOf(sources, views.order, rows, ref));
+    return [];
+  }
   return refs.map((ref) => ({ ref, old: contributionOf(sources, views.order, rows, ref) }));
+}
+
+/**
+ * From now until settleBatch, a touched workflow takes back its contribution and adds its new
+ * one once, not at every change: a catch-up of many lines changes each new workflow several
+ * times (start, invocations, their completions, hand-offs, complete), and each change used to
+ * work out its contribution twice. The rest (row order, sessions, durations, indexes) still
+ * moves per change. False when a batch is open already (the outer one settles).
+ */
+export function openBatch(views: LiveViewsState): boolean {
+  if (views.batch !== null) return false;
+  views.batch = new Map();
+  return true;
+}
+
+/** Ends the batch: every workflow it touched replaces its contribution from before the batch with the one it has now. */
+export function settleBatch(views: LiveViewsState, sources: ViewSources): void {
+  const batch = views.batch;
+  views.batch = null;
+  if (batch === null || batch.size === 0) return;
+  const rows = new RowReader(sources.ledger, undefined);
+  for (const [ref, old] of batch) replaceContribution(views, ref, old, contributionOf(sources, views.order, rows, ref));
 }
 
 /** After every other fold has applied `change`: the row order and session index move, and the touched workflows add their contribution. */

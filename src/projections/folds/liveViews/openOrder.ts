@@ -3,12 +3,13 @@ import { RankedRefs } from '../../store/rankedRefs.js';
 import type { LedgerState } from '../ledger.js';
 import type { OpenWorkflowsState } from '../openWorkflows.js';
 import { byText } from '../../../domain/byText.js';
+import type { RankedData } from './completionOrder.js';
 
 /**
  * Open workflows in the order the open-workflows answer lists them (start time, a start that
  * does not parse last, then id): the snapshot's first few are a prefix, not a sort of every
- * open workflow on each snapshot. Built when first read (not checkpointed), then kept current
- * per workflow line.
+ * open workflow on each snapshot. Built when first read, then kept current per workflow line;
+ * checkpointed once built.
  */
 export interface OpenOrder {
   /** The start each member was ranked by (Infinity: unparsed), NaN when not a member. */
@@ -17,6 +18,18 @@ export interface OpenOrder {
 }
 
 const keyOf = (timeUs: number): number => (Number.isNaN(timeUs) ? Infinity : timeUs);
+
+export function openOrderData(order: OpenOrder): RankedData {
+  return { rankedAt: order.rankedAt.toArray(), ranked: order.ranked.toArray() };
+}
+
+export function openOrderFrom(data: RankedData, ledger: LedgerState): OpenOrder {
+  const ids = ledger.table.workflows;
+  const rankedAt = Float64Column.from(data.rankedAt, NaN);
+  const ranked = new RankedRefs((a, b) => rankedAt.get(a) - rankedAt.get(b) || byText(ids.at(a), ids.at(b)));
+  ranked.restore(data.ranked);
+  return { rankedAt, ranked };
+}
 
 export function buildOpenOrder(open: OpenWorkflowsState, ledger: LedgerState): OpenOrder {
   const ids = ledger.table.workflows;

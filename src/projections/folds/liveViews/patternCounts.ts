@@ -4,7 +4,7 @@ import { isCompleted, type WorkflowStatsState } from '../workflowStats.js';
 /**
  * How many completed workflows show each agent pattern, and the group position of the first
  * one: what `workflows`' most_common_patterns ranks, kept current per workflow line instead of
- * counted over every workflow on each snapshot. Built when first read (not checkpointed).
+ * counted over every workflow on each snapshot. Built when first read; checkpointed once built.
  * A pattern whose first workflow leaves it (a repeated complete line with other agents) is
  * counted again from the columns when next read: rare, and exact.
  */
@@ -23,6 +23,23 @@ function add(counts: PatternCounts, ref: number, pattern: number, groupSeq: numb
   counts.groupSeq.set(ref, groupSeq);
   counts.count[pattern] = (counts.count[pattern] ?? 0) + 1;
   counts.first[pattern] = Math.min(counts.first[pattern] ?? Infinity, groupSeq);
+}
+
+export interface PatternCountsData {
+  readonly pattern: Int32Array;
+  readonly groupSeq: Int32Array;
+  readonly count: readonly number[];
+  readonly first: readonly number[];
+}
+
+/** null when stale: the restore counts again when first read. */
+export function patternCountsData(counts: PatternCounts): PatternCountsData | null {
+  if (counts.stale) return null;
+  return { pattern: counts.pattern.toArray(), groupSeq: counts.groupSeq.toArray(), count: [...counts.count], first: [...counts.first] };
+}
+
+export function patternCountsFrom(data: PatternCountsData): PatternCounts {
+  return { pattern: Int32Column.from(data.pattern, -1), groupSeq: Int32Column.from(data.groupSeq, -1), count: [...data.count], first: [...data.first], stale: false };
 }
 
 export function buildPatternCounts(stats: WorkflowStatsState): PatternCounts {

@@ -6,8 +6,8 @@ import type { LedgerState } from '../ledger.js';
 /**
  * Each workflow's invocation rows in first-seen order (seq), every row whatever its timestamp:
  * the open-workflows answer reads the agents of the few open workflows from these chains
- * instead of walking every invocation on each snapshot. Built when first read (one pass, not
- * checkpointed) and kept current per invocation change from then on.
+ * instead of walking every invocation on each snapshot. Built when first read (one pass) and
+ * kept current per invocation change from then on; checkpointed once built (rowsBySeqData).
  */
 export interface RowsBySeq {
   /** Per workflow number: its first and last row, -1 when none. */
@@ -44,6 +44,20 @@ function unlink(rows: RowsBySeq, ref: number, seq: number): void {
   const wasLast = rows.next.get(seq) < 0;
   const prev = unlinkItem(rows.head, rows.next, ref, seq);
   if (wasLast) rows.tail.set(ref, prev);
+}
+
+export interface RowsBySeqData {
+  readonly head: Int32Array;
+  readonly tail: Int32Array;
+  readonly next: Int32Array;
+}
+
+export function rowsBySeqData(rows: RowsBySeq): RowsBySeqData {
+  return { head: rows.head.toArray(), tail: rows.tail.toArray(), next: rows.next.toArray() };
+}
+
+export function rowsBySeqFrom(data: RowsBySeqData): RowsBySeq {
+  return { head: Int32Column.from(data.head, -1), tail: Int32Column.from(data.tail, -1), next: Int32Column.from(data.next, -1) };
 }
 
 export function buildRowsBySeq(ledger: LedgerState): RowsBySeq {
