@@ -150,8 +150,10 @@ export class FileTail {
     maxLineBytes: number,
     start: TailPosition = { offset: 0, line: 1, fingerprint: null },
     private readonly resumeCheck: ResumeCheck = 'full',
+    /** Whether lines carry their text (see LineSplitter); a rewrite's reader decodes few lines. */
+    decodeText = true,
   ) {
-    this.splitter = new LineSplitter(maxLineBytes, start.offset, start.line);
+    this.splitter = new LineSplitter(maxLineBytes, start.offset, start.line, decodeText);
     this.readOffset = start.offset;
     this.resumeFrom = start;
     if (resumeCheck === 'quick') this.prefix = null;
@@ -183,6 +185,11 @@ export class FileTail {
         ...(this.lastLook !== null && this.lastLook.size === this.readOffset ? { settled: this.lastLook } : {}),
       },
     };
+  }
+
+  /** From now on, lines carry their text (a tail made without it goes on as a live one). */
+  decodeTextFromNowOn(): void {
+    this.splitter.decodeText = true;
   }
 
   /** A deferred resume has not yet proven the bytes before its checkpoint unchanged. */
