@@ -108,7 +108,8 @@ export class LineSplitter {
       }
       this.lineBytes += end - from;
       if (nl === -1) {
-        if (!this.overlong) this.pending.push(chunk.subarray(from, end));
+        // Copied: a reader may fill the same chunk again (a scan's one buffer).
+        if (!this.overlong) this.pending.push(Buffer.from(chunk.subarray(from, end)));
         return;
       }
       let text: string | undefined;

@@ -15,16 +15,31 @@ export const NO_ROW = -1;
  * earlier process, before a checkpoint) are not known and are decoded when compared.
  */
 export class InvocationLines {
-  private hashLo = new Uint32Array(1024);
-  private hashHi = new Uint32Array(1024);
-  private rows = new Int32Array(1024);
-  private lastLineOfRow = new Int32Array(1024);
+  private hashLo: Uint32Array<ArrayBuffer>;
+  private hashHi: Uint32Array<ArrayBuffer>;
+  private rows: Int32Array<ArrayBuffer>;
+  private lastLineOfRow: Int32Array<ArrayBuffer>;
   /** Lines noted so far end before this (1-based line number of the next line). */
   private next: number;
 
-  /** @param knownFrom the first line this index is told about (1 when reading from the start). */
-  constructor(readonly knownFrom = 1) {
+  /**
+   * @param knownFrom the first line this index is told about (1 when reading from the start).
+   * @param capacity lines (and rows) to make room for at once (a rewrite's: the file's lines before).
+   */
+  constructor(
+    readonly knownFrom = 1,
+    capacity = 1024,
+  ) {
     this.next = knownFrom;
+    this.hashLo = new Uint32Array(capacity);
+    this.hashHi = new Uint32Array(capacity);
+    this.rows = new Int32Array(capacity);
+    this.lastLineOfRow = new Int32Array(capacity);
+  }
+
+  /** The number of the line after the last one noted. */
+  get nextLine(): number {
+    return this.next;
   }
 
   /** Lines are noted in order: `line` must be the next one. */
