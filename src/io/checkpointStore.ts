@@ -9,7 +9,7 @@ import type { StreamPosition } from '../domain/streamPosition.js';
 import type { HookErrorsSaved } from './hookErrorFollower.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomicFile.js';
 import type { SourcePositions } from './sourceSet.js';
-import { decodeState, encodeState } from './stateCodec.js';
+import { decodeState, encodeStateParts } from './stateCodec.js';
 import { readRegularFile } from './regularFile.js';
 
 /**
@@ -72,6 +72,11 @@ interface HeaderJson extends Omit<CheckpointMeta, 'totals'> {
 }
 
 export function encodeCheckpoint(checkpoint: Checkpoint): Buffer {
+  return Buffer.concat(encodeCheckpointParts(checkpoint));
+}
+
+/** encodeCheckpoint's bytes in parts, written as they are (see encodeStateParts). */
+function encodeCheckpointParts(checkpoint: Checkpoint): Buffer[] {
   const header: HeaderJson = {
     format: FORMAT,
     dir: checkpoint.dir,
@@ -93,8 +98,8 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Buffer {
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32BE(headerBytes.length);
-  const parts = [MAGIC, length, headerBytes, encodeState(checkpoint.state)];
-  return Buffer.concat([...parts, digest(...parts)]);
+  const parts = [MAGIC, length, headerBytes, ...encodeStateParts(checkpoint.state)];
+  return [...parts, digest(...parts)];
 }
 
 export function checkpointPath(stateDir: string): string {
@@ -102,11 +107,11 @@ export function checkpointPath(stateDir: string): string {
 }
 
 export function saveCheckpoint(stateDir: string, checkpoint: Checkpoint): Promise<void> {
-  return writeFileAtomic(checkpointPath(stateDir), encodeCheckpoint(checkpoint));
+  return writeFileAtomic(checkpointPath(stateDir), encodeCheckpointParts(checkpoint));
 }
 
 export function saveCheckpointSync(stateDir: string, checkpoint: Checkpoint): void {
-  writeFileAtomicSync(checkpointPath(stateDir), encodeCheckpoint(checkpoint));
+  writeFileAtomicSync(checkpointPath(stateDir), encodeCheckpointParts(checkpoint));
 }
 
 /** Why a checkpoint could not be used; the caller replays from scratch instead. */

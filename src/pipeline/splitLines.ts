@@ -22,15 +22,16 @@ export interface RawLine {
 /**
  * A line that lies inside one chunk: its text is decoded straight from the chunk and its
  * bytes are only cut out if someone asks (a rejected line). Why: a Buffer view per line was a
- * measurable share of replay time and garbage.
+ * measurable share of replay time and garbage. Readers that only look at the bytes (a hash)
+ * read chunk[start, end) in place.
  */
-class ChunkLine implements RawLine {
+export class ChunkLine implements RawLine {
   constructor(
     readonly line: number,
     readonly byteOffset: number,
-    private readonly chunk: Buffer,
-    private readonly start: number,
-    private readonly end: number,
+    readonly chunk: Buffer,
+    readonly start: number,
+    readonly end: number,
     readonly text: string | undefined,
   ) {}
 
@@ -51,10 +52,16 @@ export class LineSplitter {
   private nextLine: number;
   private overlong = false;
 
+  /**
+   * @param decodeText whether lines carry their text; a reader that decodes few of the lines
+   *   (a rewrite told apart by hashes) decodes those from their bytes instead of every chunk.
+   *   It may be turned on later (the rewrite's reader then follows the file live).
+   */
   constructor(
     private readonly maxLineBytes: number,
     startOffset = 0,
     startLine = 1,
+    public decodeText = true,
   ) {
     this.lineStart = startOffset;
     this.nextLine = startLine;
@@ -82,7 +89,7 @@ export class LineSplitter {
     // The whole lines of this chunk are checked for UTF-8 and decoded at once; lines inside get
     // their text as a slice of it (one decode per chunk instead of one per line: ~6% of a replay).
     // A newline byte is never part of a multi-byte character, so the text's newlines are the bytes'.
-    const firstEnd = chunk.indexOf(NEWLINE);
+    const firstEnd = this.decodeText ? chunk.indexOf(NEWLINE) : -1;
     const lastEnd = firstEnd === -1 ? -1 : chunk.lastIndexOf(NEWLINE);
     const wholeFrom = firstEnd + 1;
     const wholeText = lastEnd > wholeFrom && isUtf8(chunk.subarray(wholeFrom, lastEnd)) ? chunk.toString('utf8', wholeFrom, lastEnd) : undefined;
@@ -101,7 +108,8 @@ export class LineSplitter {
       }
       this.lineBytes += end - from;
       if (nl === -1) {
-        if (!this.overlong) this.pending.push(chunk.subarray(from, end));
+        // Copied: a reader may fill the same chunk again (a scan's one buffer).
+        if (!this.overlong) this.pending.push(Buffer.from(chunk.subarray(from, end)));
         return;
       }
       let text: string | undefined;

@@ -268,7 +268,9 @@ export class FileSource implements Source {
 
   /** Reads the rewritten file whole, in steps, until it is quiet; null once applied, else why not. */
   private async runRewrite(fold: Fold, file: SourceKind, why: string): Promise<string | null> {
-    const tail = new FileTail(file, this.sources.pathOf(file), this.maxLineBytes);
+    // A scan: lines without their text (only the few that differ are decoded, from their
+    // bytes), read into one buffer; RewriteDiff keeps nothing of a line past its call.
+    const tail = new FileTail(file, this.sources.pathOf(file), this.maxLineBytes, undefined, 'full', true);
     const diff = new RewriteDiff(fold.ingestNow().state, this.lines, this.maxLineBytes);
     let settled = false;
     let grewAt = Date.now();
@@ -299,6 +301,7 @@ export class FileSource implements Source {
     // snapshot and checkpoint from it at once, with this source's position. Swapped after, they
     // paired the new state with the old file's offset, and the read after (already at the end)
     // changed nothing, so nothing published them again.
+    tail.followLive();
     this.sources.replaceTail(file, tail);
     this.lines = diff.lines;
     fold.applyRewrite(file, why, diff.changes(), diff.tally, diff.decoded);

@@ -1,5 +1,7 @@
-import crypto from 'node:crypto';
-import type { RawLine } from '../pipeline/splitLines.js';
+import { ChunkLine, type RawLine } from '../pipeline/splitLines.js';
+import { hashBytes, type LineHash } from './lineHash.js';
+
+export type { LineHash } from './lineHash.js';
 
 /** No invocation on this line (blank, rejected, or not known). */
 export const NO_ROW = -1;
@@ -13,16 +15,31 @@ export const NO_ROW = -1;
  * earlier process, before a checkpoint) are not known and are decoded when compared.
  */
 export class InvocationLines {
-  private hashLo = new Uint32Array(1024);
-  private hashHi = new Uint32Array(1024);
-  private rows = new Int32Array(1024);
-  private lastLineOfRow = new Int32Array(1024);
+  private hashLo: Uint32Array<ArrayBuffer>;
+  private hashHi: Uint32Array<ArrayBuffer>;
+  private rows: Int32Array<ArrayBuffer>;
+  private lastLineOfRow: Int32Array<ArrayBuffer>;
   /** Lines noted so far end before this (1-based line number of the next line). */
   private next: number;
 
-  /** @param knownFrom the first line this index is told about (1 when reading from the start). */
-  constructor(readonly knownFrom = 1) {
+  /**
+   * @param knownFrom the first line this index is told about (1 when reading from the start).
+   * @param capacity lines (and rows) to make room for at once (a rewrite's: the file's lines before).
+   */
+  constructor(
+    readonly knownFrom = 1,
+    capacity = 1024,
+  ) {
     this.next = knownFrom;
+    this.hashLo = new Uint32Array(capacity);
+    this.hashHi = new Uint32Array(capacity);
+    this.rows = new Int32Array(capacity);
+    this.lastLineOfRow = new Int32Array(capacity);
+  }
+
+  /** The number of the line after the last one noted. */
+  get nextLine(): number {
+    return this.next;
   }
 
   /** Lines are noted in order: `line` must be the next one. */
@@ -69,12 +86,6 @@ export class InvocationLines {
   }
 }
 
-/** A line's 64-bit hash, as two 32-bit halves. */
-export interface LineHash {
-  lo: number;
-  hi: number;
-}
-
 function grown(a: Int32Array<ArrayBuffer>, min: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(Math.max(min, a.length * 2));
   b.set(a);
@@ -87,17 +98,14 @@ function grownU(a: Uint32Array<ArrayBuffer>, min: number): Uint32Array<ArrayBuff
   return b;
 }
 
-// crypto.hash (one call, no Hash object) is Node >= 20.12; createHash does the same before.
-const digest: (bytes: Buffer) => Buffer =
-  typeof crypto.hash === 'function' ? (bytes) => crypto.hash('sha1', bytes, 'buffer') : (bytes) => crypto.createHash('sha1').update(bytes).digest();
-
 /**
- * The first 64 bits of the sha1 of the line's bytes, into `into`: a changed line passes as the
- * same with a chance of about 2^-64. Native, over the bytes the splitter already holds: a
- * JavaScript hash over the line's text (two lanes per UTF-16 unit) cost about 0.5 s per pass
- * over a 90 MB file, paid at every catch-up and twice per rewrite.
+ * The line's 64-bit hash (hashBytes), into `into`, read from the splitter's chunk in place.
  */
 export function hashLine(line: RawLine, into: LineHash): void {
+  if (line instanceof ChunkLine) {
+    hashBytes(line.chunk, line.start, line.end, into);
+    return;
+  }
   const bytes = line.bytes;
   if (bytes === null) {
     // An over-long line: never the same as anything (it is decoded, and rejected, again).
@@ -105,7 +113,5 @@ export function hashLine(line: RawLine, into: LineHash): void {
     into.hi = (0x80000000 | (line.byteOffset & 0x7fffffff)) >>> 0;
     return;
   }
-  const d = digest(bytes);
-  into.lo = d.readUInt32LE(0);
-  into.hi = d.readUInt32LE(4);
+  hashBytes(bytes, 0, bytes.length, into);
 }

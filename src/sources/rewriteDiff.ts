@@ -27,7 +27,7 @@ export class RewriteDiff {
   private readonly hash: LineHash = { lo: 0, hi: 0 };
   readonly tally: SourceTally = { applied: 0, blank: 0, skipped: 0, rejected: 0 };
   /** What the new file's lines are, for the rewrite after this one. */
-  readonly lines = new InvocationLines();
+  readonly lines: InvocationLines;
   mismatch: string | null = null;
   decoded = 0;
 
@@ -35,7 +35,10 @@ export class RewriteDiff {
     private readonly state: TelemetryState,
     private readonly before: InvocationLines | null,
     private readonly maxLineBytes: number,
-  ) {}
+  ) {
+    // Sized for as many lines as before: a rewrite of one record keeps the count.
+    this.lines = new InvocationLines(1, Math.max(1024, (before?.nextLine ?? 1) + 64));
+  }
 
   line(raw: RawLine): void {
     if (this.mismatch !== null) return;
@@ -50,7 +53,7 @@ export class RewriteDiff {
       }
       this.tally.applied++;
       this.meet(same);
-      this.changed.delete(same);
+      if (this.changed.size > 0) this.changed.delete(same);
       return;
     }
     this.decoded++;

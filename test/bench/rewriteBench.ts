@@ -36,6 +36,12 @@ with open(path, "w") as f:
         f.write(json.dumps(record) + "\\n")
 `;
 
+/** OAK_BENCH_REWRITE_NODE_ARGS: node flags for the daemon, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof). */
+function daemonNodeArgs(): string[] {
+  const raw = process.env.OAK_BENCH_REWRITE_NODE_ARGS?.trim();
+  return raw ? raw.split(/\s+/) : [];
+}
+
 let clockTicks: number | undefined;
 
 /** CPU seconds (user + system) the process has used so far. */
@@ -74,7 +80,7 @@ async function measureSize(ctx: BenchContext, workflows: number): Promise<BenchR
   const file = path.join(dir, SOURCE_FILES.invocations);
   const snapshotFile = snapshotPathOf(dir);
   const checkpointFile = path.join(stateDirOf(dir), 'checkpoint.bin');
-  const daemon = new DaemonProcess(ctx.cli, dir);
+  const daemon = new DaemonProcess(ctx.cli, dir, [], daemonNodeArgs());
   try {
     await daemon.waitForLog('daemon ready', 900_000);
     const pid = daemon.pid as number;
@@ -125,7 +131,9 @@ async function measureSize(ctx: BenchContext, workflows: number): Promise<BenchR
       }),
     ];
   } finally {
-    await daemon.kill();
+    // A profiled daemon writes its profile on a clean exit only.
+    if (daemonNodeArgs().length > 0) await daemon.stop();
+    else await daemon.kill();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

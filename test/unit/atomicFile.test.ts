@@ -39,6 +39,24 @@ describe('writeFileAtomic', () => {
   });
 });
 
+/** `data` cut into uneven parts (an empty one among them), as a checkpoint's sections come. */
+function inParts(data: Buffer): Buffer[] {
+  const cuts = [0, 7, 7, Math.floor(data.length / 3), Math.floor(data.length / 2) + 1, data.length];
+  return cuts.slice(1).map((end, i) => data.subarray(Math.min(cuts[i] as number, data.length), Math.min(end, data.length)));
+}
+
+describe('writeFileAtomic in parts', () => {
+  it('writes the parts one after the other, async and sync', async () => {
+    const file = path.join(dir, 'checkpoint.bin');
+    const data = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'.repeat(100));
+    await writeFileAtomic(file, inParts(data));
+    expect(fs.readFileSync(file).equals(data)).toBe(true);
+    writeFileAtomicSync(file, inParts(data.subarray(5)));
+    expect(fs.readFileSync(file).equals(data.subarray(5))).toBe(true);
+    expect(fs.readdirSync(dir)).toEqual(['checkpoint.bin']);
+  });
+});
+
 describe('writeFileAtomicSync', () => {
   it('writes and replaces content, leaving no tmp files', () => {
     const file = path.join(dir, 'checkpoint.json');
@@ -137,6 +155,9 @@ describe.skipIf(tmpfsUnavailable !== null)('on a full disk (a real 64 KiB tmpfs)
     ['replaceFileAtomic', replaceFileAtomic],
     ['writeFileAtomicSync', async (file: string, data: Buffer) => writeFileAtomicSync(file, data)],
     ['replaceFileAtomicSync', async (file: string, data: Buffer) => replaceFileAtomicSync(file, data)],
+    // A checkpoint is written in parts (its sections), one after the other.
+    ['writeFileAtomic in parts', (file: string, data: Buffer) => writeFileAtomic(file, inParts(data))],
+    ['writeFileAtomicSync in parts', async (file: string, data: Buffer) => writeFileAtomicSync(file, inParts(data))],
   ])('%s', (_name, write) => {
     it('fails with ENOSPC, keeps the good file byte for byte and leaves no tmp file', async () => {
       const file = path.join(fsys.dir, 'checkpoint.bin');

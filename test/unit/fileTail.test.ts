@@ -392,3 +392,36 @@ describe('FileTail: a deferred resume (the daemon: the prefix proven after servi
     );
   });
 });
+
+describe('a scan (a rewrite reader: one read buffer, no text)', () => {
+  it('hands over every line, those across reads too, valid during the callback; then goes on live with text', () => {
+    const file = path.join(temp.make('oak-filetail-'), 'agent_invocations.jsonl');
+    // Lines of many lengths (some longer than a 64 KiB chunk), over several 1 MiB scan reads.
+    const lines = Array.from({ length: 3000 }, (_, i) => `{"n": ${i}, "pad": "${'x'.repeat((i * 7919) % (i % 97 === 0 ? 90_000 : 1500))}"}`);
+    fs.writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
+    const tail = new FileTail('invocations', file, MAX_LINE, undefined, 'full', true);
+    const seen: string[] = [];
+    let withText = 0;
+    for (;;) {
+      const result = tail.read((line) => {
+        if (line.text !== undefined) withText++;
+        seen.push((line.bytes as Buffer).toString('utf8'));
+      }, 4 * 1024 * 1024);
+      expect(result.kind).toBe('ok');
+      if (result.kind !== 'ok' || result.more !== true) break;
+    }
+    expect(withText).toBe(0);
+    expect(seen).toEqual(lines);
+    // Live from here: lines come with their text, and may be kept past the callback.
+    tail.followLive();
+    fs.appendFileSync(file, 'after one\nafter two\n');
+    const kept: RawLine[] = [];
+    tail.read((line) => kept.push(line));
+    fs.appendFileSync(file, 'after three\n');
+    tail.read((line) => kept.push(line));
+    expect(kept.map(textOf)).toEqual(['after one', 'after two', 'after three']);
+    // (The first line of a read is decoded from its bytes when asked; the others come as text.)
+    expect(kept[1]?.text).toBe('after two');
+    expect(tail.position().offset).toBe(fs.statSync(file).size);
+  });
+});

@@ -4,6 +4,7 @@
  * set (ids repeated, blank lines, later records replacing earlier ones), a rewrite changing k
  * random records, optionally every line reformatted (other key order, other spacing), and
  * sometimes records removed, reordered or given other ids (those must be refused, and rebuilt).
+ * The rewritten file is read as the daemon reads it: in pieces, lines without their text.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -66,9 +67,20 @@ function text(lines: readonly Line[], compact = false): string {
   return lines.map((l) => (l === null ? '\n' : `${pyDumps(l, compact)}\n`)).join('');
 }
 
-function rawLines(content: string): RawLine[] {
+/**
+ * The lines of `content`, read whole with their text (as a catch-up reads), or as a rewrite's
+ * reader reads: without their text, in pieces of `pieceBytes` (lines across pieces come as one
+ * joined Buffer, lines inside one as a view of it: both must hash alike).
+ */
+function rawLines(content: string, pieceBytes?: number): RawLine[] {
   const out: RawLine[] = [];
-  new LineSplitter(MAX).push(Buffer.from(content), (line) => out.push(line));
+  const bytes = Buffer.from(content);
+  if (pieceBytes === undefined) {
+    new LineSplitter(MAX).push(bytes, (line) => out.push(line));
+    return out;
+  }
+  const splitter = new LineSplitter(MAX, 0, 1, false);
+  for (let at = 0; at < bytes.length; at += pieceBytes) splitter.push(Buffer.from(bytes.subarray(at, at + pieceBytes)), (line) => out.push(line));
   return out;
 }
 
@@ -156,13 +168,15 @@ describe('a rewrite of the invocations file applied as changes', () => {
     fc.assert(
       fc.property(
         fileArb.chain((lines) => fc.tuple(fc.constant(lines), editArb(lines))),
-        ([lines, { edit, compact, appended }]) => {
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 1, max: 400 }),
+        ([lines, { edit, compact, appended }], pieceBytes, againPieceBytes) => {
           const old = text(lines);
           const before = new InvocationLines();
           const served = replay(old, before);
           const newText = text(edited(lines, edit, appended), compact);
           const diff = new RewriteDiff(served.state, before, MAX);
-          for (const raw of rawLines(newText)) diff.line(raw);
+          for (const raw of rawLines(newText, pieceBytes)) diff.line(raw);
           const mismatch = diff.finish();
           const batch = replay(newText);
           if (mismatch !== null) {
@@ -177,7 +191,7 @@ describe('a rewrite of the invocations file applied as changes', () => {
           expect(JSON.stringify(answers(served))).toBe(JSON.stringify(answers(batch)));
           // The next rewrite is told apart from the new file's lines.
           const again = new RewriteDiff(served.state, diff.lines, MAX);
-          for (const raw of rawLines(newText)) again.line(raw);
+          for (const raw of rawLines(newText, againPieceBytes)) again.line(raw);
           expect(again.finish()).toBeNull();
           expect(again.changes()).toEqual([]);
           // Only a line that a later one of the same id overrides is decoded again.
