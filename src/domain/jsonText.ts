@@ -8,10 +8,38 @@ export const KEY_ORDER: unique symbol = Symbol('oak-telemetry.keyOrder');
 
 type Ordered = { [KEY_ORDER]?: readonly string[] };
 
-/** Sets the key order an object is to be written in. */
+/**
+ * Sets the key order an object is to be written in; call it once the object holds its keys (and
+ * add none after). When that order is not the one JSON.stringify would write, the object also
+ * gets a hidden toJSON that makes stringifyJson's native pass give way to the walk.
+ */
 export function withKeyOrder<T extends object>(object: T, keys: readonly string[]): T {
   Object.defineProperty(object, KEY_ORDER, { value: keys, enumerable: false });
+  if (sameKeys(Object.keys(object), keys)) return object;
+  // A key named "toJSON" (an agent may be called that) leaves no room for the hidden one.
+  const own = Object.getOwnPropertyDescriptor(object, 'toJSON');
+  if (own === undefined) Object.defineProperty(object, 'toJSON', { value: orderedToJSON, enumerable: false, configurable: true, writable: true });
+  else if (own.value !== orderedToJSON) nativeRefused = true;
   return object;
+}
+
+/** Thrown by orderedToJSON during the native pass: that document is written by the walk. */
+const NATIVE_REFUSED: unique symbol = Symbol('oak-telemetry.nativeRefused');
+/** Set while JSON.stringify runs for stringifyJson (a sync call: no other code runs meanwhile). */
+let probing = false;
+/** An ordered object met a "toJSON" key of its own: the native pass cannot see such objects, so it is never tried again. */
+let nativeRefused = false;
+
+/** An ordered object as JSON.stringify sees it: as it is when its natural order is the one meant, else refused (during stringifyJson). */
+function orderedToJSON(this: object): object {
+  if (probing && !sameKeys(Object.keys(this), (this as Ordered)[KEY_ORDER] ?? [])) throw NATIVE_REFUSED;
+  return this;
+}
+
+function sameKeys(natural: readonly string[], meant: readonly string[]): boolean {
+  if (natural.length !== meant.length) return false;
+  for (let i = 0; i < natural.length; i++) if (natural[i] !== meant[i]) return false;
+  return true;
 }
 
 /** The object's entries in their intended order. */
@@ -30,7 +58,46 @@ export function orderedEntries<V>(object: Readonly<Record<string, V>>): Array<[s
  * printed to a terminal carries no control character. The string parses to the same text.
  */
 export function stringifyJson(value: unknown, indent = 2): string {
+  const step = ' '.repeat(indent);
+  return nativeText(value, step) ?? write(value, '', step) ?? 'null';
+}
+
+/** The walk below, always: what the native pass must equal (tests compare them). */
+export function stringifyJsonByWalk(value: unknown, indent = 2): string {
   return write(value, '', ' '.repeat(indent)) ?? 'null';
+}
+
+/**
+ * In the native text, what the walk would write otherwise: a raw DEL, C1, U+2028/9 or bidi
+ * control (the walk escapes them), or a lone surrogate (JSON.stringify escapes it as \udXXX
+ * where the walk writes U+FFFD; a pair stays raw in both). A false hit (the text "\ud8" in a
+ * string) only costs the walk.
+ */
+const NATIVE_DIFFERS = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\\ud[89a-f]/;
+
+/**
+ * JSON.stringify's text when it is the walk's, else undefined: the walk builds the document out
+ * of thousands of small strings (a 150 KB snapshot took ~5 ms to write and ~2 ms more to flatten
+ * into bytes, several times a second while ingesting); JSON.stringify writes it in well under
+ * one. The two differ only on ordered objects whose order is not the natural one (their toJSON
+ * refuses) and on the characters NATIVE_DIFFERS finds.
+ */
+function nativeText(value: unknown, step: string): string | undefined {
+  // JSON.stringify caps the indent at 10; undefined (a function, a symbol) is the walk's to answer.
+  if (nativeRefused || step.length > 10) return undefined;
+  let text: string | undefined;
+  const outer = probing;
+  probing = true;
+  try {
+    text = JSON.stringify(value, null, step) as string | undefined;
+  } catch {
+    // NATIVE_REFUSED, or what the walk fails on too (a BigInt, a cycle): the walk answers, or throws as it always did.
+    return undefined;
+  } finally {
+    probing = outer;
+  }
+  if (text === undefined || NATIVE_DIFFERS.test(text)) return undefined;
+  return text;
 }
 
 /** Any surrogate, DEL, C1, U+2028/9, bidi controls: the only strings that need more than JSON.stringify. */
@@ -52,8 +119,10 @@ export function jsonString(text: string): string {
 
 function write(value: unknown, current: string, step: string): string | undefined {
   if (value === null) return 'null';
-  if (typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    return write((value as { toJSON: () => unknown }).toJSON(), current, step);
+  if (typeof value === 'object') {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    // An ordered object's toJSON is only the native pass's: the walk honours KEY_ORDER itself.
+    if (typeof toJSON === 'function' && toJSON !== orderedToJSON) return write((toJSON as () => unknown).call(value), current, step);
   }
   if (typeof value === 'string') return jsonString(value);
   if (typeof value !== 'object') return JSON.stringify(value);

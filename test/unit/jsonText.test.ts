@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stringifyJson, wellFormed, withKeyOrder } from '../../src/domain/jsonText.js';
+import { stringifyJson, stringifyJsonByWalk, wellFormed, withKeyOrder } from '../../src/domain/jsonText.js';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
@@ -47,5 +47,51 @@ describe('stringifyJson', () => {
     expect(stringifyJson('a\udc00\ud83d\ude00')).toBe('"a\ufffd\ud83d\ude00"');
     expect(stringifyJson('\x1b[2J\x9b\u2028')).toBe('"\\u001b[2J\\u009b\\u2028"');
     expect(wellFormed('x\ud800')).toBe('x\ufffd');
+  });
+});
+
+/** Keys JSON.stringify would move ahead ("42"), keys that look like it but are not ("042"), any text. */
+const anyKey = fc.oneof(anyText, fc.constantFrom('42', '0', '7', '042', '-1', '4294967294', '4294967295', '__proto__', 'a', 'b'));
+
+/** An object holding `entries` in the order given (keys such as "__proto__" included). */
+function plain(entries: ReadonlyArray<readonly [string, unknown]>): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const [key, value] of entries) Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  return object;
+}
+
+const { document } = fc.letrec((tie) => ({
+  leaf: fc.oneof(anyText, fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.date({ noInvalidDate: true })),
+  document: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('leaf'), tie('array'), tie('object'), tie('ordered')),
+  array: fc.array(tie('document'), { maxLength: 5 }),
+  object: fc.array(fc.tuple(anyKey, tie('document')), { maxLength: 5 }).map(plain),
+  ordered: fc
+    .uniqueArray(fc.tuple(anyKey, tie('document')), { maxLength: 6, selector: ([key]) => key })
+    .chain((entries) => fc.shuffledSubarray(entries.map(([key]) => key), { minLength: entries.length }).map((order) => withKeyOrder(plain(entries), order))),
+}));
+
+describe('stringifyJson: JSON.stringify where it writes the same text', () => {
+  it('equals the walk for any document: ordered objects, integer-like keys, controls, lone surrogates, indents', () => {
+    fc.assert(
+      fc.property(document, fc.constantFrom(0, 2, 4, 11), (value, indent) => {
+        expect(stringifyJson(value, indent)).toBe(stringifyJsonByWalk(value, indent));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('writes an agent named "42" after the agents seen before it', () => {
+    const agents = withKeyOrder({ b: 1, 42: 2 }, ['b', '42']);
+    expect(stringifyJson({ agents }, 0)).toBe('{"agents":{"b":1,"42":2}}');
+    expect(JSON.stringify(agents)).toBe('{"42":2,"b":1}');
+  });
+});
+
+// Last in this file: an ordered object with a key of its own named "toJSON" turns the native pass off for the process.
+describe('stringifyJson: an agent named "toJSON"', () => {
+  it('is written in the order meant, beside an agent named "42"', () => {
+    const agents = withKeyOrder(plain([['toJSON', 1], ['42', 2]]), ['toJSON', '42']);
+    expect(stringifyJson({ agents }, 0)).toBe('{"agents":{"toJSON":1,"42":2}}');
+    expect(stringifyJson({ agents }, 0)).toBe(stringifyJsonByWalk({ agents }, 0));
   });
 });

@@ -231,3 +231,23 @@ describe('live workflow views', () => {
     }
   });
 });
+
+describe('live workflow views: a change that keeps a workflow listed', () => {
+  it('leaves the hand-off list in place (no shift of every listed workflow) and still equals the walk', () => {
+    let state = initialState();
+    const events: TelemetryEvent[] = [
+      workflowStart({ workflowId: 'w0', agentPlan: ['a', 'b'], timestamp: at(0) }),
+      workflowStart({ workflowId: 'w1', agentPlan: ['a'], timestamp: at(1) }),
+      handoff({ workflowId: 'w0', fromAgent: 'a', toAgent: 'b', timestamp: at(2) }),
+    ];
+    for (const event of events) state = applyEvent(state, event);
+    const views = built(state.views, state);
+    const moves: string[] = [];
+    const { add, remove } = views.listed;
+    views.listed.add = (ref: number) => (moves.push(`add ${ref}`), add.call(views.listed, ref));
+    views.listed.remove = (ref: number) => (moves.push(`remove ${ref}`), remove.call(views.listed, ref));
+    state = applyEvent(state, handoff({ workflowId: 'w0', fromAgent: 'b', toAgent: 'a', artifacts: ['f'], timestamp: at(3) }));
+    expect(moves).toEqual([]);
+    expect(live(state, Infinity)).toBe(walked(state, Infinity));
+  });
+});

@@ -198,15 +198,16 @@ export function query(state: StatisticsState, ledger: LedgerState): StatisticsVi
   const agents: Record<string, AgentStatistics> = {};
   let total = 0;
   const ordered = agentStatistics(state, ledger);
-  withKeyOrder(
-    agents,
-    ordered.map(([agent]) => agent),
-  );
   for (const [agent, stats] of ordered) {
     // defineProperty: agent names such as "__proto__" are ordinary keys here.
     Object.defineProperty(agents, agent, { value: stats, enumerable: true, writable: true, configurable: true });
     total += stats.invocation_count;
   }
+  // Once every agent is a key (withKeyOrder looks at the keys the object holds).
+  withKeyOrder(
+    agents,
+    ordered.map(([agent]) => agent),
+  );
   if (total === 0) return { total_invocations: 0, agents };
   const { min, max } = state.timestamps;
   return { total_invocations: total, date_range: { start: min as string, end: max as string }, agents };

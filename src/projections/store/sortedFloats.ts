@@ -11,6 +11,8 @@ import { medianOfSorted, quantileOfSorted } from '../../domain/quantiles.js';
 export class SortedFloats {
   private data: Float64Array = new Float64Array(4);
   size = 0;
+  /** Moves on every change: what a reader keeps figures of this set against (not checkpointed). */
+  revision = 0;
 
   /** First index whose value is not before `value`. */
   private lowerBound(value: number): number {
@@ -35,6 +37,7 @@ export class SortedFloats {
     this.data.copyWithin(at + 1, at, this.size);
     this.data[at] = value;
     this.size++;
+    this.revision++;
   }
 
   /** Removes one copy of `value`; false when there is none. */
@@ -43,6 +46,7 @@ export class SortedFloats {
     if (at >= this.size || !Object.is(this.data[at], value)) return false;
     this.data.copyWithin(at, at + 1, this.size);
     this.size--;
+    this.revision++;
     return true;
   }
 
