@@ -6,7 +6,7 @@ import { hashRange, PrefixCheck } from './prefixCheck.js';
 import { FileFault, fileFault, openRegularFile } from './regularFile.js';
 
 /**
- * Follows one append-only file. The dir watch only says "look again"; the truth is stat + read from
+ * Follows one append-only file. chokidar only says "look again"; the truth is stat + read from
  * the stored offset to EOF. Before reading on, it checks that what it already read is still
  * there: same inode, size not below the offset, and the same bytes in two windows (the head
  * of the file and the bytes just before the offset). Any difference means the file was not

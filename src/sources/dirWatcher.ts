@@ -1,34 +1,36 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import chokidar, { type FSWatcher } from 'chokidar';
 import type { FaultSink } from '../io/faults.js';
 
 /**
- * fs.watch on the telemetry dir, re-armed when it stops telling: a watch follows the dir it was
- * given (its inode), so once the dir is removed and made again it never fires again and new
- * lines waited for the safety poll forever. `check()` (every CHECK_MS: one stat, and one per
- * symlinked file) compares the dir's identity with the one watched and starts a new watch when
- * it changed, and after a watch error. The watch only says "look again"; reads decide what changed.
+ * chokidar on the telemetry files themselves, re-armed when it stops telling. The files, not
+ * the dir: on every event of a dir it watches (and an append to any file in it is one),
+ * chokidar lists the dir again and lstats each entry, back to back while a writer appends:
+ * ~300 listings and ~1,500 lstats a second at 1k appended lines/s, about a sixth of the
+ * daemon's CPU. On a file it watches, an event costs one stat; it follows a symlink to its
+ * target and a file replaced by a rename (a new inode).
  *
- * Not chokidar: on every event of a dir it watches, chokidar lists the dir again and lstats each
- * entry, and while a writer appends it starts the next listing as soon as one ends: ~300
- * listings and ~1,500 lstats a second at 1k appended lines/s, about a sixth of the daemon's CPU
- * and a steady stream of callbacks in front of each batch. The dir's own watch names the file
- * that changed; only a file that is a symlink needs a watch of its own (on its target, which an
- * append to does not touch the dir).
+ * What a file watch cannot see, `check()` (every CHECK_MS) does: a file that did not exist is
+ * added once it does (one stat per missing file), and a dir removed and made again (its
+ * identity changed) or a failed watcher gets a new watcher. The watcher only says "look again";
+ * reads decide what changed, and the safety poll reads whatever was missed.
  */
 const CHECK_MS = 250;
 
 export class DirWatcher {
-  private watcher: fs.FSWatcher | null = null;
-  /** The dir's identity when the watch was started; null when it did not exist. */
+  private watcher: FSWatcher | null = null;
+  /** The dir's identity when the watcher was started; null when it did not exist. */
   private watching: string | null = null;
-  /** Symlinked files' own watches, by path, with the target's dev:ino they follow. */
-  private readonly targets = new Map<string, { readonly id: string; readonly watcher: fs.FSWatcher }>();
+  /** The files chokidar watches now (added when they exist, dropped on its unlink). */
+  private readonly watched = new Set<string>();
   /** Files with an event not yet passed on: at most one onChange per file per turn of the loop. */
   private readonly due = new Set<string>();
   private broken = false;
   private closed = false;
   private paused = false;
+  /** A watcher being closed (pause, re-arm): close() waits for it, or its handles outlive the daemon. */
+  private closing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -45,9 +47,9 @@ export class DirWatcher {
   }
 
   /**
-   * No watch while the source reads a rewrite or rebuild by itself (it ignores change events
-   * then): every write of python rewriting a 90 MB file is an event. resume() arms it again and
-   * says to look at every file.
+   * No watcher while the source reads a rewrite or rebuild by itself (it ignores change events
+   * then): chokidar spent ~1 s of CPU on the ~23k events of python rewriting a 90 MB file, more
+   * than reading it. resume() arms it again and says to look at every file.
    */
   pause(): void {
     if (this.closed || this.paused) return;
@@ -61,26 +63,28 @@ export class DirWatcher {
     this.arm(identity(this.dir));
   }
 
-  /** Re-arms the watch if the dir was replaced (or the watch failed) since it was started; follows symlinked files' targets. */
+  /** Re-arms the watcher if the dir was replaced (or the watcher failed) since it was started; adds the files that appeared. */
   check(): void {
     if (this.closed || this.paused) return;
     const now = identity(this.dir);
     if (now !== this.watching || this.broken) this.arm(now);
-    else this.followTargets();
+    else this.addAppeared();
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.disarm();
-    return Promise.resolve();
+    await this.closing;
   }
 
   private disarm(): void {
-    this.watcher?.close();
+    const watcher = this.watcher;
     this.watcher = null;
-    for (const target of this.targets.values()) target.watcher.close();
-    this.targets.clear();
+    this.watched.clear();
+    if (watcher === null) return;
+    const closed = watcher.close().catch(() => undefined);
+    this.closing = Promise.all([this.closing, closed]).then(() => undefined);
   }
 
   private arm(id: string | null): void {
@@ -89,54 +93,54 @@ export class DirWatcher {
     this.broken = false;
     if (id === null) return; // no dir: the next check arms one when it is back
     const root = path.basename(path.resolve(this.dir));
-    let watcher: fs.FSWatcher;
-    try {
-      // The daemon's own timers keep it alive, not the watch.
-      watcher = fs.watch(this.dir, { persistent: false }, (_event, name) => {
-        if (name === null) this.changedAll();
-        else this.changed(path.resolve(this.dir, name.toString()));
-      });
-    } catch (error) {
-      this.failed(root, error);
-      return;
-    }
+    const watcher = chokidar.watch([], {
+      ignoreInitial: true,
+      // The daemon's own timers keep it alive, not the watches: a watch chokidar makes while it
+      // is being closed (a symlink followed during a pause) was left open and kept a stopped
+      // daemon from exiting.
+      persistent: false,
+    });
+    // chokidar passes at most one change per file every 50 ms and drops the rest; its raw
+    // events are every event of the watch, which the source merges to one read per turn.
+    watcher.on('raw', (_event, _name, details) => {
+      const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      if (typeof watched === 'string') this.changed(path.resolve(watched));
+    });
+    watcher.on('all', (event, p) => {
+      const file = path.resolve(p);
+      // Gone: chokidar dropped its watch; check() adds the file again when it is back.
+      if (event === 'unlink') this.watched.delete(file);
+      this.changed(file);
+    });
     watcher.on('error', (error) => {
-      this.failed(root, error);
-      watcher.close();
-      if (this.watcher === watcher) this.watcher = null;
+      // Logged once by the fault registry; the poll keeps reading, and the next check re-arms.
+      this.broken = true;
+      this.faults.raise(root, 'watch', error);
+    });
+    watcher.on('ready', () => {
+      if (!this.broken) this.faults.clear(root, 'watch');
+      // What changed while nothing watched (the files of a dir made again) is looked at now
+      // that the watches are on: a line written before 'ready' is read, one after it signalled.
+      if (this.watcher === watcher) for (const file of this.files.keys()) this.changed(file);
     });
     this.watcher = watcher;
-    this.faults.clear(root, 'watch');
-    this.followTargets();
-    // What changed while nothing watched (the files of a dir made again) is looked at now.
-    this.changedAll();
+    this.addAppeared(false);
   }
 
-  /** Logged once by the fault registry; the poll keeps reading, and the next check re-arms. */
-  private failed(root: string, error: unknown): void {
-    this.broken = true;
-    this.faults.raise(root, 'watch', error);
-  }
-
-  /** A watch for each file that is a symlink, on what it points to now (none for a loop or a dangling link: the reads report those). */
-  private followTargets(): void {
+  /**
+   * Watches each file that exists and is not watched yet. Never a missing path: chokidar would
+   * watch its dir for it, with a listing on every event there. A file that appears later is
+   * read when added; a line written before its watch is on waits for the safety poll.
+   */
+  private addAppeared(signal = true): void {
+    const watcher = this.watcher;
+    if (watcher === null) return;
     for (const file of this.files.keys()) {
-      const id = symlinkTarget(file);
-      const held = this.targets.get(file);
-      if (held !== undefined && held.id === id) continue;
-      held?.watcher.close();
-      this.targets.delete(file);
-      if (id === null) continue;
-      try {
-        const watcher = fs.watch(file, { persistent: false }, () => this.changed(file));
-        watcher.on('error', () => {
-          watcher.close();
-          if (this.targets.get(file)?.watcher === watcher) this.targets.delete(file);
-        });
-        this.targets.set(file, { id, watcher });
-      } catch {
-        // Gone or unreadable since the stat: the next check tries again.
-      }
+      if (this.watched.has(file) || !exists(file)) continue;
+      this.watched.add(file);
+      watcher.add(file);
+      // Lines written before the watch started are read now, not at the next poll.
+      if (signal) this.changed(file);
     }
   }
 
@@ -148,10 +152,6 @@ export class DirWatcher {
       this.due.delete(key);
       if (!this.closed && !this.paused) this.onChange(key);
     });
-  }
-
-  private changedAll(): void {
-    for (const file of this.files.keys()) this.changed(file);
   }
 }
 
@@ -165,13 +165,11 @@ function identity(dir: string): string | null {
   }
 }
 
-/** dev:ino of the file a symlink leads to; null for a path that is not a symlink or leads nowhere. */
-function symlinkTarget(file: string): string | null {
+/** A file there now (through a symlink, to what it leads to). */
+function exists(file: string): boolean {
   try {
-    if (!fs.lstatSync(file).isSymbolicLink()) return null;
-    const stat = fs.statSync(file);
-    return `${stat.dev}:${stat.ino}`;
+    return fs.statSync(file).isFile();
   } catch {
-    return null;
+    return false;
   }
 }

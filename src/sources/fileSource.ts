@@ -23,8 +23,9 @@ const LIVE_READ_BUDGET = 4 * 1024 * 1024;
 /**
  * After each event the file is read again every FOLLOW_READ_MS until this long after it: a line
  * whose event was lost or merged with an earlier one (the watcher passes at most one per file per
- * turn of the loop) waits a few ms, not for the next event. (chokidar, the watcher before, passed
- * at most one event per file every 50 ms and dropped the rest without a trailing one.)
+ * turn of the loop) waits a few ms, not for the next event. (chokidar's change events come at
+ * most once per file every 50 ms, the rest dropped without a trailing one; the watcher passes
+ * its raw events.)
  */
 const TRAILING_READ_MS = 60;
 const FOLLOW_READ_MS = 5;
@@ -63,7 +64,7 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * The three files of a telemetry dir: FileTails (offsets, rewrite detection, faults) read on
- * the dir watch's word, with follow-up reads and a safety poll. A file that changed other than by
+ * the watcher's word (chokidar), with follow-up reads and a safety poll. A file that changed other than by
  * appending is read again from the start into a state built aside, in steps, while the last good
  * state is served; it takes its place once it has read everything.
  */
@@ -127,7 +128,7 @@ export class FileSource implements Source {
     }
   }
 
-  /** Per-file change signals (the dir watch, follow-up reads, steps, the safety poll) -> line batches -> scan(apply). */
+  /** Per-file change signals (chokidar, follow-up reads, steps, the safety poll) -> line batches -> scan(apply). */
   follow(fold: Fold, polls$: Observable<number>): Observable<boolean> {
     const changes$ = new Subject<SourceKind>();
     const perFile: Array<Observable<LineBatch>> = SOURCE_KINDS.map((kind) => {

@@ -1,8 +1,9 @@
 /**
  * The telemetry dir's watcher on real files: an append says "look again" for that file (a
  * symlinked file's target too), other files say nothing, a burst is one signal per turn, a dir
- * made again is watched again; and following appends never lists the dir (chokidar listed it and
- * lstat-ed every entry on each event, back to back while a writer appended).
+ * made again is watched again, a file made after the start is watched from the next check; and
+ * following appends never lists the dir (chokidar watching the dir listed it and lstat-ed every
+ * entry on each event, back to back while a writer appended; it watches the files now).
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -113,5 +114,31 @@ describe('DirWatcher', () => {
     const seen = next('a.jsonl');
     fs.appendFileSync(path.join(dir, 'a.jsonl'), '{}\n');
     await seen;
+  });
+
+  it('watches a file made after the start once check() sees it, without listing the dir', async () => {
+    const dir = dirs.make('oak-watch-');
+    fs.writeFileSync(path.join(dir, 'b.jsonl'), '');
+    const { watcher, signals, next } = watch(dir, ['a.jsonl', 'b.jsonl']);
+    open.push(watcher);
+    const ready = next('b.jsonl');
+    watcher.start();
+    await ready;
+    listings.count = 0;
+    fs.writeFileSync(path.join(dir, 'a.jsonl'), '');
+    const added = next('a.jsonl');
+    watcher.check();
+    await added;
+    // chokidar's watch of the new file is on a moment later: append until it tells (an event, not a sleep).
+    signals.length = 0;
+    const seen = next('a.jsonl');
+    const appending = setInterval(() => fs.appendFileSync(path.join(dir, 'a.jsonl'), '{}\n'), 20);
+    try {
+      await seen;
+    } finally {
+      clearInterval(appending);
+    }
+    expect(signals).toContain('a.jsonl');
+    expect(listings.count).toBe(0);
   });
 });
