@@ -1,0 +1,105 @@
+/**
+ * A batch replay on two threads: a worker reads and decodes the files (replayDecodeWorker.ts)
+ * while this thread folds what it decoded, batch by batch. Decoding (JSON.parse most of all) was
+ * a third of a replay and the fold the rest, so on two cores the two halves overlap. The replay
+ * stays synchronous: batches are taken with receiveMessageOnPort, and the thread sleeps on a
+ * shared counter (Atomics.wait) while the worker is behind. The outcomes, and the order they
+ * are folded in, are the one-thread replay's: the same code decodes the same lines.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { SourceKind } from '../domain/sources.js';
+import type { Ingest } from '../pipeline/ingest.js';
+import { OutcomeBatchReader, type OutcomeSink } from '../pipeline/outcomeBatch.js';
+import type { RawLine } from '../pipeline/splitLines.js';
+import { type DecoderMessage, type DecoderSetup, fromDecoderError, Signal, SIGNAL_SLOTS } from './replayDecoderProtocol.js';
+
+/** How long the worker may take to load its code before the replay runs on one thread instead. */
+const START_TIMEOUT_MS = 10_000;
+/**
+ * No message for this long from a started worker means it died without a word (killed, out of
+ * memory): a batch is posted every ~1k lines, so a live worker is never this quiet.
+ */
+const STALL_TIMEOUT_MS = 60_000;
+
+const WORKER_FILE = 'replayDecodeWorker.js';
+
+/**
+ * The worker's script: beside this module when compiled, one level up from a bundle's chunk
+ * (dist/bin/chunks/ -> dist/bin/). Null when there is none (run from TypeScript sources).
+ */
+export function findDecodeWorker(): URL | null {
+  for (const relative of [`./${WORKER_FILE}`, `../${WORKER_FILE}`]) {
+    const url = new URL(relative, import.meta.url);
+    if (url.protocol === 'file:' && fs.existsSync(fileURLToPath(url))) return url;
+  }
+  return null;
+}
+
+/** A rejected line as the fold's tallies and the rejection hook want it. */
+function rejectedRaw(line: number, byteOffset: number, bytes: Uint8Array | null, whole: boolean): RawLine {
+  const buffer = bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return whole ? { bytes: buffer, line, byteOffset } : buffer === null ? { bytes: null, line, byteOffset } : { bytes: null, head: buffer, line, byteOffset };
+}
+
+/**
+ * Replays `dir` into `ingest` with a decoding worker. Returns false, having read nothing, when
+ * the worker did not start (the caller replays on one thread); throws what the one-thread
+ * replay would throw for a file that cannot be read.
+ */
+export function replayWithWorker(
+  dir: string,
+  maxLineBytes: number,
+  ingest: Ingest,
+  workerUrl: URL,
+  onUnfinished: (kind: SourceKind, byteOffset: number, bytes: number) => void,
+): boolean {
+  const signalBuffer = new SharedArrayBuffer(SIGNAL_SLOTS * 4);
+  const signal = new Int32Array(signalBuffer);
+  const { port1, port2 } = new MessageChannel();
+  const setup: DecoderSetup = { dir, maxLineBytes, port: port2, signal: signalBuffer };
+  const worker = new Worker(workerUrl, { workerData: setup, transferList: [port2] });
+  // Never what keeps the process alive; its exit is not waited for.
+  worker.unref();
+  let finished = false;
+  try {
+    if (Atomics.wait(signal, Signal.Started, 0, START_TIMEOUT_MS) === 'timed-out' && Atomics.load(signal, Signal.Started) === 0) return false;
+    const reader = new OutcomeBatchReader();
+    let kind: SourceKind = 'invocations';
+    const sink: OutcomeSink = {
+      event: (event) => ingest.event(kind, event),
+      blank: () => ingest.blank(kind),
+      skipped: (reason) => ingest.skipped(kind, reason),
+      rejected: (reason, where) => ingest.refuse(kind, rejectedRaw(where.line, where.byteOffset, where.bytes, where.whole), reason),
+    };
+    for (;;) {
+      const posted = Atomics.load(signal, Signal.Posted);
+      const received = receiveMessageOnPort(port1);
+      if (received === undefined) {
+        if (Atomics.wait(signal, Signal.Posted, posted, STALL_TIMEOUT_MS) === 'timed-out') throw new Error('replay: the decoding worker stopped answering');
+        continue;
+      }
+      const message = received.message as DecoderMessage;
+      switch (message.type) {
+        case 'batch':
+          kind = message.kind;
+          reader.read(message.batch, sink);
+          Atomics.add(signal, Signal.Consumed, 1);
+          Atomics.notify(signal, Signal.Consumed);
+          break;
+        case 'unfinished':
+          onUnfinished(message.kind, message.byteOffset, message.bytes);
+          break;
+        case 'done':
+          finished = true;
+          return true;
+        case 'error':
+          throw fromDecoderError(message.error);
+      }
+    }
+  } finally {
+    port1.close();
+    if (!finished) void worker.terminate();
+  }
+}

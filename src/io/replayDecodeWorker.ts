@@ -1,0 +1,72 @@
+/**
+ * The decoding half of a parallel batch replay (see parallelReplay.ts), run in a worker thread:
+ * reads the three files, splits and decodes every line exactly as the one-thread replay does,
+ * and posts the outcomes in packed batches (pipeline/outcomeBatch.ts) while the main thread
+ * folds the ones before. Never logs: it only posts.
+ */
+import path from 'node:path';
+import { type MessagePort, workerData } from 'node:worker_threads';
+import { decodeRawLine } from '../pipeline/decodeRawLine.js';
+import { OutcomeBatchWriter } from '../pipeline/outcomeBatch.js';
+import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
+import { readLines } from './readLines.js';
+import { BATCH_INTS, type DecoderMessage, type DecoderSetup, MAX_BATCHES_AHEAD, Signal, toDecoderError } from './replayDecoderProtocol.js';
+
+const setup = workerData as DecoderSetup;
+const port: MessagePort = setup.port;
+const signal = new Int32Array(setup.signal);
+Atomics.store(signal, Signal.Started, 1);
+Atomics.notify(signal, Signal.Started);
+
+function post(message: DecoderMessage, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+  Atomics.add(signal, Signal.Posted, 1);
+  Atomics.notify(signal, Signal.Posted);
+}
+
+/** Waits while the main thread is this many batches behind: what is decoded ahead is held in memory. */
+function waitForRoom(): void {
+  for (;;) {
+    const consumed = Atomics.load(signal, Signal.Consumed);
+    if (Atomics.load(signal, Signal.Posted) - consumed < MAX_BATCHES_AHEAD) return;
+    Atomics.wait(signal, Signal.Consumed, consumed);
+  }
+}
+
+function decodeFile(kind: SourceKind, writer: OutcomeBatchWriter): void {
+  const flush = (): void => {
+    waitForRoom();
+    const { batch, transfer } = writer.take();
+    post({ type: 'batch', kind, batch }, transfer);
+  };
+  readLines(
+    path.join(setup.dir, SOURCE_FILES[kind]),
+    setup.maxLineBytes,
+    (raw) => {
+      const outcome = decodeRawLine(kind, raw, setup.maxLineBytes);
+      if (outcome.type === 'rejected') {
+        const bytes = raw.bytes ?? raw.head ?? null;
+        // A copy of the line alone: a view would carry its whole chunk across.
+        writer.add(outcome, { line: raw.line, byteOffset: raw.byteOffset, bytes: bytes === null ? null : new Uint8Array(bytes), whole: raw.bytes !== null });
+      } else {
+        writer.add(outcome, null);
+      }
+      if (writer.filled >= BATCH_INTS) flush();
+    },
+    (byteOffset, bytes) => {
+      if (writer.filled > 0) flush();
+      post({ type: 'unfinished', kind, byteOffset, bytes });
+    },
+  );
+  if (writer.filled > 0) flush();
+}
+
+try {
+  const writer = new OutcomeBatchWriter();
+  for (const kind of SOURCE_KINDS) decodeFile(kind, writer);
+  post({ type: 'done' });
+} catch (error) {
+  post({ type: 'error', error: toDecoderError(error) });
+} finally {
+  port.close();
+}

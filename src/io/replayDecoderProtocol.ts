@@ -1,0 +1,57 @@
+/** What the replay's decoding worker and the main thread say to each other (parallelReplay.ts). */
+import type { MessagePort } from 'node:worker_threads';
+import type { SourceKind } from '../domain/sources.js';
+import type { OutcomeBatch } from '../pipeline/outcomeBatch.js';
+import { FileFault } from './regularFile.js';
+
+export interface DecoderSetup {
+  readonly dir: string;
+  readonly maxLineBytes: number;
+  readonly port: MessagePort;
+  /** Int32 slots indexed by Signal. */
+  readonly signal: SharedArrayBuffer;
+}
+
+/** Slots of the shared counters both threads wait on. */
+export const enum Signal {
+  /** 1 once the worker's code runs (its modules loaded). */
+  Started,
+  /** Messages posted by the worker. */
+  Posted,
+  /** Batches the main thread has folded. */
+  Consumed,
+}
+export const SIGNAL_SLOTS = 3;
+
+/**
+ * Ints per batch (~1k invocation lines): large enough that posting costs little per line, small
+ * enough that the main thread starts folding soon after the worker starts.
+ */
+export const BATCH_INTS = 4096;
+/** Batches decoded ahead of the fold at most: bounds the memory the hand-over holds. */
+export const MAX_BATCHES_AHEAD = 64;
+
+/** An error thrown in the worker, carried as data (a FileFault keeps its fields). */
+export type DecoderError =
+  | { readonly kind: 'file'; readonly path: string; readonly op: string; readonly code: string; readonly message: string }
+  | { readonly kind: 'other'; readonly message: string };
+
+export type DecoderMessage =
+  | { readonly type: 'batch'; readonly kind: SourceKind; readonly batch: OutcomeBatch }
+  | { readonly type: 'unfinished'; readonly kind: SourceKind; readonly byteOffset: number; readonly bytes: number }
+  | { readonly type: 'done' }
+  | { readonly type: 'error'; readonly error: DecoderError };
+
+export function toDecoderError(error: unknown): DecoderError {
+  if (error instanceof FileFault) return { kind: 'file', path: error.path, op: error.op, code: error.code, message: error.message };
+  return { kind: 'other', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** The worker's error rethrown as the one-thread replay would have thrown it. */
+export function fromDecoderError(error: DecoderError): Error {
+  if (error.kind === 'other') return new Error(`replay: decoding failed: ${error.message}`);
+  const prefix = `cannot ${error.op} ${error.path}: `;
+  const suffix = ` (${error.code})`;
+  const reason = error.message.startsWith(prefix) && error.message.endsWith(suffix) ? error.message.slice(prefix.length, -suffix.length) : error.message;
+  return new FileFault(error.path, error.op, error.code, reason);
+}
