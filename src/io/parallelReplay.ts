@@ -7,16 +7,18 @@
  * are folded in, are the one-thread replay's: the same code decodes the same lines.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { SourceKind } from '../domain/sources.js';
+import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
 import type { Ingest } from '../pipeline/ingest.js';
 import { OutcomeBatchReader, type OutcomeSink } from '../pipeline/outcomeBatch.js';
 import type { RawLine } from '../pipeline/splitLines.js';
-import { type DecoderMessage, type DecoderSetup, fromDecoderError, Signal, SIGNAL_SLOTS } from './replayDecoderProtocol.js';
+import { readLines } from './readLines.js';
+import { type DecoderMessage, type DecoderSetup, fromDecoderError, MAX_BATCHES_AHEAD, Signal, SIGNAL_SLOTS } from './replayDecoderProtocol.js';
 
 /** How long the worker may take to load its code before the replay runs on one thread instead. */
-const START_TIMEOUT_MS = 10_000;
+const START_TIMEOUT_MS = 5_000;
 /**
  * No message for this long from a started worker means it died without a word (killed, out of
  * memory): a batch is posted every ~1k lines, so a live worker is never this quiet.
@@ -44,6 +46,14 @@ function rejectedRaw(line: number, byteOffset: number, bytes: Uint8Array | null,
 }
 
 /**
+ * The files this thread decodes itself: the metrics. The worker's share (JSON.parse and decode
+ * of the other two files, packing) then takes about as long as this thread's (the fold of
+ * everything, unpacking, the metrics' decode), so neither waits long for the other; the worker
+ * decodes the workflow events while this thread does the metrics.
+ */
+const DECODED_HERE: ReadonlySet<SourceKind> = new Set(['metrics']);
+
+/**
  * Replays `dir` into `ingest` with a decoding worker. Returns false, having read nothing, when
  * the worker did not start (the caller replays on one thread); throws what the one-thread
  * replay would throw for a file that cannot be read.
@@ -54,11 +64,13 @@ export function replayWithWorker(
   ingest: Ingest,
   workerUrl: URL,
   onUnfinished: (kind: SourceKind, byteOffset: number, bytes: number) => void,
+  batchesAhead: number = MAX_BATCHES_AHEAD,
 ): boolean {
   const signalBuffer = new SharedArrayBuffer(SIGNAL_SLOTS * 4);
   const signal = new Int32Array(signalBuffer);
   const { port1, port2 } = new MessageChannel();
-  const setup: DecoderSetup = { dir, maxLineBytes, port: port2, signal: signalBuffer };
+  const kinds = SOURCE_KINDS.filter((kind) => !DECODED_HERE.has(kind));
+  const setup: DecoderSetup = { dir, kinds, maxLineBytes, batchesAhead, port: port2, signal: signalBuffer };
   const worker = new Worker(workerUrl, { workerData: setup, transferList: [port2] });
   // Never what keeps the process alive; its exit is not waited for.
   worker.unref();
@@ -73,31 +85,49 @@ export function replayWithWorker(
       skipped: (reason) => ingest.skipped(kind, reason),
       rejected: (reason, where) => ingest.refuse(kind, rejectedRaw(where.line, where.byteOffset, where.bytes, where.whole), reason),
     };
-    for (;;) {
-      const posted = Atomics.load(signal, Signal.Posted);
-      const received = receiveMessageOnPort(port1);
-      if (received === undefined) {
+    /** The next message, waiting for the worker when it has none yet. */
+    const next = (): DecoderMessage => {
+      for (;;) {
+        const posted = Atomics.load(signal, Signal.Posted);
+        const received = receiveMessageOnPort(port1);
+        if (received !== undefined) {
+          Atomics.add(signal, Signal.Taken, 1);
+          Atomics.notify(signal, Signal.Taken);
+          return received.message as DecoderMessage;
+        }
         if (Atomics.wait(signal, Signal.Posted, posted, STALL_TIMEOUT_MS) === 'timed-out') throw new Error('replay: the decoding worker stopped answering');
+      }
+    };
+    for (const fileKind of SOURCE_KINDS) {
+      kind = fileKind;
+      if (DECODED_HERE.has(fileKind)) {
+        readLines(
+          path.join(dir, SOURCE_FILES[fileKind]),
+          maxLineBytes,
+          (line) => ingest.line(fileKind, line),
+          (byteOffset, bytes) => onUnfinished(fileKind, byteOffset, bytes),
+        );
         continue;
       }
-      const message = received.message as DecoderMessage;
-      switch (message.type) {
-        case 'batch':
-          kind = message.kind;
-          reader.read(message.batch, sink);
-          Atomics.add(signal, Signal.Consumed, 1);
-          Atomics.notify(signal, Signal.Consumed);
-          break;
-        case 'unfinished':
-          onUnfinished(message.kind, message.byteOffset, message.bytes);
-          break;
-        case 'done':
-          finished = true;
-          return true;
-        case 'error':
-          throw fromDecoderError(message.error);
+      for (let ended = false; !ended; ) {
+        const message = next();
+        switch (message.type) {
+          case 'batch':
+            reader.read(message.batch, sink);
+            break;
+          case 'unfinished':
+            onUnfinished(message.kind, message.byteOffset, message.bytes);
+            break;
+          case 'end':
+            ended = true;
+            break;
+          case 'error':
+            throw fromDecoderError(message.error);
+        }
       }
     }
+    finished = true;
+    return true;
   } finally {
     port1.close();
     if (!finished) void worker.terminate();

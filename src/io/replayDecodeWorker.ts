@@ -1,6 +1,6 @@
 /**
  * The decoding half of a parallel batch replay (see parallelReplay.ts), run in a worker thread:
- * reads the three files, splits and decodes every line exactly as the one-thread replay does,
+ * reads the files it is given, splits and decodes every line exactly as the one-thread replay does,
  * and posts the outcomes in packed batches (pipeline/outcomeBatch.ts) while the main thread
  * folds the ones before. Never logs: it only posts.
  */
@@ -8,9 +8,9 @@ import path from 'node:path';
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { decodeRawLine } from '../pipeline/decodeRawLine.js';
 import { OutcomeBatchWriter } from '../pipeline/outcomeBatch.js';
-import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
+import { SOURCE_FILES, type SourceKind } from '../domain/sources.js';
 import { readLines } from './readLines.js';
-import { BATCH_INTS, type DecoderMessage, type DecoderSetup, MAX_BATCHES_AHEAD, Signal, toDecoderError } from './replayDecoderProtocol.js';
+import { BATCH_INTS, type DecoderMessage, type DecoderSetup, Signal, toDecoderError } from './replayDecoderProtocol.js';
 
 const setup = workerData as DecoderSetup;
 const port: MessagePort = setup.port;
@@ -24,12 +24,12 @@ function post(message: DecoderMessage, transfer: ArrayBuffer[] = []): void {
   Atomics.notify(signal, Signal.Posted);
 }
 
-/** Waits while the main thread is this many batches behind: what is decoded ahead is held in memory. */
+/** Waits while the main thread is this many messages behind: what is decoded ahead is held in memory. */
 function waitForRoom(): void {
   for (;;) {
-    const consumed = Atomics.load(signal, Signal.Consumed);
-    if (Atomics.load(signal, Signal.Posted) - consumed < MAX_BATCHES_AHEAD) return;
-    Atomics.wait(signal, Signal.Consumed, consumed);
+    const taken = Atomics.load(signal, Signal.Taken);
+    if (Atomics.load(signal, Signal.Posted) - taken < setup.batchesAhead) return;
+    Atomics.wait(signal, Signal.Taken, taken);
   }
 }
 
@@ -59,12 +59,12 @@ function decodeFile(kind: SourceKind, writer: OutcomeBatchWriter): void {
     },
   );
   if (writer.filled > 0) flush();
+  post({ type: 'end', kind });
 }
 
 try {
   const writer = new OutcomeBatchWriter();
-  for (const kind of SOURCE_KINDS) decodeFile(kind, writer);
-  post({ type: 'done' });
+  for (const kind of setup.kinds) decodeFile(kind, writer);
 } catch (error) {
   post({ type: 'error', error: toDecoderError(error) });
 } finally {

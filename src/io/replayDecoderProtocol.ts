@@ -6,7 +6,11 @@ import { FileFault } from './regularFile.js';
 
 export interface DecoderSetup {
   readonly dir: string;
+  /** The files the worker decodes, in order; the main thread decodes the others itself. */
+  readonly kinds: readonly SourceKind[];
   readonly maxLineBytes: number;
+  /** Messages the worker may be ahead of the fold (MAX_BATCHES_AHEAD; tests use fewer). */
+  readonly batchesAhead: number;
   readonly port: MessagePort;
   /** Int32 slots indexed by Signal. */
   readonly signal: SharedArrayBuffer;
@@ -18,8 +22,8 @@ export const enum Signal {
   Started,
   /** Messages posted by the worker. */
   Posted,
-  /** Batches the main thread has folded. */
-  Consumed,
+  /** Messages the main thread has taken. */
+  Taken,
 }
 export const SIGNAL_SLOTS = 3;
 
@@ -28,8 +32,11 @@ export const SIGNAL_SLOTS = 3;
  * enough that the main thread starts folding soon after the worker starts.
  */
 export const BATCH_INTS = 4096;
-/** Batches decoded ahead of the fold at most: bounds the memory the hand-over holds. */
-export const MAX_BATCHES_AHEAD = 64;
+/**
+ * Batches decoded ahead of the fold at most: bounds the memory the hand-over holds (~100 KB a
+ * batch), and lets the worker decode the workflow events while the main thread does the metrics.
+ */
+export const MAX_BATCHES_AHEAD = 192;
 
 /** An error thrown in the worker, carried as data (a FileFault keeps its fields). */
 export type DecoderError =
@@ -39,7 +46,8 @@ export type DecoderError =
 export type DecoderMessage =
   | { readonly type: 'batch'; readonly kind: SourceKind; readonly batch: OutcomeBatch }
   | { readonly type: 'unfinished'; readonly kind: SourceKind; readonly byteOffset: number; readonly bytes: number }
-  | { readonly type: 'done' }
+  /** Every line of the file has been posted. */
+  | { readonly type: 'end'; readonly kind: SourceKind }
   | { readonly type: 'error'; readonly error: DecoderError };
 
 export function toDecoderError(error: unknown): DecoderError {
