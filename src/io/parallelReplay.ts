@@ -15,7 +15,16 @@ import type { Ingest } from '../pipeline/ingest.js';
 import { OutcomeBatchReader, type OutcomeSink } from '../pipeline/outcomeBatch.js';
 import type { RawLine } from '../pipeline/splitLines.js';
 import { readLines } from './readLines.js';
-import { type DecoderMessage, type DecoderSetup, fromDecoderError, MAX_BATCHES_AHEAD, Signal, SIGNAL_SLOTS } from './replayDecoderProtocol.js';
+import {
+  type DecoderMessage,
+  type DecoderSetup,
+  type DecoderTuning,
+  fromDecoderError,
+  MAX_BATCHES_AHEAD,
+  Signal,
+  SIGNAL_SLOTS,
+  TEXT_WHEN_AHEAD,
+} from './replayDecoderProtocol.js';
 
 /** How long the worker may take to load its code before the replay runs on one thread instead. */
 const START_TIMEOUT_MS = 5_000;
@@ -37,6 +46,20 @@ export function findDecodeWorker(): URL | null {
     if (url.protocol === 'file:' && fs.existsSync(fileURLToPath(url))) return url;
   }
   return null;
+}
+
+/** A line the worker sent as text (valid UTF-8, within the limit), decoded here. */
+class TextLine implements RawLine {
+  constructor(
+    readonly text: string,
+    readonly line: number,
+    readonly byteOffset: number,
+  ) {}
+
+  /** Its bytes, for a rejection: the text came from valid UTF-8, so encoding it gives them back. */
+  get bytes(): Buffer {
+    return Buffer.from(this.text, 'utf8');
+  }
 }
 
 /** A rejected line as the fold's tallies and the rejection hook want it. */
@@ -64,13 +87,21 @@ export function replayWithWorker(
   ingest: Ingest,
   workerUrl: URL,
   onUnfinished: (kind: SourceKind, byteOffset: number, bytes: number) => void,
-  batchesAhead: number = MAX_BATCHES_AHEAD,
+  tuning: DecoderTuning = {},
 ): boolean {
   const signalBuffer = new SharedArrayBuffer(SIGNAL_SLOTS * 4);
   const signal = new Int32Array(signalBuffer);
   const { port1, port2 } = new MessageChannel();
   const kinds = SOURCE_KINDS.filter((kind) => !DECODED_HERE.has(kind));
-  const setup: DecoderSetup = { dir, kinds, maxLineBytes, batchesAhead, port: port2, signal: signalBuffer };
+  const setup: DecoderSetup = {
+    dir,
+    kinds,
+    maxLineBytes,
+    batchesAhead: tuning.batchesAhead ?? MAX_BATCHES_AHEAD,
+    textWhenAhead: tuning.textWhenAhead ?? TEXT_WHEN_AHEAD,
+    port: port2,
+    signal: signalBuffer,
+  };
   const worker = new Worker(workerUrl, { workerData: setup, transferList: [port2] });
   // Never what keeps the process alive; its exit is not waited for.
   worker.unref();
@@ -84,6 +115,7 @@ export function replayWithWorker(
       blank: () => ingest.blank(kind),
       skipped: (reason) => ingest.skipped(kind, reason),
       rejected: (reason, where) => ingest.refuse(kind, rejectedRaw(where.line, where.byteOffset, where.bytes, where.whole), reason),
+      text: (text, line, byteOffset) => ingest.line(kind, new TextLine(text, line, byteOffset)),
     };
     /** The next message, waiting for the worker when it has none yet. */
     const next = (): DecoderMessage => {

@@ -33,16 +33,33 @@ function waitForRoom(): void {
   }
 }
 
+/**
+ * Whether the main thread has (nearly) run out of batches to fold: then the next batch's lines
+ * go as text and it decodes them itself, instead of waiting while this thread does. So the
+ * decoding is shared by whoever has time, however fast each thread runs on a busy machine.
+ */
+function idle(): boolean {
+  return Atomics.load(signal, Signal.Posted) - Atomics.load(signal, Signal.Taken) <= setup.textWhenAhead;
+}
+
 function decodeFile(kind: SourceKind, writer: OutcomeBatchWriter): void {
+  /** Whether the lines of the batch being filled go as text, for the main thread to decode. */
+  let asText = idle();
   const flush = (): void => {
     waitForRoom();
     const { batch, transfer } = writer.take();
     post({ type: 'batch', kind, batch }, transfer);
+    asText = idle();
   };
   readLines(
     path.join(setup.dir, SOURCE_FILES[kind]),
     setup.maxLineBytes,
     (raw) => {
+      if (asText && raw.text !== undefined) {
+        writer.addText(raw.text, raw.line, raw.byteOffset);
+        if (writer.filled >= BATCH_INTS) flush();
+        return;
+      }
       const outcome = decodeRawLine(kind, raw, setup.maxLineBytes);
       if (outcome.type === 'rejected') {
         const bytes = raw.bytes ?? raw.head ?? null;

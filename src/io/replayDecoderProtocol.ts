@@ -11,9 +11,17 @@ export interface DecoderSetup {
   readonly maxLineBytes: number;
   /** Messages the worker may be ahead of the fold (MAX_BATCHES_AHEAD; tests use fewer). */
   readonly batchesAhead: number;
+  /** TEXT_WHEN_AHEAD (tests: -1 for never, a large number for always). */
+  readonly textWhenAhead: number;
   readonly port: MessagePort;
   /** Int32 slots indexed by Signal. */
   readonly signal: SharedArrayBuffer;
+}
+
+/** What tests change to reach every path whatever the timing. */
+export interface DecoderTuning {
+  readonly batchesAhead?: number;
+  readonly textWhenAhead?: number;
 }
 
 /** Slots of the shared counters both threads wait on. */
@@ -32,6 +40,8 @@ export const SIGNAL_SLOTS = 3;
  * enough that the main thread starts folding soon after the worker starts.
  */
 export const BATCH_INTS = 4096;
+/** The worker sends a batch of lines as text when the main thread has at most this many messages waiting. */
+export const TEXT_WHEN_AHEAD = 1;
 /**
  * Batches decoded ahead of the fold at most: bounds the memory the hand-over holds (~100 KB a
  * batch), and lets the worker decode the workflow events while the main thread does the metrics.

@@ -40,7 +40,14 @@ const enum Tag {
   Blank,
   Skipped,
   Rejected,
+  Text,
 }
+
+/**
+ * Ints a line sent as text counts for in a batch's fill: a batch of them is ~500 lines, the
+ * main thread's share of decoding taken in small steps.
+ */
+const TEXT_LINE_WEIGHT = 8;
 
 const STATUSES: readonly InvocationStatus[] = ['success', 'failure', 'partial', 'unknown'];
 /**
@@ -58,14 +65,15 @@ export class OutcomeBatchWriter {
   private intCount = 0;
   private nums = new Float64Array(2048);
   private numCount = 0;
+  private textWeight = 0;
   private strs: Array<string | null> = [];
   private blobs: Uint8Array[] = [];
   private readonly nameRefs = new Map<string, number>();
   private names: string[] = [];
 
-  /** Ints written since the last take: how full the batch is. */
+  /** How full the batch is: ints written since the last take, and lines sent as text. */
   get filled(): number {
-    return this.intCount;
+    return this.intCount + this.textWeight;
   }
 
   add(outcome: DecodeOutcome, rejected: RejectedLine | null): void {
@@ -94,6 +102,18 @@ export class OutcomeBatchWriter {
     }
   }
 
+  /**
+   * A line not decoded here but handed over as its text, for the receiver to decode (a line of
+   * valid UTF-8, at most the length limit): how the decoding is shared when the receiver is idle.
+   */
+  addText(text: string, line: number, byteOffset: number): void {
+    this.int(Tag.Text);
+    this.int(line);
+    this.num(byteOffset);
+    this.strs.push(text);
+    this.textWeight += TEXT_LINE_WEIGHT;
+  }
+
   /** The batch so far (its buffers are the receiver's from now on) and a fresh one started. */
   take(): { batch: OutcomeBatch; transfer: ArrayBuffer[] } {
     const batch: OutcomeBatch = { ints: this.ints, intCount: this.intCount, nums: this.nums, numCount: this.numCount, strs: this.strs, names: this.names, blobs: this.blobs };
@@ -102,6 +122,7 @@ export class OutcomeBatchWriter {
     this.nums = new Float64Array(this.nums.length);
     this.intCount = 0;
     this.numCount = 0;
+    this.textWeight = 0;
     this.strs = [];
     this.blobs = [];
     this.names = [];
@@ -216,6 +237,8 @@ export interface OutcomeSink {
   blank(): void;
   skipped(reason: string): void;
   rejected(reason: string, where: RejectedLine): void;
+  /** A line handed over undecoded (see addText). */
+  text(text: string, line: number, byteOffset: number): void;
 }
 
 /**
@@ -346,6 +369,11 @@ export class OutcomeBatchReader {
           const byteOffset = nums[n++] as number;
           const bytes = hasBytes ? (blobs[b++] as Uint8Array) : null;
           sink.rejected(str(), { line, byteOffset, bytes, whole });
+          break;
+        }
+        case Tag.Text: {
+          const line = ints[i++] as number;
+          sink.text(str(), line, nums[n++] as number);
           break;
         }
         default:

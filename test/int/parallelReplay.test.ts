@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SOURCE_FILES, type SourceKind } from '../../src/domain/sources.js';
 import { writeGeneratedTelemetry } from '../../src/cli/generateCommand.js';
 import { replayWithWorker } from '../../src/io/parallelReplay.js';
+import type { DecoderTuning } from '../../src/io/replayDecoderProtocol.js';
 import { type ReplayOptions, replayDirectory } from '../../src/io/replayFiles.js';
 import { encodeState } from '../../src/io/stateCodec.js';
 import { Ingest } from '../../src/pipeline/ingest.js';
@@ -50,10 +51,10 @@ function oneThread(dir: string) {
   return outcome(replayDirectory(dir, { ...options, decodeWorker: 'never' }), told);
 }
 
-function withWorker(dir: string, batchesAhead?: number) {
+function withWorker(dir: string, tuning: DecoderTuning = {}) {
   const { told, options } = recorded();
   const ingest = new Ingest(initialState(), options);
-  const used = replayWithWorker(dir, DEFAULT_MAX_LINE_BYTES, ingest, workerUrl, (kind, byteOffset, bytes) => options.onUnfinished?.(kind, byteOffset, bytes), batchesAhead);
+  const used = replayWithWorker(dir, DEFAULT_MAX_LINE_BYTES, ingest, workerUrl, (kind, byteOffset, bytes) => options.onUnfinished?.(kind, byteOffset, bytes), tuning);
   expect(used, 'the worker started').toBe(true);
   return outcome(ingest, told);
 }
@@ -111,7 +112,15 @@ describe('batch replay with a decoding worker', () => {
   });
 
   it('gives the same when the worker may run only one message ahead of the fold', () => {
-    expect(withWorker(spoiled, 1)).toEqual(oneThread(spoiled));
+    expect(withWorker(spoiled, { batchesAhead: 1 })).toEqual(oneThread(spoiled));
+  });
+
+  it.each([
+    ['every line decoded in the worker', -1],
+    ['every line sent as text and decoded on the main thread', 1e9],
+  ])('gives the same with %s', (_name, textWhenAhead) => {
+    expect(withWorker(spoiled, { textWhenAhead })).toEqual(oneThread(spoiled));
+    expect(withWorker(clean, { textWhenAhead })).toEqual(oneThread(clean));
   });
 
   it('is what replayDirectory uses for a worker script it is given, and for missing files', () => {

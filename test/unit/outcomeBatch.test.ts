@@ -64,10 +64,9 @@ const complete: fc.Arbitrary<TelemetryEvent> = fc.record({
 });
 const unknown: fc.Arbitrary<TelemetryEvent> = fc.record({ kind: fc.constant('unknown_workflow_event' as const), ...base, event: text });
 
-interface Line {
-  readonly outcome: DecodeOutcome;
-  readonly rejected: RejectedLine | null;
-}
+type Line =
+  | { readonly outcome: DecodeOutcome; readonly rejected: RejectedLine | null }
+  | { readonly text: string; readonly line: number; readonly byteOffset: number };
 
 const line: fc.Arbitrary<Line> = fc.oneof(
   { weight: 6, arbitrary: fc.oneof(invocation, metric, start, handoff, complete, unknown).map((event): Line => ({ outcome: { type: 'event', event }, rejected: null })) },
@@ -79,6 +78,7 @@ const line: fc.Arbitrary<Line> = fc.oneof(
       .record({ reason: text, line: fc.integer({ min: 1, max: 2 ** 31 - 1 }), byteOffset: fc.maxSafeNat(), bytes: orNull(fc.uint8Array({ maxLength: 20 })), whole: fc.boolean() })
       .map(({ reason, ...where }): Line => ({ outcome: { type: 'rejected', reason }, rejected: where })),
   },
+  { weight: 2, arbitrary: fc.record({ text, line: fc.integer({ min: 1, max: 2 ** 31 - 1 }), byteOffset: fc.maxSafeNat() }) },
 );
 
 /** What a reader hands over, as comparable values (with each event's key order). */
@@ -88,7 +88,8 @@ function roundTrip(lines: readonly Line[], cuts: ReadonlySet<number>): Read[] {
   const writer = new OutcomeBatchWriter();
   const batches: OutcomeBatch[] = [];
   lines.forEach((l, i) => {
-    writer.add(l.outcome, l.rejected);
+    if ('text' in l) writer.addText(l.text, l.line, l.byteOffset);
+    else writer.add(l.outcome, l.rejected);
     if (cuts.has(i)) batches.push(structuredClone(writer.take().batch));
   });
   batches.push(structuredClone(writer.take().batch));
@@ -100,13 +101,16 @@ function roundTrip(lines: readonly Line[], cuts: ReadonlySet<number>): Read[] {
       blank: () => out.push(['blank', null]),
       skipped: (reason) => out.push(['skipped', reason]),
       rejected: (reason, where) => out.push(['rejected', reason, { ...where, bytes: where.bytes === null ? null : [...where.bytes] }]),
+      text: (text, line, byteOffset) => out.push(['text', text, { line, byteOffset }]),
     });
   }
   return out;
 }
 
 function expected(lines: readonly Line[]): Read[] {
-  return lines.map(({ outcome, rejected }): Read => {
+  return lines.map((l): Read => {
+    if ('text' in l) return ['text', l.text, { line: l.line, byteOffset: l.byteOffset }];
+    const { outcome, rejected } = l;
     switch (outcome.type) {
       case 'event':
         return ['event', outcome.event, Object.keys(outcome.event)];
