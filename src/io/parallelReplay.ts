@@ -1,20 +1,20 @@
 /**
  * A batch replay on two threads: a worker reads and decodes the files (replayDecodeWorker.ts)
  * while this thread folds what it decoded, batch by batch. Decoding (JSON.parse most of all) was
- * a third of a replay and the fold the rest, so on two cores the two halves overlap. The replay
- * stays synchronous: batches are taken with receiveMessageOnPort, and the thread sleeps on a
- * shared counter (Atomics.wait) while the worker is behind. The outcomes, and the order they
- * are folded in, are the one-thread replay's: the same code decodes the same lines.
+ * a third of a replay and the fold the rest, so on two cores the two halves overlap; when this
+ * thread has nothing left to fold, the worker sends the next lines as text and this thread
+ * decodes them too, so neither waits long for the other. The replay stays synchronous: batches
+ * are taken with receiveMessageOnPort, and the thread sleeps on a shared counter (Atomics.wait)
+ * while the worker is behind. The outcomes, and the order they are folded in, are the
+ * one-thread replay's: the same code decodes the same lines.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { SOURCE_FILES, SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
+import { SOURCE_KINDS, type SourceKind } from '../domain/sources.js';
 import type { Ingest } from '../pipeline/ingest.js';
 import { OutcomeBatchReader, type OutcomeSink } from '../pipeline/outcomeBatch.js';
 import type { RawLine } from '../pipeline/splitLines.js';
-import { readLines } from './readLines.js';
 import {
   type DecoderMessage,
   type DecoderSetup,
@@ -69,14 +69,6 @@ function rejectedRaw(line: number, byteOffset: number, bytes: Uint8Array | null,
 }
 
 /**
- * The files this thread decodes itself: the metrics. The worker's share (JSON.parse and decode
- * of the other two files, packing) then takes about as long as this thread's (the fold of
- * everything, unpacking, the metrics' decode), so neither waits long for the other; the worker
- * decodes the workflow events while this thread does the metrics.
- */
-const DECODED_HERE: ReadonlySet<SourceKind> = new Set(['metrics']);
-
-/**
  * Replays `dir` into `ingest` with a decoding worker. Returns false, having read nothing, when
  * the worker did not start (the caller replays on one thread); throws what the one-thread
  * replay would throw for a file that cannot be read.
@@ -92,10 +84,9 @@ export function replayWithWorker(
   const signalBuffer = new SharedArrayBuffer(SIGNAL_SLOTS * 4);
   const signal = new Int32Array(signalBuffer);
   const { port1, port2 } = new MessageChannel();
-  const kinds = SOURCE_KINDS.filter((kind) => !DECODED_HERE.has(kind));
   const setup: DecoderSetup = {
     dir,
-    kinds,
+    kinds: SOURCE_KINDS,
     maxLineBytes,
     batchesAhead: tuning.batchesAhead ?? MAX_BATCHES_AHEAD,
     textWhenAhead: tuning.textWhenAhead ?? TEXT_WHEN_AHEAD,
@@ -132,15 +123,6 @@ export function replayWithWorker(
     };
     for (const fileKind of SOURCE_KINDS) {
       kind = fileKind;
-      if (DECODED_HERE.has(fileKind)) {
-        readLines(
-          path.join(dir, SOURCE_FILES[fileKind]),
-          maxLineBytes,
-          (line) => ingest.line(fileKind, line),
-          (byteOffset, bytes) => onUnfinished(fileKind, byteOffset, bytes),
-        );
-        continue;
-      }
       for (let ended = false; !ended; ) {
         const message = next();
         switch (message.type) {

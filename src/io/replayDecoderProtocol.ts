@@ -6,7 +6,7 @@ import { FileFault } from './regularFile.js';
 
 export interface DecoderSetup {
   readonly dir: string;
-  /** The files the worker decodes, in order; the main thread decodes the others itself. */
+  /** The files the worker reads, in order. */
   readonly kinds: readonly SourceKind[];
   readonly maxLineBytes: number;
   /** Messages the worker may be ahead of the fold (MAX_BATCHES_AHEAD; tests use fewer). */
@@ -42,10 +42,7 @@ export const SIGNAL_SLOTS = 3;
 export const BATCH_INTS = 4096;
 /** The worker sends a batch of lines as text when the main thread has at most this many messages waiting. */
 export const TEXT_WHEN_AHEAD = 1;
-/**
- * Batches decoded ahead of the fold at most: bounds the memory the hand-over holds (~100 KB a
- * batch), and lets the worker decode the workflow events while the main thread does the metrics.
- */
+/** Messages decoded ahead of the fold at most: bounds the memory the hand-over holds (~100 KB a batch). */
 export const MAX_BATCHES_AHEAD = 192;
 
 /** An error thrown in the worker, carried as data (a FileFault keeps its fields). */

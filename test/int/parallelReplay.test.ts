@@ -130,9 +130,9 @@ describe('batch replay with a decoding worker', () => {
   });
 
   it.each([
-    ['a FIFO as the workflow events (decoded in the worker)', 'workflow_events'],
-    ['a directory as the invocations (decoded in the worker)', 'invocations'],
-    ['a directory as the metrics (decoded on the main thread)', 'metrics'],
+    ['a FIFO as the workflow events', 'workflow_events'],
+    ['a directory as the invocations', 'invocations'],
+    ['a directory as the metrics', 'metrics'],
   ] as const)('throws the one-thread replay\'s error for %s', (_name, kind) => {
     const dir = dirs.make('oak-parallel-fault-');
     for (const name of Object.values(SOURCE_FILES)) fs.copyFileSync(path.join(clean, name), path.join(dir, name));
