@@ -4,6 +4,7 @@
  * and posts the outcomes in packed batches (pipeline/outcomeBatch.ts) while the main thread
  * folds the ones before. Never logs: it only posts.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { decodeRawLine } from '../pipeline/decodeRawLine.js';
@@ -34,22 +35,79 @@ function waitForRoom(): void {
 }
 
 /**
- * Whether the main thread has (nearly) run out of batches to fold: then the next batch's lines
- * go as text and it decodes them itself, instead of waiting while this thread does. So the
- * decoding is shared by whoever has time, however fast each thread runs on a busy machine.
+ * Whether the next batch's lines go as text, for the main thread to decode: when it has
+ * (nearly) run out of batches to fold, rather than wait while this thread decodes; and while
+ * this thread waits for a core (RunQueue). Decoding here costs ~25% more CPU in all than
+ * decoding there (packing, a second heap), which pays only while the two threads truly run at
+ * once: on a machine whose cores are taken by others, the replay does best as one thread.
  */
-function idle(): boolean {
-  return Atomics.load(signal, Signal.Posted) - Atomics.load(signal, Signal.Taken) <= setup.textWhenAhead;
+function sendAsText(): boolean {
+  if (setup.textWhenAhead < 0) return false;
+  return Atomics.load(signal, Signal.Posted) - Atomics.load(signal, Signal.Taken) <= setup.textWhenAhead || runQueue.busy();
 }
+
+/**
+ * How long this thread waited, runnable, for a core: from /proc/thread-self/schedstat (time on
+ * a CPU, time waiting on a run queue, in ns), over windows of ~100 ms of either. Where that file
+ * cannot be read, the machine counts as free.
+ */
+class RunQueue {
+  private fd: number | null;
+  private readonly buffer = Buffer.alloc(128);
+  private lastRun = 0;
+  private lastWait = 0;
+  private run = 0;
+  private wait = 0;
+  private contended = false;
+  private calls = 0;
+
+  constructor() {
+    try {
+      this.fd = fs.openSync('/proc/thread-self/schedstat', 'r');
+    } catch {
+      this.fd = null;
+    }
+  }
+
+  busy(): boolean {
+    // Read every few batches: a read costs a few microseconds, a batch a few milliseconds.
+    if (this.fd === null || this.calls++ % 4 !== 0) return this.contended;
+    let text: string;
+    try {
+      text = this.buffer.toString('latin1', 0, fs.readSync(this.fd, this.buffer, 0, this.buffer.length, 0));
+    } catch {
+      this.fd = null;
+      return false;
+    }
+    const [run = 0, wait = 0] = text.split(' ').map(Number);
+    if (this.lastRun > 0) {
+      this.run += run - this.lastRun;
+      this.wait += wait - this.lastWait;
+    }
+    this.lastRun = run;
+    this.lastWait = wait;
+    if (this.run + this.wait >= WINDOW_NS) {
+      this.contended = this.wait > (this.run + this.wait) * CONTENDED_SHARE;
+      this.run = 0;
+      this.wait = 0;
+    }
+    return this.contended;
+  }
+}
+
+const WINDOW_NS = 100e6;
+/** Waiting for a core this share of the time or more: the cores are taken by others. */
+const CONTENDED_SHARE = 0.25;
+const runQueue = new RunQueue();
 
 function decodeFile(kind: SourceKind, writer: OutcomeBatchWriter): void {
   /** Whether the lines of the batch being filled go as text, for the main thread to decode. */
-  let asText = idle();
+  let asText = sendAsText();
   const flush = (): void => {
     waitForRoom();
     const { batch, transfer } = writer.take();
     post({ type: 'batch', kind, batch }, transfer);
-    asText = idle();
+    asText = sendAsText();
   };
   readLines(
     path.join(setup.dir, SOURCE_FILES[kind]),

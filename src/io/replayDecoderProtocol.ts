@@ -11,7 +11,7 @@ export interface DecoderSetup {
   readonly maxLineBytes: number;
   /** Messages the worker may be ahead of the fold (MAX_BATCHES_AHEAD; tests use fewer). */
   readonly batchesAhead: number;
-  /** TEXT_WHEN_AHEAD (tests: -1 for never, a large number for always). */
+  /** TEXT_WHEN_AHEAD (tests: -1 for never, whatever the load; a large number for always). */
   readonly textWhenAhead: number;
   readonly port: MessagePort;
   /** Int32 slots indexed by Signal. */
