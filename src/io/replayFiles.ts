@@ -12,9 +12,10 @@ export { readLines } from './readLines.js';
 
 /**
  * Below this many bytes in the three files a replay stays on one thread: starting the decoding
- * worker (~30-50 ms to load its code) costs more than it saves.
+ * worker (loading and compiling its code again, tens of ms on a free machine, several hundred on
+ * a busy one) costs more than it saves. At 3k generated workflows (15 MB) it measured slower.
  */
-export const PARALLEL_REPLAY_MIN_BYTES = 8 * 1024 * 1024;
+export const PARALLEL_REPLAY_MIN_BYTES = 64 * 1024 * 1024;
 
 export interface ReplayOptions extends IngestOptions {
   /** A file ends without a newline: its last `bytes` bytes, from `byteOffset`, are not counted yet. */
