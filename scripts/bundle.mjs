@@ -63,6 +63,9 @@ await build({
   plugins: [hookApart, rxjsEsm],
 });
 await build({ ...common, entryPoints: [path.join(root, 'dist', 'src', 'cli', 'hookCommand.js')], outfile: path.join(outdir, HOOK_FILE) });
+// The batch replay's decoding worker is started by file (src/io/parallelReplay.ts looks for it
+// beside the chunk that replays, or one level up): its own self-contained bundle.
+await build({ ...common, entryPoints: [path.join(root, 'dist', 'src', 'io', 'replayDecodeWorker.js')], outfile: path.join(outdir, 'replayDecodeWorker.js') });
 const entry = fs.readFileSync(path.join(outdir, 'oak-telemetry.js'), 'utf8');
 if (!entry.includes(`import("./${HOOK_FILE}")`)) throw new Error(`bundle: the entry no longer imports ${HOOK_IMPORT} as ./${HOOK_FILE}`);
 fs.chmodSync(path.join(outdir, 'oak-telemetry.js'), 0o755);

@@ -1,5 +1,6 @@
 import type { SourceKind } from '../domain/sources.js';
-import { decodeBytes, type DecodeOutcome, decodeText, DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
+import { type DecodeOutcome, DEFAULT_MAX_LINE_BYTES } from '../decode/decodeLine.js';
+import { decodeRawLine } from './decodeRawLine.js';
 import { type Rejection, rejectionKind } from '../decode/rejection.js';
 import type { InvocationEvent, TelemetryEvent } from '../domain/events.js';
 import { applyEvent, type TelemetryState } from '../projections/folds/telemetryState.js';
@@ -44,13 +45,10 @@ export function emptyTotals(): IngestTotals {
   };
 }
 
+// Apart from the fold, so the replay's decoding worker loads no projection.
+export { decodeRawLine } from './decodeRawLine.js';
+
 /** Decodes complete lines and folds the good ones into the state; bad lines become rejections. */
-/** A line as the splitter handed it over: already-decoded text, its bytes, or too long to keep. */
-export function decodeRawLine(kind: SourceKind, raw: RawLine, maxLineBytes: number): DecodeOutcome {
-  if (raw.text !== undefined) return decodeText(kind, raw.text);
-  if (raw.bytes === null) return { type: 'rejected', reason: `line longer than ${maxLineBytes} bytes` };
-  return decodeBytes(kind, raw.bytes, maxLineBytes);
-}
 
 export class Ingest {
   readonly totals: IngestTotals = emptyTotals();
@@ -70,26 +68,38 @@ export class Ingest {
 
   /** Decodes and folds one line; returns what it was (a source may note which record it held). */
   line(kind: SourceKind, raw: RawLine): DecodeOutcome {
-    const tally = this.totals.perSource[kind];
     const outcome = decodeRawLine(kind, raw, this.maxLineBytes);
     switch (outcome.type) {
       case 'event':
-        applyEvent(this.state, outcome.event);
-        tally.applied++;
-        this.options.onEvent?.(outcome.event);
+        this.event(kind, outcome.event);
         break;
       case 'blank':
-        tally.blank++;
+        this.blank(kind);
         break;
       case 'skipped':
-        tally.skipped++;
-        this.totals.skippedByReason.set(outcome.reason, (this.totals.skippedByReason.get(outcome.reason) ?? 0) + 1);
+        this.skipped(kind, outcome.reason);
         break;
       case 'rejected':
         this.refuse(kind, raw, outcome.reason);
         break;
     }
     return outcome;
+  }
+
+  /** Folds an event decoded from a line of `kind` (here or, for a batch replay, in a worker). */
+  event(kind: SourceKind, event: TelemetryEvent): void {
+    applyEvent(this.state, event);
+    this.totals.perSource[kind].applied++;
+    this.options.onEvent?.(event);
+  }
+
+  blank(kind: SourceKind): void {
+    this.totals.perSource[kind].blank++;
+  }
+
+  skipped(kind: SourceKind, reason: string): void {
+    this.totals.perSource[kind].skipped++;
+    this.totals.skippedByReason.set(reason, (this.totals.skippedByReason.get(reason) ?? 0) + 1);
   }
 
   /**
