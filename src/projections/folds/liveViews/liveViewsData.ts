@@ -3,9 +3,8 @@ import { Float64Column, Int32Column } from '../../store/columns.js';
 import { SortedFloats } from '../../store/sortedFloats.js';
 import type { Adherence } from '../planAdherence.js';
 import { PAIR_BASE, type ViewSources } from './contribution.js';
-import { completionOrderData, completionOrderFrom, type RankedData } from './completionOrder.js';
 import { type HandoffPairTotals, initial, type LiveViewsHolder, type LiveViewsState, type RatioGroup } from './liveViews.js';
-import { openOrderData, openOrderFrom } from './openOrder.js';
+import { type RankedData, rankingData, rankingFrom } from './timeRanking.js';
 import { type PatternCountsData, patternCountsData, patternCountsFrom } from './patternCounts.js';
 import { type RowsBySeqData, rowsBySeqData, rowsBySeqFrom } from './rowsBySeq.js';
 
@@ -89,8 +88,8 @@ export function toData(holder: LiveViewsHolder): LiveViewsData | null {
     adherence: { ...v.adherence },
     indexes: {
       rowsBySeq: v.rowsBySeq === null ? null : rowsBySeqData(v.rowsBySeq),
-      completions: v.completions === null ? null : completionOrderData(v.completions),
-      openOrder: v.openOrder === null ? null : openOrderData(v.openOrder),
+      completions: v.completions === null ? null : rankingData(v.completions),
+      openOrder: v.openOrder === null ? null : rankingData(v.openOrder),
       patterns: v.patterns === null ? null : patternCountsData(v.patterns),
     },
   };
@@ -122,8 +121,8 @@ export function fromData(data: LiveViewsData | null | undefined, sources: Pick<V
     handoffPairs: new Map(data.handoffPairs.map(([key, pair]) => [key, { ...pair }])),
     adherence: { ...data.adherence },
     rowsBySeq: data.indexes?.rowsBySeq ? rowsBySeqFrom(data.indexes.rowsBySeq) : null,
-    completions: data.indexes?.completions ? completionOrderFrom(data.indexes.completions, sources.ledger) : null,
-    openOrder: data.indexes?.openOrder ? openOrderFrom(data.indexes.openOrder, sources.ledger) : null,
+    completions: data.indexes?.completions ? rankingFrom(data.indexes.completions, sources.ledger) : null,
+    openOrder: data.indexes?.openOrder ? rankingFrom(data.indexes.openOrder, sources.ledger) : null,
     patterns: data.indexes?.patterns ? patternCountsFrom(data.indexes.patterns) : null,
   };
   // The ranked lists compare by these columns: adopt them into the fresh state's columns in place.
