@@ -39,21 +39,27 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** A 1280x800 page that records each request leaving `base` and every script or console error. */
+async function watchedPage(base: string) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const foreign: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (request) => {
+    if (!request.url().startsWith(base)) foreign.push(request.url());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  return { page, foreign, errors };
+}
+
 describe('dashboard', () => {
   it('shows every section from the live stream, updates without reloading, and fetches only from the daemon', async () => {
     const dir = dirs.track(fixtureDir());
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
     const base = await daemon.httpUrl();
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const foreign: string[] = [];
-    const errors: string[] = [];
-    page.on('request', (request) => {
-      if (!request.url().startsWith(base)) foreign.push(request.url());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
+    const { page, foreign, errors } = await watchedPage(base);
     await page.goto(base);
     await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('live'));
 
@@ -96,16 +102,7 @@ describe('dashboard', () => {
     const daemon = await startDaemon({ dir, http: '127.0.0.1:0' });
     const base = await daemon.httpUrl();
     const api = async <T>(route: string): Promise<T> => (await (await fetch(`${base}${route.slice(1)}`)).json()) as T;
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const foreign: string[] = [];
-    const errors: string[] = [];
-    page.on('request', (request) => {
-      if (!request.url().startsWith(base)) foreign.push(request.url());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
+    const { page, foreign, errors } = await watchedPage(base);
     await page.goto(base);
     await page.waitForFunction(() => document.getElementById('timeline-summary') !== null && document.getElementById('handoff-top') !== null);
 
