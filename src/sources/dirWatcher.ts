@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import chokidar, { type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 import type { FaultSink } from '../io/faults.js';
 
 /**
@@ -18,6 +18,20 @@ import type { FaultSink } from '../io/faults.js';
  */
 const CHECK_MS = 250;
 
+/**
+ * chokidar, imported when the first watcher starts: a daemon watches only once it follows, after
+ * its first snapshot, which need not wait for chokidar's modules (~10-20 ms of a restart).
+ * Until it is in, a starting watcher arms nothing; its 'ready' then signals every file, so what
+ * was written meanwhile is read, as for anything written before a watch is on.
+ */
+let chokidar: typeof import('chokidar') | null = null;
+let loading: Promise<typeof import('chokidar')> | null = null;
+
+function loadChokidar(): Promise<typeof import('chokidar')> {
+  loading ??= import('chokidar').then((loaded) => (chokidar = loaded));
+  return loading;
+}
+
 export class DirWatcher {
   private watcher: FSWatcher | null = null;
   /** The dir's identity when the watcher was started; null when it did not exist. */
@@ -27,6 +41,8 @@ export class DirWatcher {
   /** Files with an event not yet passed on: at most one onChange per file per turn of the loop. */
   private readonly due = new Set<string>();
   private broken = false;
+  /** Waiting for chokidar's import (see loadChokidar). */
+  private loading = false;
   private closed = false;
   private paused = false;
   /** A watcher being closed (pause, re-arm): close() waits for it, or its handles outlive the daemon. */
@@ -88,6 +104,10 @@ export class DirWatcher {
   }
 
   private arm(id: string | null): void {
+    if (chokidar === null) {
+      this.armWhenLoaded();
+      return;
+    }
     this.disarm();
     this.watching = id;
     this.broken = false;
@@ -125,6 +145,24 @@ export class DirWatcher {
     });
     this.watcher = watcher;
     this.addAppeared(false);
+  }
+
+  /** Imports chokidar, then arms (unless closed or paused by then); a failed import is a failed watcher, tried again at the next check. */
+  private armWhenLoaded(): void {
+    if (this.loading) return;
+    this.loading = true;
+    loadChokidar().then(
+      () => {
+        this.loading = false;
+        if (!this.closed && !this.paused) this.arm(identity(this.dir));
+      },
+      (error: unknown) => {
+        this.loading = false;
+        loading = null;
+        this.broken = true;
+        this.faults.raise(path.basename(path.resolve(this.dir)), 'watch', error);
+      },
+    );
   }
 
   /**
