@@ -23,6 +23,7 @@ import {
   DaemonProcess,
   generatedBytes,
   lineCount,
+  processCpuMs,
   readSnapshot,
   snapshotPathOf,
   stateDirOf,
@@ -41,6 +42,8 @@ interface StartTiming {
   readonly caughtUpMs: number;
   readonly eventsApplied: number;
   readonly resumed: boolean;
+  /** The daemon's CPU ms up to its first snapshot (seen within the 2 ms poll): main thread, all threads. */
+  readonly cpu: { readonly main: number; readonly all: number };
 }
 
 /**
@@ -64,8 +67,9 @@ async function timedStart(ctx: BenchContext, dir: string, nodeArgs: readonly str
         if (!daemon.running) throw new Error('daemon exited before its first snapshot');
         if (!fs.existsSync(snapshotFile)) return undefined;
         const seenAt = wallNow();
+        const cpu = processCpuMs(daemon.pid);
         const s = readSnapshot(snapshotFile);
-        return s === null ? undefined : { seenAt, s };
+        return s === null ? undefined : { seenAt, cpu, s };
       },
       600_000,
       2,
@@ -78,6 +82,7 @@ async function timedStart(ctx: BenchContext, dir: string, nodeArgs: readonly str
       caughtUpMs: typeof caughtUp?.line.ms === 'number' ? caughtUp.line.ms : Number.NaN,
       eventsApplied: snap.s.health.events_applied,
       resumed: daemon.findLog('resuming from checkpoint') !== undefined,
+      cpu: snap.cpu,
     };
   } finally {
     // Nothing of this run is kept: SIGKILL spares the final checkpoint write.
@@ -154,16 +159,23 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       resumed.push(r);
       replayed.push(b);
       ctx.log(
-        `restart: run ${i + 1}/${ctx.runs}: from checkpoint ${r.snapshotMs.toFixed(0)} ms to snapshot, ${r.readyMs.toFixed(0)} ms to ready (caught up ${r.caughtUpMs} ms)` +
-          `${r.resumed ? '' : ' [CHECKPOINT NOT USED]'}; full replay ${b.snapshotMs.toFixed(0)} ms / ${b.readyMs.toFixed(0)} ms (caught up ${b.caughtUpMs} ms); ` +
+        `restart: run ${i + 1}/${ctx.runs}: from checkpoint ${r.snapshotMs.toFixed(0)} ms to snapshot (CPU main ${r.cpu.main.toFixed(0)}, all ${r.cpu.all.toFixed(0)} ms), ${r.readyMs.toFixed(0)} ms to ready (caught up ${r.caughtUpMs} ms)` +
+          `${r.resumed ? '' : ' [CHECKPOINT NOT USED]'}; full replay ${b.snapshotMs.toFixed(0)} ms (CPU main ${b.cpu.main.toFixed(0)}, all ${b.cpu.all.toFixed(0)} ms) / ${b.readyMs.toFixed(0)} ms (caught up ${b.caughtUpMs} ms); ` +
           `events ${r.eventsApplied} / ${b.eventsApplied} of ${totalLines} lines`,
       );
     }
 
+    const cpuOf = (starts: readonly StartTiming[], which: 'main' | 'all') => median(starts.map((t) => t.cpu[which]));
+    const cpuNote = ['main', 'all'].map((which) => {
+      const r = cpuOf(resumed, which as 'main' | 'all');
+      const b = cpuOf(replayed, which as 'main' | 'all');
+      return `${which === 'main' ? 'main thread' : 'all threads'} ${r.toFixed(0)} vs ${b.toFixed(0)} ms (${(r / b).toFixed(2)}x)`;
+    });
     const allApplied = [...resumed, ...replayed].every((t) => t.eventsApplied === replayed[0]!.eventsApplied);
     const note =
       `${kWorkflows(workflows)} workflows + ${added} new (${(extraBytes / 2 ** 20).toFixed(1)} MiB appended); checkpoint.bin ${(checkpointBytes / 2 ** 20).toFixed(0)} MiB; ` +
-      `daemon's "caught up" ms: ${median(resumed.map((t) => t.caughtUpMs)).toFixed(0)} from checkpoint vs ${median(replayed.map((t) => t.caughtUpMs)).toFixed(0)} replaying` +
+      `daemon's "caught up" ms: ${median(resumed.map((t) => t.caughtUpMs)).toFixed(0)} from checkpoint vs ${median(replayed.map((t) => t.caughtUpMs)).toFixed(0)} replaying; ` +
+      `daemon CPU to the first snapshot, from checkpoint vs replaying: ${cpuNote.join(', ')}` +
       (resumed.every((t) => t.resumed) ? '' : '; WARNING: the checkpoint was not used in some runs') +
       (allApplied ? `; every start applied ${replayed[0]!.eventsApplied} events (${totalLines} lines)` : '; WARNING: events_applied differs between starts');
     const size = `${kWorkflows(workflows)} + ${kWorkflows(added)} new workflows`;
