@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { formatTimestampUs } from './domain/time.js';
 import type { Checkpoint } from './io/checkpointStore.js';
+import type { CheckpointRead } from './io/checkpointPrefetch.js';
 import { restoreState } from './io/resume.js';
 import { FaultRegistry } from './io/faults.js';
 import type { Logger } from './log.js';
@@ -72,6 +73,8 @@ export class Daemon {
     private readonly settings: DaemonSettings,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
+    /** The checkpoint read already (prefetchCheckpoint, while the modules loaded); else it is read here. */
+    checkpointRead?: CheckpointRead,
   ) {
     this.startedAt = this.isoNow();
     this.faults = new FaultRegistry(log, () => this.isoNow());
@@ -87,7 +90,7 @@ export class Daemon {
         this.alerting.checkEstimate(this.fold.ingest.state, event.workflowId, event.durationSeconds, this.clock() * 1000);
       }
     };
-    const restored = restoreState(settings.stateDir, sourceOrigin(settings), settings.maxLineBytes, DaemonFold.ingestOptions(settings.maxLineBytes, this.rejections, onEvent));
+    const restored = restoreState(settings.stateDir, sourceOrigin(settings), settings.maxLineBytes, DaemonFold.ingestOptions(settings.maxLineBytes, this.rejections, onEvent), checkpointRead);
     this.restored = { why: restored.why, checkpoint: restored.checkpoint };
     this.chosen = chooseSource(settings, restored.checkpoint, this.faults, log);
     this.source = this.chosen.source;

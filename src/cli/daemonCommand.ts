@@ -47,11 +47,10 @@ export function buildDaemonCommand(): Command {
     .option('--otlp-token <token>', 'bearer token exporters must send (required beyond loopback; default: $OAK_TELEMETRY_OTLP_TOKEN)')
     .action(async (opts: DaemonOpts) => {
       // Loaded here, not at start-up: the query commands should not pay for the daemon's modules.
-      const [{ loadDaemonConfig }, { Daemon }, { createLogger }, { settingsFrom }] = await Promise.all([
+      const [{ loadDaemonConfig }, { settingsFrom }, { prefetchCheckpoint }] = await Promise.all([
         import('../config.js'),
-        import('../daemon.js'),
-        import('../log.js'),
         import('./daemonSettings.js'),
+        import('../io/checkpointPrefetch.js'),
       ]);
       const number = (flag: string, raw: string | undefined) => (raw === undefined ? undefined : parseNumber(flag, raw));
       const config = loadDaemonConfig({
@@ -71,8 +70,11 @@ export function buildDaemonCommand(): Command {
       });
       // With --otlp the daemon also writes the dir (as `receive` and `log` do, which create it).
       if (config.nats.url === null) telemetryDirFor(config.dir, opts.createDir === true || config.otlp.listen !== null);
+      // The checkpoint is read off this thread while the daemon's modules load (most of them).
+      const checkpoint = prefetchCheckpoint(config.stateDir);
+      const [{ Daemon }, { createLogger }] = await Promise.all([import('../daemon.js'), import('../log.js')]);
       const log = createLogger(config.logLevel);
-      const daemon = new Daemon(settingsFrom(config), log);
+      const daemon = new Daemon(settingsFrom(config), log, Date.now, await checkpoint);
       // Listening from the start: a signal during the start-up catch-up also ends cleanly.
       const stopped = new Promise<void>((resolve) => {
         let stopping = false;

@@ -11,6 +11,7 @@ import { writeFileAtomic, writeFileAtomicSync } from './atomicFile.js';
 import type { SourcePositions } from './sourceSet.js';
 import { decodeState, encodeStateParts } from './stateCodec.js';
 import { readRegularFile } from './regularFile.js';
+import { CHECKPOINT_FILE, type CheckpointRead } from './checkpointPrefetch.js';
 
 /**
  * The checkpoint: the full state and the file positions it corresponds to, in ONE file written
@@ -20,7 +21,7 @@ import { readRegularFile } from './regularFile.js';
  * much as the state (an edited "applied" count would show in health after a restart), and the
  * state's own bytes need no second hash. A file that fails it is refused, never half-trusted.
  */
-export const CHECKPOINT_FILE = 'checkpoint.bin';
+export { CHECKPOINT_FILE } from './checkpointPrefetch.js';
 const MAGIC = Buffer.from('OAKC');
 /**
  * 2: a SHA-1 covers the whole file (format 1 checked the state's bytes only). 3: a CRC-32
@@ -117,12 +118,15 @@ export function saveCheckpointSync(stateDir: string, checkpoint: Checkpoint): vo
 /** Why a checkpoint could not be used; the caller replays from scratch instead. */
 export type LoadResult = { readonly ok: true; readonly checkpoint: Checkpoint } | { readonly ok: false; readonly why: string };
 
-/** `lazyState`: each projection is decoded when first read (see decodeState), for a one-off query. */
-export function loadCheckpoint(stateDir: string, dir: string, lazyState = false): LoadResult {
+/**
+ * `lazyState`: each projection is decoded when first read (see decodeState), for a one-off query.
+ * `read`: the bytes read already (prefetchCheckpoint), else they are read here.
+ */
+export function loadCheckpoint(stateDir: string, dir: string, lazyState = false, read?: CheckpointRead): LoadResult {
   let bytes: Buffer | null;
   try {
     // Never a FIFO or a directory in its place: those would block or fail half-way.
-    bytes = readRegularFile(checkpointPath(stateDir));
+    bytes = read !== undefined ? read() : readRegularFile(checkpointPath(stateDir));
   } catch (error) {
     return { ok: false, why: `checkpoint unreadable: ${(error as Error).message}` };
   }

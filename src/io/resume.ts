@@ -2,6 +2,7 @@ import { SOURCE_KINDS } from '../domain/sources.js';
 import { Ingest, type IngestOptions } from '../pipeline/ingest.js';
 import { initialState } from '../projections/folds/telemetryState.js';
 import { type Checkpoint, loadCheckpoint } from './checkpointStore.js';
+import type { CheckpointRead } from './checkpointPrefetch.js';
 import type { ResumeCheck } from './fileTail.js';
 import { SourceSet } from './sourceSet.js';
 import type { FaultSink } from './faults.js';
@@ -58,8 +59,10 @@ export function restoreState(
   origin: string,
   maxLineBytes: number,
   options: IngestOptions,
+  /** The checkpoint's bytes read already (prefetchCheckpoint). */
+  read?: CheckpointRead,
 ): { readonly ingest: Ingest; readonly checkpoint: Checkpoint | null; readonly why: string | null } {
-  const loaded = loadCheckpoint(stateDir, origin);
+  const loaded = loadCheckpoint(stateDir, origin, false, read);
   if (!loaded.ok) return { ingest: new Ingest(initialState(), { ...options, maxLineBytes }), checkpoint: null, why: loaded.why };
   return { ingest: ingestOf(loaded.checkpoint, maxLineBytes, options), checkpoint: loaded.checkpoint, why: null };
 }
