@@ -98,7 +98,8 @@ describe('prefetchCheckpoint', () => {
     await saveCheckpoint(stateDir, fixtureCheckpoint());
     const file = path.join(stateDir, CHECKPOINT_FILE);
     const bytes = fs.readFileSync(file);
-    bytes[bytes.length >> 1] ^= 0x10;
+    const at = bytes.length >> 1;
+    bytes[at] = (bytes[at] as number) ^ 0x10;
     fs.writeFileSync(file, bytes);
     const loaded = loadCheckpoint(stateDir, fixture, false, await prefetchCheckpoint(stateDir));
     expect(loaded.ok).toBe(false);
