@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { readDaemonRecord } from '../io/daemonRecord.js';
 import { isLoopback } from '../http/listenAddress.js';
 
@@ -44,7 +43,12 @@ export async function askDaemon(ask: DaemonAsk): Promise<DaemonAnswer> {
   }
 }
 
-function get(host: string, port: number, path: string, token: string | null): Promise<string> {
+/**
+ * node:http is imported here, when a daemon is asked: every other command (the daemon itself,
+ * before its first snapshot) was loading it, and its ~25 modules, for nothing.
+ */
+async function get(host: string, port: number, path: string, token: string | null): Promise<string> {
+  const http = await import('node:http');
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token !== null) headers.authorization = `Bearer ${token}`;
