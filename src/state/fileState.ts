@@ -24,12 +24,27 @@ export interface Replayed {
 /**
  * Every file read from the start into a fresh state: by the decoding worker when it applies
  * (the tails then go on from where its reads ended), else on this thread; the same state,
- * tallies, faults and positions either way. Its tails keep no hashes ('quick'): no checkpoint
- * written from them could vouch for one.
+ * tallies and positions either way. Its tails keep no hashes ('quick'): no checkpoint written
+ * from them could vouch for one. `hold` gets the replay before a read on this thread, so a
+ * fault thrown from that read leaves what was read before it in the caller's hands, as it
+ * always did.
  */
-export function replayFresh(dir: string, maxLineBytes: number, decodeWorker: DecodeWorkerChoice = 'auto'): Replayed {
-  const resumed = startFresh(dir, maxLineBytes, {}, null, 'quick');
-  if (readFirstWithWorker(resumed.sources, resumed.ingest, maxLineBytes, decodeWorker)) return { resumed, inWorker: true };
+export function replayFresh(dir: string, maxLineBytes: number, decodeWorker: DecodeWorkerChoice = 'auto', hold: (resumed: Resumed) => void = () => undefined): Replayed {
+  const first = startFresh(dir, maxLineBytes, {}, null, 'quick');
+  let failed = false;
+  try {
+    if (readFirstWithWorker(first.sources, first.ingest, maxLineBytes, decodeWorker)) {
+      hold(first);
+      return { resumed: first, inWorker: true };
+    }
+  } catch {
+    // A file the worker could not read (or a worker that failed): what it read is dropped and
+    // this thread reads from the start, meeting the fault as a one-thread replay does and
+    // keeping what that keeps (lines before it, the file's retry), for the next read.
+    failed = true;
+  }
+  const resumed = failed ? startFresh(dir, maxLineBytes, {}, null, 'quick') : first;
+  hold(resumed);
   readToEnd(resumed);
   return { resumed, inWorker: false };
 }
@@ -45,7 +60,10 @@ export function followFiles(settings: FileStateSettings): FollowedState {
   let loaded: Resumed | null = null;
   let inWorker = false;
   const fresh = (): Resumed => {
-    const replayed = replayFresh(dir, maxLineBytes, settings.decodeWorker);
+    inWorker = false;
+    const replayed = replayFresh(dir, maxLineBytes, settings.decodeWorker, (resumed) => {
+      loaded = resumed;
+    });
     inWorker = replayed.inWorker;
     return replayed.resumed;
   };

@@ -109,6 +109,8 @@ function held(resumed: Resumed) {
     statuses: sources.statuses(),
     lag: sources.lagBytes(),
     tails: tailsOf(sources),
+    // Files whose read failed, and the wait before the next try (not when: each set has its clock).
+    faulted: [...(sources as unknown as { faulted: Map<SourceKind, { op: string; delayMs: number }> }).faulted].map(([kind, f]) => [kind, f.op, f.delayMs]),
   };
 }
 
@@ -164,6 +166,31 @@ describe('a fresh replay decoded in the worker (in process)', () => {
     fs.closeSync(fd);
     expect(readToEnd(own)).toBe(false);
     expect(readToEnd(worker)).toBe(false);
+  });
+
+  it.each([
+    ['a directory as the metrics', 'metrics'],
+    ['a directory as the workflow events', 'workflow_events'],
+  ] as const)('%s: the same error, and the same partial read held for the next read', (_name, kind) => {
+    const dir = copyOf(damaged, 'oak-oneshot-heldfault-');
+    fs.rmSync(path.join(dir, SOURCE_FILES[kind]));
+    fs.mkdirSync(path.join(dir, SOURCE_FILES[kind]));
+    const attempt = (choice: URL | 'never') => {
+      let kept: Resumed | null = null;
+      try {
+        replayFresh(dir, MAX_LINE_BYTES, choice, (resumed) => {
+          kept = resumed;
+        });
+      } catch (error) {
+        expect(kept, 'the replay was held before the read that failed').not.toBeNull();
+        return { error: String(error), held: held(kept as unknown as Resumed) };
+      }
+      throw new Error('did not throw');
+    };
+    const own = attempt('never');
+    expect(own.error).toContain('it is a directory');
+    expect(own.held.faulted).toEqual([[kind, 'open', 100]]);
+    expect(attempt(workerUrl)).toEqual(own);
   });
 
   it('holds the same for missing and empty files', () => {
