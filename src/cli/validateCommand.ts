@@ -22,12 +22,18 @@ export function buildValidateCommand(): Command {
         throw new UsageError(`--max-line-bytes must be a whole number >= 1, got ${opts.maxLineBytes}`);
       }
       // Loaded here: the other commands do not pay for the replay.
-      const [{ replayDirectory }, { naming, requireTelemetryDir }] = await Promise.all([import('../io/replayFiles.js'), import('./loadState.js')]);
+      const [{ replayDirectory }, { naming, requireTelemetryDir }, { decodeWorkerSetting }] = await Promise.all([
+        import('../io/replayFiles.js'),
+        import('./loadState.js'),
+        import('./decodeWorkerSetting.js'),
+      ]);
+      const decodeWorker = decodeWorkerSetting();
       const rejections: Rejection[] = [];
       const unfinished: string[] = [];
       requireTelemetryDir(dir);
       const ingest = naming(dir, () => replayDirectory(dir, {
         maxLineBytes,
+        decodeWorker,
         onRejection: (r) => rejections.push(r),
         onUnfinished: (kind, byteOffset, bytes) =>
           unfinished.push(

@@ -4,6 +4,7 @@ import type { SourceKind } from '../domain/sources.js';
 import { LineSplitter, type RawLine } from '../pipeline/splitLines.js';
 import { hashRange, PrefixCheck } from './prefixCheck.js';
 import { FileFault, fileFault, openRegularFile } from './regularFile.js';
+import { HEAD_WINDOW_BYTES, type WholeRead } from './wholeRead.js';
 
 /**
  * Follows one append-only file. chokidar only says "look again"; the truth is stat + read from
@@ -51,7 +52,8 @@ export type ResumeCheck = 'full' | 'quick' | 'once' | 'deferred';
  * after the look moves its ctime past the recorded one, even on a coarse file-system clock.
  */
 export const SETTLED_MS = 1000;
-const WINDOW = 4096;
+// One constant with the windows a read elsewhere keeps for a tail to adopt (wholeRead.ts).
+const WINDOW = HEAD_WINDOW_BYTES;
 const CHUNK = 64 * 1024;
 /**
  * A scan's one read buffer (see FileTail's `scan`): 292 MB read in fresh 64 KiB Buffers per
@@ -164,7 +166,7 @@ export class FileTail {
   constructor(
     readonly kind: SourceKind,
     readonly path: string,
-    maxLineBytes: number,
+    private readonly maxLineBytes: number,
     start: TailPosition = { offset: 0, line: 1, fingerprint: null },
     private readonly resumeCheck: ResumeCheck = 'full',
     /**
@@ -210,6 +212,23 @@ export class FileTail {
         ...(this.lastLook !== null && this.lastLook.size === this.readOffset ? { settled: this.lastLook } : {}),
       },
     };
+  }
+
+  /**
+   * This quick tail, before its first read, takes the place of one that made `read` (a read of
+   * the whole file made elsewhere: the replay's decoding worker): the same identity, windows,
+   * offsets, unfinished line and look at the file, so its next read behaves as after its own.
+   */
+  adoptRead(read: WholeRead): void {
+    if (this.resumeCheck !== 'quick' || this.scanBuffer !== null || this.resumeFrom?.offset !== 0 || this.ino !== -1) throw new Error('adoptRead: only a quick tail that has read nothing');
+    this.resumeFrom = null;
+    this.ino = read.ino;
+    this.splitter = LineSplitter.from(this.maxLineBytes, read.splitter);
+    this.head = Buffer.from(read.head);
+    this.recent = Buffer.from(read.recent);
+    this.readOffset = read.bytesRead;
+    this.seen = { size: read.size, mtimeMs: read.mtimeMs };
+    this.lastLook = read.bytesRead === read.size ? { size: read.size, ctimeMs: read.ctimeMs, lookedAtMs: read.lookedAtMs } : null;
   }
 
   /** A scan goes on as a live tail: lines carry their text and may be kept after the callback. */

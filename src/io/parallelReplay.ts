@@ -25,6 +25,7 @@ import {
   SIGNAL_SLOTS,
   TEXT_WHEN_AHEAD,
 } from './replayDecoderProtocol.js';
+import type { WholeRead } from './wholeRead.js';
 
 /** How long the worker may take to load its code before the replay runs on one thread instead. */
 const START_TIMEOUT_MS = 5_000;
@@ -80,6 +81,8 @@ export function replayWithWorker(
   workerUrl: URL,
   onUnfinished: (kind: SourceKind, byteOffset: number, bytes: number) => void,
   tuning: DecoderTuning = {},
+  /** Each file's read as the worker made it (null: missing), for tails to go on from (see wholeRead.ts). */
+  onRead: (kind: SourceKind, read: WholeRead | null) => void = () => undefined,
 ): boolean {
   const signalBuffer = new SharedArrayBuffer(SIGNAL_SLOTS * 4);
   const signal = new Int32Array(signalBuffer);
@@ -133,6 +136,7 @@ export function replayWithWorker(
             onUnfinished(message.kind, message.byteOffset, message.bytes);
             break;
           case 'end':
+            onRead(message.kind, message.read);
             ended = true;
             break;
           case 'error':

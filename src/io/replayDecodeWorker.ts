@@ -11,6 +11,7 @@ import { decodeRawLine } from '../pipeline/decodeRawLine.js';
 import { OutcomeBatchWriter } from '../pipeline/outcomeBatch.js';
 import { SOURCE_FILES, type SourceKind } from '../domain/sources.js';
 import { readLines } from './readLines.js';
+import type { WholeRead } from './wholeRead.js';
 import { BATCH_INTS, type DecoderMessage, type DecoderSetup, Signal, toDecoderError } from './replayDecoderProtocol.js';
 
 const setup = workerData as DecoderSetup;
@@ -112,6 +113,7 @@ function decodeFile(kind: SourceKind, writer: OutcomeBatchWriter): void {
     post({ type: 'batch', kind, batch }, transfer);
     asText = sendAsText();
   };
+  let read: WholeRead | null = null;
   readLines(
     path.join(setup.dir, SOURCE_FILES[kind]),
     setup.maxLineBytes,
@@ -135,9 +137,12 @@ function decodeFile(kind: SourceKind, writer: OutcomeBatchWriter): void {
       if (writer.filled > 0) flush();
       post({ type: 'unfinished', kind, byteOffset, bytes });
     },
+    (whole) => {
+      read = whole;
+    },
   );
   if (writer.filled > 0) flush();
-  post({ type: 'end', kind });
+  post({ type: 'end', kind, read });
 }
 
 try {

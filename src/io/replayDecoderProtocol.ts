@@ -3,6 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { SourceKind } from '../domain/sources.js';
 import type { OutcomeBatch } from '../pipeline/outcomeBatch.js';
 import { FileFault } from './regularFile.js';
+import type { WholeRead } from './wholeRead.js';
 
 export interface DecoderSetup {
   readonly dir: string;
@@ -53,8 +54,8 @@ export type DecoderError =
 export type DecoderMessage =
   | { readonly type: 'batch'; readonly kind: SourceKind; readonly batch: OutcomeBatch }
   | { readonly type: 'unfinished'; readonly kind: SourceKind; readonly byteOffset: number; readonly bytes: number }
-  /** Every line of the file has been posted. */
-  | { readonly type: 'end'; readonly kind: SourceKind }
+  /** Every line of the file has been posted; `read`: what the read saw of the file (null: missing). */
+  | { readonly type: 'end'; readonly kind: SourceKind; readonly read: WholeRead | null }
   | { readonly type: 'error'; readonly error: DecoderError };
 
 export function toDecoderError(error: unknown): DecoderError {

@@ -7,6 +7,8 @@ import { Ingest, type IngestOptions } from '../pipeline/ingest.js';
 import { initialState } from '../projections/folds/telemetryState.js';
 import { findDecodeWorker, replayWithWorker } from './parallelReplay.js';
 import { readLines } from './readLines.js';
+import type { SourceSet } from './sourceSet.js';
+import type { WholeRead } from './wholeRead.js';
 
 export { readLines } from './readLines.js';
 
@@ -26,8 +28,11 @@ export interface ReplayOptions extends IngestOptions {
    * a worker script to use whatever the size. Either way the outcome is the same; the worker costs
    * ~20% more CPU in all for a replay that ends sooner when a second core is free.
    */
-  readonly decodeWorker?: 'auto' | 'never' | URL;
+  readonly decodeWorker?: DecodeWorkerChoice;
 }
+
+/** See ReplayOptions.decodeWorker. */
+export type DecodeWorkerChoice = 'auto' | 'never' | URL;
 
 function totalBytes(dir: string): number {
   let total = 0;
@@ -46,6 +51,23 @@ function workerFor(dir: string, choice: ReplayOptions['decodeWorker'] = 'auto'):
   // One core: the two halves would only take turns, and the hand-over costs CPU of its own.
   if (choice === 'never' || os.availableParallelism() < 2 || totalBytes(dir) < PARALLEL_REPLAY_MIN_BYTES) return null;
   return findDecodeWorker();
+}
+
+/**
+ * The first read of a fresh SourceSet, whose faults end the read (THROW_FAULTS), made by the
+ * decoding worker when one applies (as for replayDirectory): its lines folded into `ingest`,
+ * and every tail left where its own read would have left it, so reading goes on from there
+ * the same. False, having read nothing, when no worker applies or it did not start: the caller
+ * reads on one thread.
+ */
+export function readFirstWithWorker(sources: SourceSet, ingest: Ingest, maxLineBytes: number, choice: DecodeWorkerChoice = 'auto'): boolean {
+  const worker = workerFor(sources.dir, choice);
+  if (worker === null) return false;
+  const reads = new Map<SourceKind, WholeRead | null>();
+  const noteRead = (kind: SourceKind, read: WholeRead | null): void => void reads.set(kind, read);
+  if (!replayWithWorker(sources.dir, maxLineBytes, ingest, worker, () => undefined, {}, noteRead)) return false;
+  sources.adoptReads(reads);
+  return true;
 }
 
 /** Batch replay: every complete line of the three files through decode and every projection. */

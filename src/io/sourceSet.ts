@@ -6,6 +6,7 @@ import type { RawLine } from '../pipeline/splitLines.js';
 import type { SourceStatus } from '../queries/snapshot.js';
 import { FileTail, type ResumeCheck, type TailPosition } from './fileTail.js';
 import type { FaultSink } from './faults.js';
+import type { WholeRead } from './wholeRead.js';
 
 /** The one-shot commands' sink: a file that cannot be read ends the command with its reason. */
 export const THROW_FAULTS: FaultSink = {
@@ -115,6 +116,22 @@ export class SourceSet {
     if (result.kind === 'rewritten') return { kind: 'rewritten', file: kind, why: result.why };
     if (result.kind === 'fault') return { kind: 'fault' };
     return { kind: 'ok', more: this.prefixesUnchecked() };
+  }
+
+  /**
+   * Every file was read from its start elsewhere (the replay's decoding worker, see
+   * wholeRead.ts; null: the file was missing): the tails, which have read nothing, go on from
+   * where those reads ended, as after a readAll of their own.
+   */
+  adoptReads(reads: ReadonlyMap<SourceKind, WholeRead | null>): void {
+    for (const kind of SOURCE_KINDS) {
+      const read = reads.get(kind);
+      if (read === undefined) throw new Error(`adoptReads: no read of ${SOURCE_FILES[kind]}`);
+      // A missing file leaves its tail as it was: its own read would have found nothing either.
+      if (read === null) continue;
+      this.tails[kind].adoptRead(read);
+      this.sizes[kind] = read.size;
+    }
   }
 
   /** Reads every file to its end; stops at the first file that was rewritten. */

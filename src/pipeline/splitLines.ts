@@ -44,6 +44,20 @@ const NEWLINE = 0x0a;
 /** How much of an over-long line is kept to show what it was. */
 export const OVERLONG_HEAD_BYTES = 64 * 1024;
 
+/**
+ * A splitter between pushes, as plain data: what another splitter needs to go on exactly where
+ * this one stands (a file read in the replay's decoding worker, followed on in the main thread).
+ */
+export interface SplitterState {
+  readonly lineStart: number;
+  readonly nextLine: number;
+  /** Bytes of the unfinished line seen so far. */
+  readonly lineBytes: number;
+  readonly overlong: boolean;
+  /** The unfinished line's bytes held back (empty for an overlong one). */
+  readonly pending: Uint8Array;
+}
+
 export class LineSplitter {
   private pending: Buffer[] = [];
   /** Bytes of the current, unfinished line seen so far (kept or skipped). */
@@ -65,6 +79,19 @@ export class LineSplitter {
   ) {
     this.lineStart = startOffset;
     this.nextLine = startLine;
+  }
+
+  /** A splitter that goes on from `state` (see SplitterState). */
+  static from(maxLineBytes: number, state: SplitterState, decodeText = true): LineSplitter {
+    const splitter = new LineSplitter(maxLineBytes, state.lineStart, state.nextLine, decodeText);
+    splitter.lineBytes = state.lineBytes;
+    splitter.overlong = state.overlong;
+    if (state.pending.length > 0) splitter.pending = [Buffer.from(state.pending)];
+    return splitter;
+  }
+
+  state(): SplitterState {
+    return { lineStart: this.lineStart, nextLine: this.nextLine, lineBytes: this.lineBytes, overlong: this.overlong, pending: Buffer.concat(this.pending) };
   }
 
   /** Offset just after the last complete line: where a reader resumes without losing a line. */

@@ -10,6 +10,8 @@ export interface FollowedState {
   current(): TelemetryState;
   /** Where the state now in use began: 'checkpoint' or 'replay' (of the files or the stream). */
   origin(): StateOrigin;
+  /** A replay of the files whose lines a worker thread decoded (the state is the same; how it was read differs). */
+  decodedInWorker?(): boolean;
   /** Bad lines the state skips so far. */
   rejectedCount(): number;
   close(): Promise<void>;

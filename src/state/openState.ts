@@ -1,3 +1,4 @@
+import type { DecodeWorkerChoice } from '../io/replayFiles.js';
 import { followFiles } from './fileState.js';
 import type { FollowedState, StateSource } from './followedState.js';
 
@@ -8,6 +9,8 @@ export interface StateSettings {
   readonly source: StateSource;
   /** Read the JetStream stream the shippers fill instead of the files. */
   readonly nats: { readonly url: string; readonly stream: string } | null;
+  /** A replay of the files: whether it decodes in a worker thread (default 'auto', see replayFiles.ts). */
+  readonly decodeWorker?: DecodeWorkerChoice;
 }
 
 /**

@@ -324,4 +324,23 @@ describe('LineSplitter', () => {
       { numRuns: 500 },
     );
   });
+
+  it('goes on from its state in another splitter exactly as it would have itself, for any cut (property)', () => {
+    fc.assert(
+      fc.property(byteString, fc.array(fc.nat(), { maxLength: 10 }), fc.nat(), fc.integer({ min: 0, max: 40 }), (bytes, cuts, at, max) => {
+        const chunks = chunked(bytes, cuts);
+        const handOver = at % (chunks.length + 1);
+        const out: Seen[] = [];
+        let splitter = new LineSplitter(max);
+        chunks.forEach((chunk, i) => {
+          // What crosses between threads: plain data, copied (as a structured clone would).
+          if (i === handOver) splitter = LineSplitter.from(max, structuredClone(splitter.state()));
+          splitter.push(chunk, (l) => out.push(seen(l, 'hex')));
+        });
+        splitter.flush((l) => out.push(seen(l, 'hex')));
+        expect(out).toEqual(split([bytes], max, 'hex'));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
