@@ -11,6 +11,9 @@ import { kWorkflows, logNotes, median, rowOf, runWorker } from './benchProcess.j
 
 interface Timed {
   ms: number;
+  /** Replay only: CPU of the whole process, and of the folding thread (the rest: decoding worker and GC helpers). */
+  cpuMs?: number;
+  mainCpuMs?: number;
   lines?: number;
   events?: number;
   invocations?: number;
@@ -26,6 +29,8 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const floor: number[] = [];
   const replay: number[] = [];
   const ndjson: number[] = [];
+  const cpu: number[] = [];
+  const mainCpu: number[] = [];
   let lines = 0;
   let last: Timed | undefined;
   // Interleaved, so a noisy moment on the machine hits all three alike.
@@ -35,10 +40,14 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     lines = f.lines ?? 0;
     last = await runWorker<Timed>('replayWorker', [dir]);
     replay.push(last.ms);
+    cpu.push(last.cpuMs ?? Number.NaN);
+    mainCpu.push(last.mainCpuMs ?? Number.NaN);
     ndjson.push((await runWorker<Timed>('ndjsonWorker', [dir])).ms);
     ctx.log(`replay run ${i + 1}/${ctx.runs}: floor ${f.ms.toFixed(0)} ms, replay ${last.ms.toFixed(0)} ms`);
   }
 
+  // Which thread bounds the replay: the folding thread's CPU against the rest (decoding worker, GC helpers).
+  ctx.log(`replay CPU, median: ${median(cpu).toFixed(0)} ms in all, folding thread ${median(mainCpu).toFixed(0)} ms, other threads ${median(cpu.map((c, i) => c - (mainCpu[i] as number))).toFixed(0)} ms`);
   const floorName = 'floor: read + JSON.parse every line';
   const floorBaseline = { name: floorName, median: median(floor) };
   const mb = bytes / 2 ** 20;
