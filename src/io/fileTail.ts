@@ -280,8 +280,9 @@ export class FileTail {
     if (opened === null) {
       return this.readOffset > 0 || this.resumeFrom?.offset ? { kind: 'rewritten', why: 'file deleted' } : { kind: 'missing' };
     }
-    const { fd, stat } = opened;
+    const { fd } = opened;
     try {
+      const stat = this.settledLook(fd, opened.stat);
       const changed = this.verify(fd, stat) ?? this.checkContent(fd, stat);
       if (changed !== null) return { kind: 'rewritten', why: changed };
       let remaining = budget;
@@ -304,6 +305,20 @@ export class FileTail {
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /**
+   * The stat a read goes by. write(2) moves the modification time before the size, so a stat in
+   * between sees an append as a same-size change; on a 306 MB file that cost a check of every
+   * byte read (~0.5 s of sha1 in 8 MiB steps, each a 15-25 ms stall of the event loop) a few
+   * times a minute under a steady writer. Such a look is taken once more: a file grown by then
+   * was being appended to (a rewrite followed by an append within those microseconds is the
+   * known limit above: a rewrite followed by an append before we look again).
+   */
+  private settledLook(fd: number, stat: fs.Stats): fs.Stats {
+    const seen = this.seen;
+    if (seen === null || stat.size !== seen.size || stat.mtimeMs === seen.mtimeMs) return stat;
+    return fs.fstatSync(fd);
   }
 
   /**

@@ -200,6 +200,30 @@ describe('FileTail: the same size, a newer modification time (checkContent)', ()
     expect(read().result).toEqual({ kind: 'rewritten', why: 'modified without growing (bytes read before changed)' });
   });
 
+  it('a look in the middle of an append (mtime moved, size not yet) is looked at again: the append is read and no check runs', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+    const { file, read } = tailOn();
+    fs.writeFileSync(file, TEXT);
+    setMtime(file, 1_000_000);
+    read();
+    fs.appendFileSync(file, 'appended\n');
+    setMtime(file, 1_000_100);
+    // write(2) moves the modification time before the size: the first stat of the read sees the old size.
+    const realFstat = fs.fstatSync;
+    const fstat = vi.spyOn(fs, 'fstatSync').mockImplementationOnce(((fd: number) => Object.assign(realFstat(fd), { size: TEXT.length })) as typeof fs.fstatSync);
+    try {
+      expect(read().lines).toEqual(['appended']);
+    } finally {
+      fstat.mockRestore();
+    }
+    // No check of the bytes ran (a check holds off the next one for a second): an edit now is seen at once.
+    const grown = TEXT + 'appended\n';
+    fs.writeFileSync(file, grown.slice(0, MIDDLE) + (grown[MIDDLE] === 'x' ? 'y' : 'x') + grown.slice(MIDDLE + 1));
+    setMtime(file, 1_000_200);
+    expect(read().result).toEqual({ kind: 'rewritten', why: 'modified without growing (bytes read before changed)' });
+  });
+
   it('a quick tail (no running hash) convicts a same-size change only on a second look', () => {
     const { file, read } = tailOn('agent_invocations.jsonl', 'quick');
     fs.writeFileSync(file, TEXT);
