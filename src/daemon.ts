@@ -83,7 +83,7 @@ export class Daemon {
     this.hookErrors = new HookErrorReports(settings.stateDir, this.faults, log, clock);
     this.alerting = new Alerting(settings.alerts, log, this.logs.alerts, this.events);
     const writes = new StateDirWrites(settings.stateDir, this.faults);
-    this.checkpointer = new Checkpointer(settings.stateDir, () => checkpointContents({ source: this.source, fold: this.fold, logs: this.logs, alerting: this.alerting, hookErrors: this.hookErrors }, this.isoNow()), writes, () => this.logs.pending(), () => this.source.positionVouched?.() ?? true, checkpointTiming(settings.checkpointIntervalMs));
+    this.checkpointer = new Checkpointer(settings.stateDir, () => checkpointContents({ source: this.source, fold: this.fold, logs: this.logs, alerting: this.alerting, hookErrors: this.hookErrors }, this.isoNow()), writes, () => this.logs.pending(), () => this.source.positionVouched?.() ?? true, checkpointTiming(settings.checkpointIntervalMs), () => this.holdForCheckpoint());
     this.lock = new StateDirLock(settings.stateDir, this.faults, log, () => this.onFatal('another daemon took the state dir'));
     const onEvent = (event: TelemetryEvent) => {
       if (this.live && !this.fold.rebuilding && event.kind === 'workflow_complete') {
@@ -214,6 +214,15 @@ export class Daemon {
   /** The snapshot document now (what snapshot.json and the API's /snapshot hold). */
   snapshot(): Snapshot {
     return this.snapshots.current();
+  }
+
+  /**
+   * Live, a checkpoint is encoded in steps while the source holds its reads: a rewrite or rebuild
+   * in progress changes the state on its own (encoded at once then), and so does the catch-up.
+   */
+  private holdForCheckpoint(): (() => void) | null {
+    if (!this.live || this.fold.rebuilding || this.source.hold === undefined) return null;
+    return this.source.hold();
   }
 
   /** The counters and the state logs go on from the checkpoint, or start afresh without one. */

@@ -21,9 +21,10 @@ import { HEAD_WINDOW_BYTES, type WholeRead } from './wholeRead.js';
  * event loop), and compared with the running sha1 of what was read. Only different bytes are a
  * rewrite: a `touch` is not (it used to cost a full rebuild each time). Checks start at most
  * once per CHECK_INTERVAL_MS per file, so touching a file in a loop costs a bounded share of
- * the CPU. (Known limit: such a rewrite followed by an append before we look again is not
- * seen.) On resume, a sha1 of every byte read before the checkpoint is compared, so a rewrite
- * while nobody was watching is always seen.
+ * the CPU. A look must see the same size twice in a row (two reads) to start a check: a look
+ * in the middle of an append sees the new mtime and the old size. (Known limit: such a rewrite
+ * followed by an append before the second look is not seen.) On resume, a sha1 of every byte
+ * read before the checkpoint is compared, so a rewrite while nobody was watching is always seen.
  *
  * Faults never escape as exceptions: a path that is not a regular file (a directory, a FIFO,
  * a socket) is never opened or read, and any failing stat, open or read comes back as a
@@ -156,8 +157,11 @@ export class FileTail {
   /** The check in progress: bytes [0, upTo) hashed so far up to `at`, to equal `expected`. */
   private check: { readonly upTo: number; readonly expected: string; readonly hash: Hash; at: number } | null = null;
   private lastCheckEndMs = -Infinity;
-  /** A quick tail saw a newer mtime at the same size on its last read. */
-  private quickSuspect = false;
+  /**
+   * The last read saw a newer mtime at the same size: only a second look at a file still that
+   * size convicts it (a quick tail calls it rewritten, a full one checks the bytes read).
+   */
+  private suspect = false;
   /** The last read's look at the file when it read it to its end; null when it did not. */
   private lastLook: FileLook | null = null;
   /** A deferred resume's proof of the bytes before the checkpoint, still to be made. */
@@ -299,8 +303,9 @@ export class FileTail {
     if (opened === null) {
       return this.readOffset > 0 || this.resumeFrom?.offset ? { kind: 'rewritten', why: 'file deleted' } : { kind: 'missing' };
     }
-    const { fd, stat } = opened;
+    const { fd } = opened;
     try {
+      const stat = this.settledLook(fd, opened.stat);
       const changed = this.verify(fd, stat) ?? this.checkContent(fd, stat);
       if (changed !== null) return { kind: 'rewritten', why: changed };
       let remaining = budget;
@@ -313,8 +318,8 @@ export class FileTail {
         this.splitter.push(chunk, onLine);
         remaining -= chunk.length;
       }
-      // A quick tail under suspicion keeps the old look as its reference, so the next read compares with it.
-      if (!this.quickSuspect) this.seen = { size: stat.size, mtimeMs: stat.mtimeMs };
+      // Under suspicion the old look stays the reference, so the next read compares with it.
+      if (!this.suspect) this.seen = { size: stat.size, mtimeMs: stat.mtimeMs };
       this.lastLook = this.readOffset === stat.size ? { size: stat.size, ctimeMs: stat.ctimeMs, lookedAtMs } : null;
       return { kind: 'ok', size: stat.size, more: this.readOffset < stat.size };
     } catch (error) {
@@ -326,21 +331,35 @@ export class FileTail {
   }
 
   /**
+   * The stat a read goes by. write(2) moves the modification time before the size, so a stat in
+   * between sees an append as a same-size change; on a 306 MB file that cost a check of every
+   * byte read (~0.5 s of sha1 in 8 MiB steps, each a 15-25 ms stall of the event loop) a few
+   * times a minute under a steady writer. Such a look is taken once more: a file grown by then
+   * was being appended to. (A file still the same size waits for the next read: see
+   * checkContent. So the known limit above reads: a same-size rewrite followed by an append
+   * before the second look after it is not seen.)
+   */
+  private settledLook(fd: number, stat: fs.Stats): fs.Stats {
+    const seen = this.seen;
+    if (seen === null || stat.size !== seen.size || stat.mtimeMs === seen.mtimeMs) return stat;
+    return fs.fstatSync(fd);
+  }
+
+  /**
    * A newer modification time at the same size asks for a check of the bytes read so far; the
    * check runs a step per read and says 'rewritten' only when they differ.
    */
   private checkContent(fd: number, stat: fs.Stats): string | null {
     const seen = this.seen;
     const touched = seen !== null && stat.size === seen.size && stat.mtimeMs !== seen.mtimeMs && this.readOffset > 0;
-    if (this.prefix === null) {
-      // No running hash (a quick tail): an append moves the mtime a moment before the size, so
-      // only a second look at a file still the same size convicts it (a false call costs a
-      // rebuild, never a wrong answer).
-      const convicted = touched && this.quickSuspect;
-      this.quickSuspect = touched;
-      return convicted ? 'modified without growing' : null;
-    }
-    if (touched) this.checkWanted = true;
+    // An append moves the mtime a moment before the size (longer than settledLook's second stat
+    // when the writer waits in the kernel, on a busy machine), so only a second look at a file
+    // still the same size convicts it. A quick tail (no running hash) calls it a rewrite (a false
+    // call costs a rebuild, never a wrong answer); a full one checks the bytes read.
+    const convicted = touched && this.suspect;
+    this.suspect = touched && !convicted;
+    if (this.prefix === null) return convicted ? 'modified without growing' : null;
+    if (convicted) this.checkWanted = true;
     if (this.check === null && this.checkWanted && Date.now() - this.lastCheckEndMs >= CHECK_INTERVAL_MS) {
       this.checkWanted = false;
       this.check = { upTo: this.readOffset, expected: this.prefix.copy().digest('hex'), hash: createHash('sha1'), at: 0 };

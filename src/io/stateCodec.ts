@@ -95,7 +95,20 @@ export function encodeState(state: TelemetryState): Buffer {
  * one Buffer cost a copy of all of it at every checkpoint.
  */
 export function encodeStateParts(state: TelemetryState): Buffer[] {
-  const payloads = SECTION_NAMES.map((name) => serialize(SECTIONS[name].toData(state)));
+  return runSteps(encodeStateInSteps(state));
+}
+
+/**
+ * encodeStateParts one projection per step (each `next()` serializes one; the last returns the
+ * parts): a checkpoint encoded across turns of the event loop, by a caller that keeps the state
+ * still meanwhile, is the same bytes.
+ */
+export function* encodeStateInSteps(state: TelemetryState): Generator<void, Buffer[], void> {
+  const payloads: Buffer[] = [];
+  for (const name of SECTION_NAMES) {
+    payloads.push(serialize(SECTIONS[name].toData(state)));
+    yield;
+  }
   const payloadBytes = payloads.reduce((sum, p) => sum + p.length, 0);
   const header: Header = {
     codec: CODEC_VERSION,
@@ -109,6 +122,14 @@ export function encodeStateParts(state: TelemetryState): Buffer[] {
   MAGIC.copy(prefix, 0);
   prefix.writeUInt32BE(headerBytes.length, MAGIC.length);
   return [prefix, headerBytes, ...payloads];
+}
+
+/** Runs a generator of steps to its end, all at once. */
+export function runSteps<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
 }
 
 /**

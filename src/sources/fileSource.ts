@@ -79,6 +79,8 @@ export class FileSource implements Source {
   private readonly lineHash: LineHash = { lo: 0, hi: 0 };
   private rebuild: { again: boolean; done: Promise<void>; readonly changed: Set<SourceKind> } | null = null;
   private closed = false;
+  /** Holds taken and not released (see hold): live reads wait. */
+  private holds = 0;
   /** The resume's check of the bytes before the checkpoint, running after serving starts. */
   private prefixCheck: Promise<void> | null = null;
 
@@ -152,6 +154,18 @@ export class FileSource implements Source {
     this.watcher.start();
     this.prefixCheck ??= this.checkPrefixes(fold).catch((error: unknown) => this.log.error({ err: error }, 'checking the files against the checkpoint failed'));
     return applied$;
+  }
+
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      // What the watcher said meanwhile was not read: read every file now.
+      if (this.holds === 0 && !this.closed) for (const kind of SOURCE_KINDS) this.readAgain$.next(kind);
+    };
   }
 
   positionVouched(): boolean {
@@ -315,8 +329,9 @@ export class FileSource implements Source {
 
   private readBatch(kind: SourceKind): LineBatch {
     const lines: Array<readonly [SourceKind, RawLine]> = [];
-    // A rebuild reads the files itself; what was appended meanwhile is read once it is done.
-    if (this.rebuild !== null) return { lines, rewritten: null };
+    // A rebuild reads the files itself; what was appended meanwhile is read once it is done (or
+    // once a hold is released).
+    if (this.rebuild !== null || this.holds > 0) return { lines, rewritten: null };
     const outcome = this.sources.read(kind, (k, line) => lines.push([k, line]), LIVE_READ_BUDGET);
     if (outcome.kind === 'rewritten') return { lines: [], rewritten: { file: outcome.file, why: outcome.why } };
     // More than one step waits: read on at the next turn of the event loop.

@@ -83,6 +83,11 @@ export interface Source {
    * the files hold what the checkpoint was built from (checkpoints wait for it). Absent: always.
    */
   positionVouched?(): boolean;
+  /**
+   * Live reads wait (nothing is applied, the position stays) until the returned release is
+   * called; what came meanwhile is read then. Absent: the source cannot hold.
+   */
+  hold?(): () => void;
   lag(): SourceLag;
   /** Stream mode: per shipping host, messages applied, the last one's time and what waits; none for files. */
   hosts(): readonly HostHealth[];

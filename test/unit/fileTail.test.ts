@@ -168,7 +168,8 @@ describe('FileTail: the same size, a newer modification time (checkContent)', ()
     setMtime(file, 1_000_000);
     expect(read().lines).toHaveLength(200);
     setMtime(file, 1_000_100);
-    expect(read().result).toEqual({ kind: 'ok', size: TEXT.length, more: false });
+    expect(read().result, 'first look: an append may be on its way').toEqual({ kind: 'ok', size: TEXT.length, more: false });
+    expect(read().result, 'second look: the bytes are checked, and the same').toEqual({ kind: 'ok', size: TEXT.length, more: false });
     fs.appendFileSync(file, 'after the touch\n');
     expect(read().lines).toEqual(['after the touch']);
   });
@@ -181,6 +182,7 @@ describe('FileTail: the same size, a newer modification time (checkContent)', ()
     fs.writeFileSync(file, edited);
     expect(fs.statSync(file).size).toBe(TEXT.length);
     setMtime(file, 1_000_100);
+    expect(read().result.kind, 'first look: an append may be on its way').toBe('ok');
     expect(read().result).toEqual({ kind: 'rewritten', why: 'modified without growing (bytes read before changed)' });
   });
 
@@ -192,11 +194,65 @@ describe('FileTail: the same size, a newer modification time (checkContent)', ()
     setMtime(file, 1_000_000);
     read();
     setMtime(file, 1_000_100);
-    expect(read().result.kind).toBe('ok'); // the touch, checked
+    read();
+    expect(read().result.kind).toBe('ok'); // the touch, checked at the second look
     fs.writeFileSync(file, edited);
     setMtime(file, 1_000_200);
+    read();
     expect(read().result.kind, 'within a second of the last check').toBe('ok');
     vi.setSystemTime(new Date('2026-01-01T00:00:01.500Z'));
+    expect(read().result).toEqual({ kind: 'rewritten', why: 'modified without growing (bytes read before changed)' });
+  });
+
+  it('a look in the middle of an append (mtime moved, size not yet) is looked at again: the append is read and no check runs', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+    const { file, read } = tailOn();
+    fs.writeFileSync(file, TEXT);
+    setMtime(file, 1_000_000);
+    read();
+    fs.appendFileSync(file, 'appended\n');
+    setMtime(file, 1_000_100);
+    // write(2) moves the modification time before the size: the first stat of the read sees the old size.
+    const realFstat = fs.fstatSync;
+    const oldSize = ((fd: number) => Object.assign(realFstat(fd), { size: TEXT.length })) as typeof fs.fstatSync;
+    const fstat = vi.spyOn(fs, 'fstatSync').mockImplementationOnce(oldSize);
+    try {
+      expect(read().lines).toEqual(['appended']);
+    } finally {
+      fstat.mockRestore();
+    }
+    // No check of the bytes ran (a check holds off the next one for a second): an edit now is seen at its second look.
+    const grown = TEXT + 'appended\n';
+    fs.writeFileSync(file, grown.slice(0, MIDDLE) + (grown[MIDDLE] === 'x' ? 'y' : 'x') + grown.slice(MIDDLE + 1));
+    setMtime(file, 1_000_200);
+    read();
+    expect(read().result).toEqual({ kind: 'rewritten', why: 'modified without growing (bytes read before changed)' });
+  });
+
+  it('an append held up in the kernel (both stats of a read see the old size) starts no check when the next look finds the file grown', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+    const { file, read } = tailOn();
+    fs.writeFileSync(file, TEXT);
+    setMtime(file, 1_000_000);
+    read();
+    fs.appendFileSync(file, 'appended\n');
+    setMtime(file, 1_000_100);
+    const realFstat = fs.fstatSync;
+    const oldSize = ((fd: number) => Object.assign(realFstat(fd), { size: TEXT.length })) as typeof fs.fstatSync;
+    const fstat = vi.spyOn(fs, 'fstatSync').mockImplementationOnce(oldSize).mockImplementationOnce(oldSize);
+    try {
+      expect(read().lines).toEqual([]);
+    } finally {
+      fstat.mockRestore();
+    }
+    expect(read().lines).toEqual(['appended']);
+    // No check ran: an edit now is seen at its second look, not a second later.
+    const grown = TEXT + 'appended\n';
+    fs.writeFileSync(file, grown.slice(0, MIDDLE) + (grown[MIDDLE] === 'x' ? 'y' : 'x') + grown.slice(MIDDLE + 1));
+    setMtime(file, 1_000_200);
+    read();
     expect(read().result).toEqual({ kind: 'rewritten', why: 'modified without growing (bytes read before changed)' });
   });
 
