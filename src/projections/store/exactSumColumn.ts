@@ -14,20 +14,22 @@ export class ExactSumColumn {
   private readonly scratch = new ExactSum();
 
   add(row: number, value: number): void {
-    const wide = this.wide.get(row);
+    // Once per invocation in a replay: no lookup while no row is wide (almost always), and the
+    // partials read in place rather than copied out.
+    const wide = this.wide.size === 0 ? undefined : this.wide.get(row);
     if (wide !== undefined) {
       wide.add(value);
       return;
     }
     const sum = this.load(row);
     sum.add(value);
-    const parts = sum.toJSON();
-    if (parts.length > 2) {
-      this.wide.set(row, ExactSum.fromPartials(parts));
+    const count = sum.partCount;
+    if (count > 2) {
+      this.wide.set(row, ExactSum.fromPartials(sum.toJSON()));
       return;
     }
-    this.lo.set(row, parts.length === 2 ? (parts[0] as number) : 0);
-    this.hi.set(row, parts.length === 0 ? 0 : (parts[parts.length - 1] as number));
+    this.lo.set(row, count === 2 ? sum.partAt(0) : 0);
+    this.hi.set(row, count === 0 ? 0 : sum.partAt(count - 1));
   }
 
   /** Adds the row's exact sum into `into`. */
