@@ -58,16 +58,6 @@ export class ExactSum {
     return hi;
   }
 
-  /** How many partials the sum holds now (read with partAt, without copying them as toJSON does). */
-  get partCount(): number {
-    return this.partials.length;
-  }
-
-  /** The i-th partial, smallest first: toJSON()[i]. */
-  partAt(i: number): number {
-    return this.partials[i] as number;
-  }
-
   /** The partials, for checkpoints; `fromParts` restores them. */
   toJSON(): number[] {
     return [...this.partials];
