@@ -45,17 +45,11 @@ function unpackUuid(w0: number, w1: number, w2: number, w3: number): string {
   return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
 }
 
-function hashOf(w0: number, w1: number, w2: number, w3: number): number {
+function slotOf(w0: number, w1: number, w2: number, w3: number, mask: number): number {
   let h = Math.imul(w0 ^ Math.imul(w1, 0x85ebca6b), 0x9e3779b1);
   h ^= Math.imul(w2 ^ (w3 >>> 7) ^ (w3 << 13), 0xc2b2ae35);
   h ^= h >>> 16;
-  return h;
-}
-
-/** Bits of a slot's entry that hold ref + 1: enough for the table's slots and for every ref given so far. */
-function refBitsFor(capacity: number, size: number): number {
-  const bits = Math.max(31 - Math.clz32(capacity), 32 - Math.clz32(size));
-  return Math.min(bits, 31);
+  return h & mask;
 }
 
 /** Whether `keys` packed keys may share `capacity` slots. */
@@ -81,15 +75,6 @@ export class KeyIndex {
    * a key at 100k workflows; linear probing stays short at 2/3 with this hash).
    */
   private slots: Int32Array = new Int32Array(64);
-  /**
-   * A slot's entry is ref + 1 in its low `refBits` bits and, above them, a tag: bits of the key's
-   * hash the slot number does not use, never 0. Why: probing reads an entry's four words (a
-   * cache miss in a large table) only when its tag matches, and a new key (most invocation
-   * ids) probes past two or three taken slots before it finds a free one. Tag 0 is an entry
-   * restored from a checkpoint, which stores entries without tags (the same bytes as before
-   * tags); its words are compared as before. refBits 31: no tags.
-   */
-  private refBits = refBitsFor(64, 0);
   private packedCount = 0;
   private readonly others = new Map<string, number>();
   private readonly otherKeys = new Map<number, string>();
@@ -140,7 +125,7 @@ export class KeyIndex {
       size: this.size,
       words: this.words.slice(0, this.size * 4),
       others: [...this.otherKeys],
-      slots: this.untaggedSlots(),
+      slots: this.slots.slice(),
       packedCount: this.packedCount,
     };
   }
@@ -159,43 +144,19 @@ export class KeyIndex {
       throw new Error('key index: inconsistent hash table');
     }
     index.slots = data.slots;
-    index.refBits = refBitsFor(capacity, data.size);
     index.packedCount = data.packedCount;
     return index;
-  }
-
-  /** The table as checkpoints hold it: ref + 1 per slot, without tags. */
-  private untaggedSlots(): Int32Array {
-    const slots = this.slots.slice();
-    if (this.refBits >= 31) return slots;
-    const refMask = (1 << this.refBits) - 1;
-    for (let slot = 0; slot < slots.length; slot++) slots[slot] = (slots[slot] as number) & refMask;
-    return slots;
-  }
-
-  /** The tag of a key whose hash is `h` (see `slots`); 0 when entries have none. */
-  private tagOf(h: number): number {
-    const tagBits = 31 - this.refBits;
-    return tagBits === 0 ? 0 : ((h >>> (32 - tagBits)) | 1) << this.refBits;
   }
 
   private findPacked(w0: number, w1: number, w2: number, w3: number): number {
     const slots = this.slots;
     const mask = slots.length - 1;
     const w = this.words;
-    const h = hashOf(w0, w1, w2, w3);
-    const refBits = this.refBits;
-    // With no tags (refBits 31) every entry is below 2^31: no tag bits, compared in full.
-    const tag = this.tagOf(h);
-    const refMask = refBits >= 31 ? 0x7fffffff : (1 << refBits) - 1;
-    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = slotOf(w0, w1, w2, w3, mask); ; slot = (slot + 1) & mask) {
       const entry = slots[slot] as number;
       if (entry === 0) return -1;
-      const entryTag = entry & ~refMask;
-      if (entryTag !== 0 && entryTag !== tag) continue;
-      const ref = (entry & refMask) - 1;
-      const at = ref * 4;
-      if (w[at] === w0 && w[at + 1] === w1 && w[at + 2] === w2 && w[at + 3] === w3) return ref;
+      const at = (entry - 1) * 4;
+      if (w[at] === w0 && w[at + 1] === w1 && w[at + 2] === w2 && w[at + 3] === w3) return entry - 1;
     }
   }
 
@@ -215,51 +176,25 @@ export class KeyIndex {
 
   private insertSlot(ref: number, w0: number, w1: number, w2: number, w3: number): void {
     if (!fits(this.packedCount + 1, this.slots.length)) this.rehash();
-    // Keys that are not UUIDs take refs too, without slots: refs may outgrow the table's bits.
-    if (this.refBits < 31 && ref + 1 >= 1 << this.refBits) this.widenRefs();
     const slots = this.slots;
     const mask = slots.length - 1;
-    const h = hashOf(w0, w1, w2, w3);
-    let slot = h & mask;
+    let slot = slotOf(w0, w1, w2, w3, mask);
     while (slots[slot] !== 0) slot = (slot + 1) & mask;
-    slots[slot] = this.tagOf(h) | (ref + 1);
+    slots[slot] = ref + 1;
     this.packedCount++;
   }
 
-  /** Gives refs more bits (tags fewer), every entry staying in its slot. */
-  private widenRefs(): void {
-    const slots = this.slots;
-    const oldMask = (1 << this.refBits) - 1;
-    this.refBits = refBitsFor(slots.length, this.size);
-    const w = this.words;
-    for (let slot = 0; slot < slots.length; slot++) {
-      const entry = slots[slot] as number;
-      if (entry === 0) continue;
-      const ref1 = entry & oldMask;
-      const at = (ref1 - 1) * 4;
-      // An untagged (restored) entry stays untagged.
-      const tag = (entry & ~oldMask) === 0 ? 0 : this.tagOf(hashOf(w[at] as number, w[at + 1] as number, w[at + 2] as number, w[at + 3] as number));
-      slots[slot] = tag | ref1;
-    }
-  }
-
-  /** Doubles the table, every entry tagged anew (in slot order, as before tags: the same slots). */
   private rehash(): void {
     const old = this.slots;
-    const oldMask = this.refBits >= 31 ? 0x7fffffff : (1 << this.refBits) - 1;
-    const capacity = old.length * 2;
-    const slots = new Int32Array(capacity);
-    const mask = capacity - 1;
-    this.refBits = refBitsFor(capacity, this.size);
+    const slots = new Int32Array(old.length * 2);
+    const mask = slots.length - 1;
     const w = this.words;
     for (const entry of old) {
       if (entry === 0) continue;
-      const ref1 = entry & oldMask;
-      const at = (ref1 - 1) * 4;
-      const h = hashOf(w[at] as number, w[at + 1] as number, w[at + 2] as number, w[at + 3] as number);
-      let slot = h & mask;
+      const at = (entry - 1) * 4;
+      let slot = slotOf(w[at] as number, w[at + 1] as number, w[at + 2] as number, w[at + 3] as number, mask);
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = this.tagOf(h) | ref1;
+      slots[slot] = entry;
     }
     this.slots = slots;
   }
