@@ -299,4 +299,50 @@ describe('ExactSumColumn', () => {
     expect(Object.is(sum.value(), -0)).toBe(true);
     expect(Object.is(column.value(0), 0)).toBe(true);
   });
+
+  it('stores the same halves and wide rows as summing each row with an ExactSum (the checkpoint bytes)', () => {
+    /** The column as it was: each add loads the row into an ExactSum, adds, and stores its partials. */
+    function viaExactSum(adds: ReadonlyArray<{ row: number; value: number }>): { hi: number[]; lo: number[]; wide: Map<number, number[]> } {
+      const hi: number[] = [];
+      const lo: number[] = [];
+      const wide = new Map<number, ExactSum>();
+      for (const { row, value: v } of adds) {
+        const known = wide.get(row);
+        if (known !== undefined) {
+          known.add(v);
+          continue;
+        }
+        const sum = new ExactSum();
+        if ((lo[row] ?? 0) !== 0) sum.add(lo[row] as number);
+        sum.add(hi[row] ?? 0);
+        sum.add(v);
+        const parts = sum.toJSON();
+        if (parts.length > 2) {
+          wide.set(row, ExactSum.fromPartials(parts));
+          continue;
+        }
+        lo[row] = parts.length === 2 ? (parts[0] as number) : 0;
+        hi[row] = parts.length === 0 ? 0 : (parts[parts.length - 1] as number);
+      }
+      return { hi, lo, wide: new Map([...wide].map(([row, sum]) => [row, sum.toJSON()])) };
+    }
+    const anyValue = fc.oneof(value, fc.constantFrom(-0, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE));
+    fc.assert(
+      fc.property(fc.array(fc.record({ row: fc.nat({ max: ROWS - 1 }), value: anyValue }), { maxLength: 60 }), (adds) => {
+        // given any adds (with -0, subnormals and the largest doubles)
+        const column = new ExactSumColumn();
+        for (const a of adds) column.add(a.row, a.value);
+
+        // then every stored double is bit for bit the one the ExactSum path stores, and the same rows are wide
+        const expected = viaExactSum(adds);
+        const data = column.toData();
+        const bits = (xs: ArrayLike<number>): string => Buffer.from(Float64Array.from(xs).buffer).toString('hex');
+        const rows = data.hi.length;
+        expect(bits(data.hi)).toBe(bits(Array.from({ length: rows }, (_, row) => expected.hi[row] ?? 0)));
+        expect(bits(data.lo)).toBe(bits(Array.from({ length: rows }, (_, row) => expected.lo[row] ?? 0)));
+        expect(new Map(data.wide.map(([row, parts]) => [row, bits(parts)]))).toEqual(new Map([...expected.wide].map(([row, parts]) => [row, bits(parts)])));
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

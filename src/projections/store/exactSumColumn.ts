@@ -12,22 +12,58 @@ export class ExactSumColumn {
   private lo = new Float64Column();
   private readonly wide = new Map<number, ExactSum>();
   private readonly scratch = new ExactSum();
+  /**
+   * add's partials: parts[0..count), smallest first. A plain array (of doubles) as in ExactSum,
+   * not a Float64Array: a NaN (Infinity - Infinity) then keeps the bits ExactSum gives it.
+   */
+  private readonly parts: number[] = [0.5, 0.5, 0.5];
+  private count = 0;
 
   add(row: number, value: number): void {
-    const wide = this.wide.get(row);
+    // Once per invocation in a replay: no lookup while no row is wide (almost always), and the
+    // row's partials summed in a fixed array of three rather than an ExactSum's growing one.
+    const wide = this.wide.size === 0 ? undefined : this.wide.get(row);
     if (wide !== undefined) {
       wide.add(value);
       return;
     }
-    const sum = this.load(row);
-    sum.add(value);
-    const parts = sum.toJSON();
-    if (parts.length > 2) {
-      this.wide.set(row, ExactSum.fromPartials(parts));
+    this.count = 0;
+    const lo = this.lo.get(row);
+    if (lo !== 0) this.addPart(lo);
+    this.addPart(this.hi.get(row));
+    this.addPart(value);
+    const parts = this.parts;
+    const count = this.count;
+    if (count > 2) {
+      this.wide.set(row, ExactSum.fromPartials(parts.slice(0, count)));
       return;
     }
-    this.lo.set(row, parts.length === 2 ? (parts[0] as number) : 0);
-    this.hi.set(row, parts.length === 0 ? 0 : (parts[parts.length - 1] as number));
+    this.lo.set(row, count === 2 ? (parts[0] as number) : 0);
+    this.hi.set(row, parts[count - 1] as number);
+  }
+
+  /**
+   * ExactSum.add over `parts[0..count)`, step for step (the same partials, so the same halves
+   * are stored): two partials and a value make three at most.
+   */
+  private addPart(value: number): void {
+    const p = this.parts;
+    let x = value;
+    let kept = 0;
+    for (let j = 0; j < this.count; j++) {
+      let y = p[j] as number;
+      if (Math.abs(x) < Math.abs(y)) {
+        const t = x;
+        x = y;
+        y = t;
+      }
+      const hi = x + y;
+      const lo = y - (hi - x);
+      if (lo !== 0) p[kept++] = lo;
+      x = hi;
+    }
+    if (x !== 0 || kept === 0) p[kept++] = x;
+    this.count = kept;
   }
 
   /** Adds the row's exact sum into `into`. */
