@@ -8,23 +8,8 @@ export class ExactSum {
   private partials: number[] = [];
 
   add(value: number): void {
-    let x = value;
     const p = this.partials;
-    let kept = 0;
-    for (let j = 0; j < p.length; j++) {
-      let y = p[j] as number;
-      if (Math.abs(x) < Math.abs(y)) {
-        const t = x;
-        x = y;
-        y = t;
-      }
-      const hi = x + y;
-      const lo = y - (hi - x);
-      if (lo !== 0) p[kept++] = lo;
-      x = hi;
-    }
-    p.length = kept;
-    if (x !== 0 || kept === 0) p.push(x);
+    p.length = addPartial(p, p.length, value);
   }
 
   clear(): void {
@@ -78,4 +63,28 @@ export class ExactSum {
     sum.partials = [...parts];
     return sum;
   }
+}
+
+/**
+ * Adds `value` to the partials `p[0..count)` (smallest first, non-overlapping) in place and
+ * returns how many there are now; `p` grows by one at most. ExactSum's step, shared with
+ * ExactSumColumn, which keeps a row's few partials in one scratch array.
+ */
+export function addPartial(p: number[], count: number, value: number): number {
+  let x = value;
+  let kept = 0;
+  for (let j = 0; j < count; j++) {
+    let y = p[j] as number;
+    if (Math.abs(x) < Math.abs(y)) {
+      const t = x;
+      x = y;
+      y = t;
+    }
+    const hi = x + y;
+    const lo = y - (hi - x);
+    if (lo !== 0) p[kept++] = lo;
+    x = hi;
+  }
+  if (x !== 0 || kept === 0) p[kept++] = x;
+  return kept;
 }

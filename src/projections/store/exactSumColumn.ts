@@ -1,4 +1,4 @@
-import { ExactSum } from '../../domain/exactSum.js';
+import { addPartial, ExactSum } from '../../domain/exactSum.js';
 import { Float64Column } from './columns.js';
 
 /**
@@ -42,28 +42,9 @@ export class ExactSumColumn {
     this.hi.set(row, parts[count - 1] as number);
   }
 
-  /**
-   * ExactSum.add over `parts[0..count)`, step for step (the same partials, so the same halves
-   * are stored): two partials and a value make three at most.
-   */
+  /** ExactSum.add over `parts[0..count)` (the same partials, so the same halves are stored). */
   private addPart(value: number): void {
-    const p = this.parts;
-    let x = value;
-    let kept = 0;
-    for (let j = 0; j < this.count; j++) {
-      let y = p[j] as number;
-      if (Math.abs(x) < Math.abs(y)) {
-        const t = x;
-        x = y;
-        y = t;
-      }
-      const hi = x + y;
-      const lo = y - (hi - x);
-      if (lo !== 0) p[kept++] = lo;
-      x = hi;
-    }
-    if (x !== 0 || kept === 0) p[kept++] = x;
-    this.count = kept;
+    this.count = addPartial(this.parts, this.count, value);
   }
 
   /** Adds the row's exact sum into `into`. */
