@@ -213,9 +213,16 @@ export class FileTail {
         // After a quick resume the prefix is unknown: a length no file has makes a later full check fail safe.
         prefixLength: this.prefix === null ? -1 : this.readOffset,
         prefixHash: this.prefix === null ? '' : this.prefix.copy().digest('hex'),
-        ...(this.lastLook !== null && this.lastLook.size === this.readOffset ? { settled: this.lastLook } : {}),
+        // A look taken while an edit is suspected or being checked is not one the prefix hash
+        // answers for: a later resume must hash the bytes, not trust the look.
+        ...(this.lastLook !== null && this.lastLook.size === this.readOffset && !this.unsettled() ? { settled: this.lastLook } : {}),
       },
     };
+  }
+
+  /** A same-size change was seen and is not yet cleared by a check of the bytes read. */
+  private unsettled(): boolean {
+    return this.suspect || this.checkWanted || this.check !== null;
   }
 
   /**

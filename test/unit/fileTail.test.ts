@@ -336,6 +336,26 @@ describe('FileTail: a one-shot resume (once) on a settled file', () => {
     expect(resumed.read(() => undefined)).toEqual({ kind: 'rewritten', why: 'bytes read before the checkpoint changed' });
   });
 
+  it('a position taken while a same-size edit is suspected (not yet checked) carries no settled look: the resume hashes and sees the edit', () => {
+    const { file, tail, read } = tailOn();
+    fs.writeFileSync(file, hundredByteLines(1000));
+    setMtime(file, 1_000_000);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(fs.statSync(file).ctimeMs + 5000);
+    read();
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.slice(0, 50_050) + (text[50_050] === 'x' ? 'y' : 'x') + text.slice(50_051));
+    setMtime(file, 1_000_100);
+    // The first look at the edit only suspects it (it could be an append in progress); the look itself is well after the edit.
+    vi.setSystemTime(fs.statSync(file).ctimeMs + 5000);
+    read();
+    vi.useRealTimers();
+    const position = tail.position();
+    expect(position.fingerprint?.settled).toBeUndefined();
+    const resumed = new FileTail('invocations', file, MAX_LINE, position, 'once');
+    expect(resumed.read(() => undefined)).toEqual({ kind: 'rewritten', why: 'bytes read before the checkpoint changed' });
+  });
+
   it('a look too soon after the last change is not trusted (a write in the same clock tick): the prefix is hashed', () => {
     const { file, position } = positionAfterQuiet(10);
     const resumed = new FileTail('invocations', file, MAX_LINE, position, 'once');
