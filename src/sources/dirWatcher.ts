@@ -147,7 +147,7 @@ export class DirWatcher {
     this.addAppeared(false);
   }
 
-  /** Imports chokidar, then arms (unless closed or paused by then); a failed import is a failed watcher, tried again at the next check. */
+  /** Imports chokidar, then arms (unless closed or paused by then); a failed import is a failed watcher (a fault; the safety poll keeps reading), the import tried again at the next check (a module whose evaluation threw stays failed in Node's cache). */
   private armWhenLoaded(): void {
     if (this.loading) return;
     this.loading = true;
