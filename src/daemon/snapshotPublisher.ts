@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { stringifyJson } from '../domain/jsonText.js';
 import { replaceFileAtomic, replaceFileAtomicSync, writeFileAtomicSync } from '../io/atomicFile.js';
-import { afterReadyIo, LatestWriter } from '../io/latestWriter.js';
+import { LatestWriter } from '../io/latestWriter.js';
 import type { EventStream } from '../http/eventStream.js';
 import type { TelemetryState } from '../projections/folds/telemetryState.js';
 import { type Snapshot, type WorkflowViews, workflowViews } from '../queries/snapshot.js';
@@ -47,12 +47,9 @@ export class SnapshotPublisher {
     private readonly events: EventStream,
     private readonly writes: StateDirWrites,
   ) {
-    // Requested in the turn that applied a batch: built after the I/O ready by then (the API's
-    // requests above all), so that a request waits for the batch or the snapshot, not both.
     this.writer = new LatestWriter(
       () => this.write(),
       (error) => this.failed(error),
-      afterReadyIo,
     );
   }
 

@@ -10,8 +10,6 @@ export class LatestWriter {
   constructor(
     private readonly write: () => Promise<void>,
     private readonly onError: (error: unknown) => void,
-    /** Awaited before each write (see afterReadyIo); by default none. */
-    private readonly before: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   request(): void {
@@ -30,7 +28,6 @@ export class LatestWriter {
   private async loop(): Promise<void> {
     try {
       do {
-        await this.before();
         this.pending = false;
         try {
           await this.write();
@@ -42,14 +39,4 @@ export class LatestWriter {
       this.running = null;
     }
   }
-}
-
-/**
- * Resolves once the I/O that is ready now has been handled: two turns of setImmediate, because
- * a callback of the poll phase (a watcher event that applied lines) is followed by the check
- * phase before the loop polls again, so one turn would still run ahead of an HTTP request that
- * arrived meanwhile.
- */
-export function afterReadyIo(): Promise<void> {
-  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
