@@ -37,6 +37,9 @@ function tailOn(name = 'agent_invocations.jsonl', resumeCheck: 'full' | 'quick' 
 /** Sets the file's modification time to `seconds` after the epoch, so a test decides whether it moved. */
 const setMtime = (file: string, seconds: number) => fs.utimesSync(file, seconds, seconds);
 
+/** `text` with the character at `at` changed (same length). */
+const withCharFlipped = (text: string, at: number) => text.slice(0, at) + (text[at] === 'x' ? 'y' : 'x') + text.slice(at + 1);
+
 /** `count` lines of 100 bytes each (newline included), numbered. */
 function hundredByteLines(count: number, from = 0): string {
   let text = '';
@@ -160,7 +163,7 @@ describe('FileTail: the same size, a newer modification time (checkContent)', ()
   // 20 kB: the middle is outside both 4 kB windows, so only the content check can see it.
   const TEXT = hundredByteLines(200);
   const MIDDLE = 10_050;
-  const edited = TEXT.slice(0, MIDDLE) + (TEXT[MIDDLE] === 'x' ? 'y' : 'x') + TEXT.slice(MIDDLE + 1);
+  const edited = withCharFlipped(TEXT, MIDDLE);
 
   it('a touch (same bytes) is not a rewrite; the next read goes on with what is appended', () => {
     const { file, read } = tailOn();
@@ -204,7 +207,8 @@ describe('FileTail: the same size, a newer modification time (checkContent)', ()
     expect(read().result).toEqual({ kind: 'rewritten', why: 'modified without growing (bytes read before changed)' });
   });
 
-  it('a look in the middle of an append (mtime moved, size not yet) is looked at again: the append is read and no check runs', () => {
+  /** A tail that has read TEXT, and TEXT + 'appended' on disk with a newer mtime. */
+  function tailAfterAppend() {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
     const { file, read } = tailOn();
@@ -213,47 +217,42 @@ describe('FileTail: the same size, a newer modification time (checkContent)', ()
     read();
     fs.appendFileSync(file, 'appended\n');
     setMtime(file, 1_000_100);
-    // write(2) moves the modification time before the size: the first stat of the read sees the old size.
+    return { file, read };
+  }
+
+  /** Runs `run` with the next `stats` fstat calls seeing the size before the append. */
+  function withOldSizeStats<T>(stats: number, run: () => T): T {
     const realFstat = fs.fstatSync;
     const oldSize = ((fd: number) => Object.assign(realFstat(fd), { size: TEXT.length })) as typeof fs.fstatSync;
-    const fstat = vi.spyOn(fs, 'fstatSync').mockImplementationOnce(oldSize);
+    const fstat = vi.spyOn(fs, 'fstatSync');
+    for (let i = 0; i < stats; i++) fstat.mockImplementationOnce(oldSize);
     try {
-      expect(read().lines).toEqual(['appended']);
+      return run();
     } finally {
       fstat.mockRestore();
     }
-    // No check of the bytes ran (a check holds off the next one for a second): an edit now is seen at its second look.
-    const grown = TEXT + 'appended\n';
-    fs.writeFileSync(file, grown.slice(0, MIDDLE) + (grown[MIDDLE] === 'x' ? 'y' : 'x') + grown.slice(MIDDLE + 1));
+  }
+
+  /** No check of the bytes ran (a check holds off the next one for a second): an edit now is seen at its second look. */
+  function expectEditSeenAtSecondLook(file: string, read: ReturnType<typeof tailOn>['read']): void {
+    fs.writeFileSync(file, withCharFlipped(TEXT + 'appended\n', MIDDLE));
     setMtime(file, 1_000_200);
     read();
     expect(read().result).toEqual({ kind: 'rewritten', why: 'modified without growing (bytes read before changed)' });
+  }
+
+  it('a look in the middle of an append (mtime moved, size not yet) is looked at again: the append is read and no check runs', () => {
+    const { file, read } = tailAfterAppend();
+    // write(2) moves the modification time before the size: the first stat of the read sees the old size.
+    expect(withOldSizeStats(1, () => read().lines)).toEqual(['appended']);
+    expectEditSeenAtSecondLook(file, read);
   });
 
   it('an append held up in the kernel (both stats of a read see the old size) starts no check when the next look finds the file grown', () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
-    const { file, read } = tailOn();
-    fs.writeFileSync(file, TEXT);
-    setMtime(file, 1_000_000);
-    read();
-    fs.appendFileSync(file, 'appended\n');
-    setMtime(file, 1_000_100);
-    const realFstat = fs.fstatSync;
-    const oldSize = ((fd: number) => Object.assign(realFstat(fd), { size: TEXT.length })) as typeof fs.fstatSync;
-    const fstat = vi.spyOn(fs, 'fstatSync').mockImplementationOnce(oldSize).mockImplementationOnce(oldSize);
-    try {
-      expect(read().lines).toEqual([]);
-    } finally {
-      fstat.mockRestore();
-    }
+    const { file, read } = tailAfterAppend();
+    expect(withOldSizeStats(2, () => read().lines)).toEqual([]);
     expect(read().lines).toEqual(['appended']);
-    // No check ran: an edit now is seen at its second look, not a second later.
-    const grown = TEXT + 'appended\n';
-    fs.writeFileSync(file, grown.slice(0, MIDDLE) + (grown[MIDDLE] === 'x' ? 'y' : 'x') + grown.slice(MIDDLE + 1));
-    setMtime(file, 1_000_200);
-    read();
-    expect(read().result).toEqual({ kind: 'rewritten', why: 'modified without growing (bytes read before changed)' });
+    expectEditSeenAtSecondLook(file, read);
   });
 
   it('a quick tail (no running hash) convicts a same-size change only on a second look', () => {
@@ -282,7 +281,7 @@ describe('FileTail: resuming from a position', () => {
 
     // The same size with one byte changed in the middle: only the prefix hash sees it.
     const text = fs.readFileSync(file, 'utf8');
-    fs.writeFileSync(file, text.slice(0, 5050) + (text[5050] === 'x' ? 'y' : 'x') + text.slice(5051));
+    fs.writeFileSync(file, withCharFlipped(text, 5050));
     const again = new FileTail('invocations', file, MAX_LINE, position);
     expect(again.read(() => undefined)).toEqual({ kind: 'rewritten', why: 'bytes read before the checkpoint changed' });
   });
@@ -331,7 +330,7 @@ describe('FileTail: a one-shot resume (once) on a settled file', () => {
   it('a same-size change in the middle after the look moves the ctime: the prefix is hashed and the change seen', () => {
     const { file, position } = positionAfterQuiet(5000);
     const text = fs.readFileSync(file, 'utf8');
-    fs.writeFileSync(file, text.slice(0, 50_050) + (text[50_050] === 'x' ? 'y' : 'x') + text.slice(50_051));
+    fs.writeFileSync(file, withCharFlipped(text, 50_050));
     const resumed = new FileTail('invocations', file, MAX_LINE, position, 'once');
     expect(resumed.read(() => undefined)).toEqual({ kind: 'rewritten', why: 'bytes read before the checkpoint changed' });
   });
@@ -344,7 +343,7 @@ describe('FileTail: a one-shot resume (once) on a settled file', () => {
     vi.setSystemTime(fs.statSync(file).ctimeMs + 5000);
     read();
     const text = fs.readFileSync(file, 'utf8');
-    fs.writeFileSync(file, text.slice(0, 50_050) + (text[50_050] === 'x' ? 'y' : 'x') + text.slice(50_051));
+    fs.writeFileSync(file, withCharFlipped(text, 50_050));
     setMtime(file, 1_000_100);
     // The first look at the edit only suspects it (it could be an append in progress); the look itself is well after the edit.
     vi.setSystemTime(fs.statSync(file).ctimeMs + 5000);
